@@ -1,0 +1,63 @@
+"""Dagster assets of the raw layer: the lender's files as read, hashed, with refusals enforced."""
+
+from __future__ import annotations
+
+import hashlib
+
+import dagster as dg
+
+from pipelines.resources import WarehouseResource
+
+from ..meta import KINDS, OWNERS, table_metadata
+from .load import load_entity
+
+DESCRIPTIONS = {
+    "accounts": "account master exports (landing/accounts/accounts_YYYY-MM.*)",
+    "ledger": "ledger exports, entries posted during each month (landing/ledger/ledger_YYYY-MM.*)",
+    "complaints": "complaint exports (landing/complaints/complaints_YYYY-MM.*)",
+}
+
+
+def _raw_asset(entity: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["raw", entity]),
+        group_name="raw",
+        owners=OWNERS,
+        code_version="1",
+        kinds=KINDS | {"csv", "parquet"},
+        description=f"""The {DESCRIPTIONS[entity]}, as read: the contract's columns as text, with the file
+and line each row came from (raw.{entity}); rows the CSV parser cannot split are kept in raw.malformed.
+
+Per data-contract.md: a file with a column describing or locating anyone but the account holder
+(relative, employer, skip-trace, bureau, …) is refused whole and stops the run; personal-data columns the
+reports do not need (name, address, phone, email, birth date, national id) are dropped on read and never
+stored; other columns outside the contract are ignored. Both lists are in raw.files and in this
+asset's metadata. Every file's sha256 is recorded; the data version of this asset is the hash of all file
+hashes, so an unchanged landing folder gives an unchanged version. Control totals, when present,
+must match (rows, amount sum, sha256) or the run stops naming the file and both figures.""",
+    )
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connection() as con:
+            loads = load_entity(con, warehouse.landing, entity, context.log.info)
+            meta = table_metadata(con, f"raw.{entity}")
+        version = hashlib.sha256("".join(f"{l.file.source_file}:{l.sha256};" for l in loads).encode()).hexdigest()
+        meta.update({
+            "files": dg.MetadataValue.int(len(loads)),
+            "rows read": dg.MetadataValue.int(sum(l.rows_read for l in loads)),
+            "malformed rows": dg.MetadataValue.int(sum(l.rows_malformed for l in loads)),
+            "file hashes": dg.MetadataValue.md("\n".join(
+                f"- `{l.file.source_file}` sha256 `{l.sha256}`, {l.rows_read:,} rows" for l in loads) or "(none)"),
+            "dropped personal-data columns": dg.MetadataValue.json(
+                {l.file.source_file: l.dropped_personal for l in loads if l.dropped_personal}),
+            "ignored columns": dg.MetadataValue.json({l.file.source_file: l.ignored for l in loads if l.ignored}),
+        })
+        return dg.MaterializeResult(metadata=meta, data_version=dg.DataVersion(version[:32]))
+
+    _asset.__name__ = f"raw_{entity}"
+    return _asset
+
+
+raw_accounts = _raw_asset("accounts")
+raw_ledger = _raw_asset("ledger")
+raw_complaints = _raw_asset("complaints")
+ASSETS = [raw_accounts, raw_ledger, raw_complaints]

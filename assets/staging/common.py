@@ -1,0 +1,42 @@
+"""Shared steps of the staging builders: typing raw rows and recording rejected rows with their raw text."""
+
+from __future__ import annotations
+
+import duckdb
+
+from .rules import raw_json, row_reasons, typed_columns
+
+
+def type_rows(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+    """TEMP `_typed`: every raw row of the entity, typed, with `reason` naming the row rules it breaks."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _typed AS
+        SELECT source_file, file_month, line_number,
+        {typed_columns(entity)},
+        {row_reasons(entity)} AS reason
+        FROM raw.{entity}""")
+
+
+def add_rejects(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:
+    """Append rows (source_file, line_number, reason) to TEMP `_rejects` (created on first use)."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _rejects (source_file VARCHAR, line_number BIGINT, reason VARCHAR)")
+    before = con.execute("SELECT count(*) FROM _rejects").fetchall()[0][0]
+    con.execute(f"INSERT INTO _rejects {select_sql}", params or [])
+    return con.execute("SELECT count(*) FROM _rejects").fetchall()[0][0] - before
+
+
+def save_rejects(con: duckdb.DuckDBPyConnection, entity: str) -> int:
+    """staging.<entity>_rejected: the rows rejected by the staging rules, with the raw text of the
+    contract's columns as read (a dropped personal-data column was never read, so it is not there)."""
+    con.execute(f"""CREATE OR REPLACE TABLE staging.{entity}_rejected AS
+        SELECT x.source_file, x.line_number, x.reason, {raw_json(entity)} AS raw
+        FROM _rejects x JOIN raw.{entity} r USING (source_file, line_number)
+        ORDER BY x.source_file, x.line_number""")
+    n = con.execute(f"SELECT count(*) FROM staging.{entity}_rejected").fetchall()[0][0]
+    con.execute("DROP TABLE IF EXISTS _rejects")
+    return n
+
+
+def survivors(alias: str = "t") -> str:
+    """Condition: the typed row breaks no row rule and is not yet in `_rejects`."""
+    return (f"{alias}.reason IS NULL AND NOT EXISTS (SELECT 1 FROM _rejects x "
+            f"WHERE x.source_file = {alias}.source_file AND x.line_number = {alias}.line_number)")

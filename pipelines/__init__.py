@@ -1,0 +1,1 @@
+"""Arrears orchestration: Dagster Definitions, jobs, resources, settings and the command line."""

@@ -1,0 +1,236 @@
+"""Ingestion per data-contract.md: refusals, dropped columns, each rejection reason, counts, controls."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from assets.raw.landing import ContractError
+from helpers_landing import ACC_COLS, LED_COLS, account, entry, ingest, rejected, write_csv
+
+LF = "ledger/ledger_2026-02.csv"
+
+
+@pytest.fixture
+def landing(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [
+        account("A1"), account("A2", "installment"), account("A3"),
+        account("C1", "installment", closed="2026-02-20"),
+    ])
+    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [
+        entry("E1", "A1", "2026-01-20", "purchase", "100.00"),
+        entry("E2", "A2", "2026-01-20", "disbursement", "5000.00"),
+        entry("E3", "C1", "2026-01-20", "disbursement", "50.00"),
+        entry("P0", "A1", "2026-01-25", "payment", "10.00"),
+    ])
+    write_csv(tmp_path, "ledger", "2026-02", LED_COLS, [
+        entry("E10", "A1", "2026-02-01", "due", "25.00", due_on="2026-02-25"),          # line 2 ok
+        entry("E11", "A1", "", "fee", "5.00"),                                             # 3 missing posted_on
+        entry("E12", "A1", "2026-02-31", "fee", "5.00"),                                   # 4 bad date
+        entry("E13", "A1", "2026-02-02", "bonus", "5.00"),                                 # 5 unknown type
+        entry("E14", "A1", "2026-02-02", "fee", "0.00"),                                   # 6 not > 0
+        entry("E15", "A1", "2026-02-02", "fee", "1.005"),                                  # 7 3 decimals
+        entry("E16", "A1", "2026-03-01", "fee", "5.00"),                                   # 8 outside month
+        entry("E17", "A1", "2026-02-02", "due", "5.00"),                                   # 9 due without due_on
+        entry("E1", "A1", "2026-02-02", "fee", "5.00"),                                    # 10 dup of jan E1
+        entry("E18", "ZZ", "2026-02-02", "fee", "5.00"),                                   # 11 unknown account
+        entry("E19", "A1", "2026-02-03", "payment_reversal", "10.00", reverses="NOPE"),    # 12 no payment
+        entry("E20", "A3", "2026-02-03", "charge_off", "1.00"),                            # 13 ok charge-off
+        entry("E21", "A3", "2026-02-04", "fee", "1.00"),                                   # 14 after charge-off
+        entry("E22", "A3", "2026-02-05", "recovery", "1.00"),                              # 15 ok recovery
+        entry("E23", "C1", "2026-02-10", "payment", "50.00"),                              # 16 ok: pays off
+        entry("E10", "A1", "2026-02-06", "fee", "2.00"),                                   # 17 dup in same file
+        entry("E24", "A1", "2026-02-07", "payment_reversal", "10.00", reverses="P0"),      # 18 ok reversal
+        entry("E25", "A1", "2026-02-08", "payment_reversal", "10.00", reverses="P0"),      # 19 reversed twice
+        entry("E26", "A1", "2026-02-08", "fee", "1,000.00"),                               # 20 thousands sep
+        entry("E27", "A1", "2026-02-08", "fee", "-4.00"),                                  # 21 negative
+    ])
+    write_csv(tmp_path, "ledger", "2026-03", LED_COLS, [
+        entry("E30", "C1", "2026-03-02", "fee", "5.00"),                                   # 2 after closure
+        entry("E31", "A1", "2026-03-02", "fee", "5.00"),                                   # 3 ok
+    ])
+    return tmp_path
+
+
+def test_each_ledger_rejection_reason(landing):
+    con = ingest(landing)
+    rej = rejected(con)
+    expect = {
+        3: "missing required field posted_on",
+        4: "posted_on is not an ISO date (YYYY-MM-DD): '2026-02-31'",
+        5: "unknown entry_type 'bonus'",
+        6: "amount must be > 0: '0.00'",
+        7: "amount has more than 2 decimals: '1.005'",
+        8: "posted_on 2026-03-01 is outside the file's month 2026-02",
+        9: "due_on is required for a due",
+        10: "duplicate entry_id 'E1' (first loaded from ledger/ledger_2026-01.csv line 2)",
+        11: "unknown account_id 'ZZ'",
+        12: "payment_reversal names 'NOPE', which is not a loaded payment of account 'A1'",
+        14: "fee posted on 2026-02-04 after the account's charge-off on 2026-02-03",
+        17: "duplicate entry_id 'E10' (first loaded from ledger/ledger_2026-02.csv line 2)",
+        19: "payment 'P0' is already reversed by entry 'E24'",
+        20: "amount is not a decimal number (point, no thousands separator): '1,000.00'",
+        21: "amount must be > 0: '-4.00'",
+    }
+    for line, words in expect.items():
+        assert words in rej[(LF, line)], (line, rej.get((LF, line)))
+    assert {n for f, n in rej if f == LF} == set(expect)
+    assert "posted on 2026-03-02 after the account was reported closed at month end 2026-02-28" in \
+        rej[("ledger/ledger_2026-03.csv", 2)]
+    loaded = {r[0] for r in con.execute("SELECT entry_id FROM staging.ledger").fetchall()}
+    assert loaded == {"E1", "E2", "E3", "P0", "E10", "E20", "E22", "E23", "E24", "E31"}
+
+
+def test_rejected_raw_text_is_contract_columns_as_read(landing):
+    con = ingest(landing)
+    raw = con.execute("SELECT raw FROM audit.rejected_rows WHERE source_file = ? AND line_number = 7", [LF]).fetchall()[0][0]
+    assert json.loads(raw) == {"entry_id": "E15", "account_id": "A1", "posted_on": "2026-02-02", "entry_type": "fee",
+                               "amount": "1.005", "due_on": None, "reverses_entry_id": None}
+
+
+def test_rows_read_equal_loaded_plus_rejected(landing):
+    con = ingest(landing)
+    rows = con.execute("SELECT source_file, rows_read, rows_loaded, rows_rejected FROM audit.source_files "
+                       "ORDER BY source_file").fetchall()
+    assert rows == [
+        ("accounts/accounts_2026-01.csv", 4, 4, 0),
+        ("ledger/ledger_2026-01.csv", 4, 4, 0),
+        ("ledger/ledger_2026-02.csv", 20, 5, 15),
+        ("ledger/ledger_2026-03.csv", 2, 1, 1),
+    ]
+    assert all(len(r[0]) == 64 for r in con.execute("SELECT sha256 FROM audit.source_files").fetchall())
+
+
+def test_third_party_columns_refuse_the_file(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS + ["relative_phone", "EmployerName"], [account() + ["1", "x"]])
+    with pytest.raises(ContractError) as e:
+        ingest(tmp_path)
+    msg = str(e.value)
+    assert "accounts/accounts_2026-01.csv" in msg and "relative_phone" in msg and "EmployerName" in msg
+    assert "refused" in msg
+
+
+def test_personal_columns_dropped_and_listed_never_stored(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS + ["first_name", "Email", "promo_code"],
+              [account() + ["Alice", "alice@example.com", "X1"], account("A1") + ["Alice", "alice@example.com", "X1"]])
+    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [entry("E1", "A1", "2026-01-20", "purchase", "1.00")])
+    con = ingest(tmp_path)
+    dropped, ignored = con.execute("SELECT dropped_personal_columns, ignored_columns FROM audit.source_files "
+                                   "WHERE source_file = 'accounts/accounts_2026-01.csv'").fetchall()[0]
+    assert dropped == ["first_name", "Email"] and ignored == ["promo_code"]
+    # the duplicate row is rejected; its raw text holds no personal data
+    raw = con.execute("SELECT raw FROM audit.rejected_rows").fetchall()
+    assert len(raw) == 1 and "Alice" not in raw[0][0] and "alice@" not in raw[0][0]
+    for schema, table in con.execute("SELECT table_schema, table_name FROM information_schema.tables").fetchall():
+        text = str(con.execute(f"SELECT * FROM {schema}.{table}").fetchall())
+        assert "Alice" not in text and "alice@example.com" not in text, table
+
+
+def test_account_rules(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [
+        account("A1"),
+        account("A2", product="loan"),
+        account("A3", closed="2026-01-01"),
+        account("A4", credit_limit=None),
+        account("A5", currency="usd"),
+        account("A1"),
+        account("A6", opened="2026-02-01"),
+        account("A7", hardship_flag="sick"),
+    ])
+    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [])
+    con = ingest(tmp_path)
+    rej = {n: r for (f, n), r in rejected(con).items()}
+    assert "unknown product_type 'loan'" in rej[3]
+    assert "closed_on 2026-01-01 is before opened_on 2026-01-15" in rej[4]
+    assert "credit_limit is required for a revolving account" in rej[5]
+    assert "currency is not an ISO 4217 code" in rej[6]
+    assert "duplicate account_id 'A1' in this file (first at line 2)" in rej[7]
+    assert "opened_on 2026-02-01 is after the file's month end 2026-01-31" in rej[8]
+    assert "unknown hardship_flag 'sick'" in rej[9]
+    assert con.execute("SELECT hardship_flag FROM staging.accounts").fetchall() == [("none",)]
+
+
+def test_later_accounts_file_supersedes(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account("A1", credit_limit="1000.00")])
+    write_csv(tmp_path, "accounts", "2026-02", ACC_COLS, [account("A1", credit_limit="2500.00")])
+    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [])
+    con = ingest(tmp_path)
+    assert con.execute("SELECT credit_limit, source_file FROM staging.accounts").fetchall() == [
+        (__import__("decimal").Decimal("2500.00"), "accounts/accounts_2026-02.csv")]
+    assert con.execute("SELECT count(*) FROM staging.account_versions").fetchall()[0][0] == 2
+
+
+def test_missing_month_is_an_error_naming_it(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+    for m in ("2026-01", "2026-02", "2026-04"):
+        write_csv(tmp_path, "ledger", m, LED_COLS, [])
+    with pytest.raises(ContractError, match="2026-03 missing"):
+        ingest(tmp_path)
+
+
+def test_control_totals(tmp_path):
+    import hashlib
+
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+    path = write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [
+        entry("E1", "A1", "2026-01-20", "purchase", "100.00"), entry("E2", "A1", "2026-01-21", "fee", "2.50")])
+    sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    (tmp_path / "control").mkdir()
+    ctl = tmp_path / "control" / "control_2026-01.json"
+    ctl.write_text(json.dumps({"files": {"ledger/ledger_2026-01.csv": {"rows": 2, "amount_sum": "102.50", "sha256": sha}}}))
+    ingest(tmp_path)  # matches: no error
+    ctl.write_text(json.dumps({"files": {"ledger/ledger_2026-01.csv": {"rows": 2, "amount_sum": "102.49"}}}))
+    with pytest.raises(ContractError) as e:
+        ingest(tmp_path)
+    assert "ledger/ledger_2026-01.csv" in str(e.value) and "102.50 read, 102.49 expected" in str(e.value)
+    ctl.write_text(json.dumps({"files": {"ledger/ledger_2026-01.csv": {"rows": 3}}}))
+    with pytest.raises(ContractError, match="2 rows read, 3 expected"):
+        ingest(tmp_path)
+
+
+@pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
+def test_formats_give_the_same_tables(landing, tmp_path, fmt):
+    import csv as _csv
+
+    other = tmp_path / fmt
+    for entity in ("accounts", "ledger"):
+        for f in sorted((landing / entity).iterdir()):
+            rows = list(_csv.reader(open(f, encoding="utf-8")))
+            write_csv(other, entity, f.name.split("_")[1][:7], rows[0], rows[1:], fmt=fmt)
+    a, b = ingest(landing), ingest(other)
+    q = "SELECT entry_id, account_id, posted_on, entry_type, amount, line_number FROM staging.ledger ORDER BY entry_id"
+    assert a.execute(q).fetchall() == b.execute(q).fetchall()
+    q = ("SELECT line_number, replace(replace(reason, '.csv.gz', '.csv'), '.parquet', '.csv') "
+         "FROM audit.rejected_rows ORDER BY 1, 2")
+    assert a.execute(q).fetchall() == b.execute(q).fetchall()
+
+
+def test_malformed_lines_and_physical_line_numbers(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "ledger" / "ledger_2026-01.csv").write_text(
+        "\ufeffEntry_ID ,ACCOUNT_ID,posted_on,entry_type,amount,due_on,reverses_entry_id\n"
+        "E1,A1,2026-01-20,purchase,10.00,,\n"
+        'E2,A1,2026-01-21,"pay\nment",5.00,,\n'          # lines 3-4: quoted line break → unknown type
+        "E3,A1\n"                                         # line 5: too few fields
+        "E4,A1,2026-01-22,fee,1.00,,,extra\n"             # line 6: too many fields
+        "E5,A1,2026-01-23,fee,1.00,,\n", encoding="utf-8")  # line 7
+    con = ingest(tmp_path)
+    lines = dict(con.execute("SELECT entry_id, line_number FROM raw.ledger").fetchall())
+    assert lines == {"E1": 2, "E2": 3, "E5": 7}
+    rej = {n: r for (f, n), r in rejected(con).items() if f.startswith("ledger")}
+    assert set(rej) == {3, 5, 6}
+    assert "malformed CSV record" in rej[5] and "malformed CSV record" in rej[6]
+    raw = dict(con.execute("SELECT line_number, raw FROM audit.rejected_rows").fetchall())
+    assert raw[5] == "E3,A1"
+    assert con.execute("SELECT rows_read, rows_loaded, rows_rejected FROM audit.source_files "
+                       "WHERE entity = 'ledger'").fetchall()[0] == (5, 2, 3)
+
+
+def test_file_names_outside_the_contract_are_an_error(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "ledger" / "ledger-2026-01.csv").write_text("x\n")
+    with pytest.raises(ContractError, match="ledger-2026-01.csv: file name does not follow"):
+        ingest(tmp_path)
