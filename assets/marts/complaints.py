@@ -1,0 +1,198 @@
+"""Complaint marts: ``marts.complaint_metrics`` and ``marts.complaints_by_bucket``.
+
+Definitions: ``shared/spec/metrics.md`` (Complaints); columns: ``shared/spec/outputs.md``; every choice the
+spec leaves open is written down in ``docs/complaints.md`` and repeated, briefly, in the SQL comments.
+
+Inputs (``docs/architecture.md``): ``staging.complaints`` (one row per complaint, latest version, with
+``issue_group``), ``marts.account_month`` (portfolio, status, dpd and bucket of every account at every
+reporting month end) and ``staging.reporting_months``. Both functions are one set-based statement each,
+replace their table, and return its row count.
+
+Conventions used below
+- ``month_end`` of a complaint = last day of the month of ``received_on``.
+- ``L`` = the latest reporting month end. Response and closure are judged *as of L*: a complaint
+  counts as answered (closed) when ``responded_on`` (``closed_on``) is on or before L.
+- A complaint's portfolio is the portfolio of its account's ``marts.account_month`` row at the
+  complaint's month end; when the account has no row then, its latest earlier row, else its earliest
+  later row. A complaint without account, or whose account has no row at all, has no portfolio and is
+  counted only under portfolio ``all``.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from assets.staging.issue_groups import conduct_sql
+
+#: Calendar days within which an answer is timely (metrics.md) and the closure window reported.
+TIMELY_DAYS = 15
+CLOSE_WITHIN_DAYS = 60
+REPEAT_LOOKBACK_DAYS = 365
+
+OPEN_BUCKETS = (
+    "current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149", "dpd_150_179",
+    "dpd_180_plus",
+)
+
+COMPLAINT_METRICS_SQL = f"""
+CREATE OR REPLACE TABLE marts.complaint_metrics AS
+WITH latest AS (
+    SELECT max(month_end) AS l FROM staging.reporting_months
+),
+complaint AS (
+    SELECT c.complaint_id, c.account_id, c.received_on, c.responded_on, c.closed_on,
+           c.issue_group AS complaint_group,
+           last_day(c.received_on) AS month_end
+    FROM staging.complaints c
+),
+complaint_portfolio AS (  -- the account's row at the complaint's month end, else the nearest: earlier first
+    SELECT c.complaint_id, am.portfolio
+    FROM complaint c
+    JOIN marts.account_month am ON am.account_id = c.account_id
+    QUALIFY row_number() OVER (
+        PARTITION BY c.complaint_id
+        ORDER BY am.month_end > c.month_end, abs(am.month_end - c.month_end)) = 1
+),
+flagged AS (
+    SELECT c.*,
+           p.portfolio AS account_portfolio,
+           -- timeliness: left out only when unanswered at L with its 15 days not yet run out at L
+           NOT ((c.responded_on IS NULL OR c.responded_on > latest.l)
+                AND c.received_on + {TIMELY_DAYS} > latest.l) AS timely_eligible,
+           -- 60-day closure: the same rule with closed_on and 60 days
+           NOT ((c.closed_on IS NULL OR c.closed_on > latest.l)
+                AND c.received_on + {CLOSE_WITHIN_DAYS} > latest.l) AS close_eligible,
+           CASE WHEN c.closed_on <= latest.l THEN c.closed_on - c.received_on END AS days_to_close,
+           -- repeat: the same account has another complaint received 1..365 days earlier
+           c.account_id IS NOT NULL AND coalesce(count(*) OVER (
+               PARTITION BY c.account_id ORDER BY c.received_on
+               RANGE BETWEEN {REPEAT_LOOKBACK_DAYS} PRECEDING AND 1 PRECEDING), 0) > 0 AS is_repeat,
+           {conduct_sql('c.complaint_group')} AS is_conduct
+    FROM complaint c
+    CROSS JOIN latest
+    LEFT JOIN complaint_portfolio p USING (complaint_id)
+),
+sliced AS (  -- each complaint once per slice it belongs to: (its portfolio | all) x (its group | all)
+    SELECT f.*, pf.portfolio, ig.issue_group
+    FROM flagged f,
+         unnest(CASE WHEN f.account_portfolio IS NULL THEN ['all']
+                     ELSE [f.account_portfolio, 'all'] END) AS pf(portfolio),
+         unnest([f.complaint_group, 'all']) AS ig(issue_group)
+),
+backlog AS (  -- open at d: received_on <= d and not closed on or before d (+1 received, -1 closed)
+    SELECT portfolio, issue_group, month_end,
+           CAST(sum(sum(delta)) OVER (PARTITION BY portfolio, issue_group ORDER BY month_end) AS BIGINT)
+               AS open_backlog
+    FROM (
+        SELECT portfolio, issue_group, month_end, 1 AS delta FROM sliced
+        UNION ALL
+        SELECT portfolio, issue_group, last_day(closed_on), -1 FROM sliced WHERE closed_on IS NOT NULL
+    )
+    GROUP BY portfolio, issue_group, month_end
+),
+accounts AS (  -- open and delinquent (open, dpd >= 1) accounts per reporting month end, per portfolio and all
+    SELECT am.month_end,
+           CASE WHEN grouping(am.portfolio) = 1 THEN 'all' ELSE am.portfolio END AS portfolio,
+           count(*) FILTER (WHERE am.status = 'open') AS open_accounts,
+           count(*) FILTER (WHERE am.status = 'open' AND am.dpd >= 1) AS delinquent_accounts
+    FROM marts.account_month am
+    JOIN staging.reporting_months rm ON rm.month_end = am.month_end
+    GROUP BY GROUPING SETS ((am.month_end, am.portfolio), (am.month_end))
+)
+SELECT s.month_end,
+       s.portfolio,
+       s.issue_group,
+       count(*) AS complaints,
+       1000.0 * count(*) / nullif(a.open_accounts, 0) AS complaints_per_1000,
+       count(*) FILTER (WHERE s.timely_eligible AND s.responded_on - s.received_on <= {TIMELY_DAYS})
+           / nullif(count(*) FILTER (WHERE s.timely_eligible), 0) AS timely_response_rate,
+       count(*) FILTER (WHERE s.close_eligible AND s.closed_on - s.received_on <= {CLOSE_WITHIN_DAYS})
+           / nullif(count(*) FILTER (WHERE s.close_eligible), 0) AS closed_within_60d_rate,
+       CAST(median(s.days_to_close) AS DOUBLE) AS median_days_to_close,
+       b.open_backlog,
+       count(*) FILTER (WHERE s.is_repeat) / count(*) AS repeat_rate,
+       CASE WHEN s.issue_group = 'all' THEN count(*) FILTER (WHERE s.is_conduct) END AS conduct_complaints,
+       CASE WHEN s.issue_group = 'all'
+            THEN 1000.0 * count(*) FILTER (WHERE s.is_conduct) / nullif(a.delinquent_accounts, 0)
+       END AS conduct_per_1000_delinquent,
+       a.open_accounts,
+       CASE WHEN s.issue_group = 'all' THEN a.delinquent_accounts END AS delinquent_accounts
+FROM sliced s
+LEFT JOIN accounts a ON a.month_end = s.month_end AND a.portfolio = s.portfolio
+LEFT JOIN backlog b
+       ON b.month_end = s.month_end AND b.portfolio = s.portfolio AND b.issue_group = s.issue_group
+GROUP BY s.month_end, s.portfolio, s.issue_group, a.open_accounts, a.delinquent_accounts, b.open_backlog
+ORDER BY s.month_end, s.portfolio, s.issue_group
+"""
+
+COMPLAINTS_BY_BUCKET_SQL = f"""
+CREATE OR REPLACE TABLE marts.complaints_by_bucket AS
+WITH previous AS (  -- each reporting month m with the accounts open at m-1 and their bucket then
+    SELECT rm.month_end, am.account_id, am.bucket
+    FROM staging.reporting_months rm
+    JOIN marts.account_month am
+      ON am.month_end = last_day(rm.month_end - INTERVAL 1 MONTH)
+     AND am.status = 'open'
+     AND am.bucket IN ({', '.join(f"'{b}'" for b in OPEN_BUCKETS)})
+),
+bucket_accounts AS (
+    SELECT month_end, bucket, count(*) AS accounts FROM previous GROUP BY month_end, bucket
+),
+bucket_complaints AS (
+    SELECT p.month_end, p.bucket, count(*) AS complaints
+    FROM staging.complaints c
+    JOIN previous p ON p.account_id = c.account_id AND p.month_end = last_day(c.received_on)
+    GROUP BY p.month_end, p.bucket
+)
+SELECT k.month_end, k.bucket, k.complaints, a.accounts,
+       1000.0 * k.complaints / a.accounts AS complaints_per_1000
+FROM bucket_complaints k
+JOIN bucket_accounts a ON a.month_end = k.month_end AND a.bucket = k.bucket
+ORDER BY k.month_end, k.bucket
+"""
+
+
+def build_complaint_metrics(con: duckdb.DuckDBPyConnection) -> int:
+    """Build ``marts.complaint_metrics``: month_end x portfolio x issue_group; return its row count.
+
+    One row per (month of ``received_on``, portfolio or ``all``, issue_group or ``all``) with at least
+    one complaint. Every month of ``staging.complaints`` appears, also months outside the reporting
+    months; there ``complaints_per_1000``, ``open_accounts`` and ``conduct_per_1000_delinquent`` are
+    NULL (no account figures exist for them), so that the ``all``/``all`` rows sum to
+    ``count(*) FROM staging.complaints`` exactly.
+
+    Columns (``docs/complaints.md`` gives each rule and why):
+
+    - ``complaints``: complaints received in the month in the slice.
+    - ``complaints_per_1000``: ``complaints`` / ``open_accounts`` x 1,000; NULL when that is NULL or 0.
+    - ``timely_response_rate``: answered within 15 days (``responded_on - received_on <= 15``) /
+      complaints of the month except those unanswered at L whose 15 days had not run out at L
+      (``received_on + 15 > L``); NULL when that denominator is 0.
+    - ``closed_within_60d_rate``: the same with ``closed_on`` and 60 days.
+    - ``median_days_to_close``: median of ``closed_on - received_on`` over complaints closed by L.
+    - ``open_backlog``: all complaints of the slice (any received month) open at ``month_end``:
+      ``received_on <= month_end`` and (``closed_on`` NULL or after ``month_end``).
+    - ``repeat_rate``: complaints whose account had another complaint received 1-365 days earlier /
+      all ``complaints`` of the row (complaints without account count, and are never repeats).
+    - ``conduct_complaints``, ``conduct_per_1000_delinquent`` (``issue_group = 'all'`` rows only, NULL
+      elsewhere): complaints whose issue group is a conduct issue, and that count per 1,000 delinquent
+      accounts (open with dpd >= 1) of the portfolio at month end.
+    - ``open_accounts``, ``delinquent_accounts``: the denominators, for audit (the latter on ``all`` rows).
+    """
+    con.execute(COMPLAINT_METRICS_SQL)
+    return con.execute("SELECT count(*) FROM marts.complaint_metrics").fetchall()[0][0]
+
+
+def build_complaints_by_bucket(con: duckdb.DuckDBPyConnection) -> int:
+    """Build ``marts.complaints_by_bucket``: month_end x bucket; return its row count.
+
+    For each reporting month m whose previous month end m-1 has ``marts.account_month`` rows, and each
+    open bucket (``current`` … ``dpd_180_plus``): ``accounts`` = accounts open in that bucket at m-1;
+    ``complaints`` = complaints received in m from those accounts; ``complaints_per_1000`` =
+    complaints / accounts x 1,000. Rows only where ``complaints`` >= 1 (metrics.md: rows only where
+    there is a complaint). Left out: complaints without account, complaints whose account had no row
+    at m-1 or was charged off or closed then, and complaints received outside the reporting months
+    or in the first reporting month (m-1 not observed).
+    """
+    con.execute(COMPLAINTS_BY_BUCKET_SQL)
+    return con.execute("SELECT count(*) FROM marts.complaints_by_bucket").fetchall()[0][0]
