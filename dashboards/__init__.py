@@ -1,0 +1,9 @@
+"""Dashboards: self-contained HTML pages built from the aggregated marts tables.
+
+`build_reports(con, reports_dir)` writes index.html, one page per entry of `dashboards.build.PAGES`
+and plotly.min.js (once, referenced relatively by every page) and returns the paths written.
+"""
+
+from dashboards.build import PAGES, build_reports
+
+__all__ = ["PAGES", "build_reports"]

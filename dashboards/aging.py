@@ -1,0 +1,95 @@
+"""aging.html: balances and account counts by days-past-due bucket over time, per portfolio."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards import common as c
+
+TABLE = "aging"
+
+
+def render(ctx: c.Context) -> str:
+    df = c.read_mart(
+        ctx.con,
+        TABLE,
+        "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, bucket, "
+        "accounts::BIGINT AS accounts, balance::DOUBLE AS balance",
+        "month_end, portfolio, bucket",
+    )
+    empty = c.missing_notice(TABLE, df)
+    if empty:
+        return empty
+    as_of = max(c.months(df))
+    buckets = sorted(set(df["bucket"].to_list()), key=c.bucket_sort_key)
+    delinquent = [b for b in buckets if b in c.DELINQUENT_BUCKETS]
+    charts = [
+        (
+            "Balance by bucket",
+            "Sum of month-end balances of the accounts in each bucket. Charged-off and closed accounts "
+            "appear in the month they reach that state (their balance is then 0.00 or close to it). "
+            "Click a legend entry to hide a bucket.",
+            _stacked(df, buckets, "balance", "Balance by delinquency bucket",
+                     "sum of month-end balance per bucket", as_of, money=True),
+            "aging-balance",
+        ),
+        (
+            "Delinquent balance by bucket (1+ DPD)",
+            "The same balances without the current bucket, so the delinquent buckets are readable.",
+            _stacked(df, delinquent, "balance", "Delinquent balance by bucket (1+ DPD)",
+                     "sum of month-end balance of open accounts at 1+ days past due", as_of, money=True),
+            "aging-delinquent-balance",
+        ),
+        (
+            "Accounts by bucket",
+            "Number of accounts in each bucket at the month end; charged-off and closed accounts are "
+            "counted in the month they reach that state.",
+            _stacked(df, buckets, "accounts", "Accounts by delinquency bucket",
+                     "number of accounts per bucket at month end", as_of, money=False),
+            "aging-accounts",
+        ),
+    ]
+    return "".join(c.section(heading, text, c.figure_html(fig, div_id)) for heading, text, fig, div_id in charts)
+
+
+def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, definition: str, as_of: str,
+             money: bool) -> go.Figure:
+    all_months = c.months(df)
+    values = {(r["month_end"], r["portfolio"], r["bucket"]): r[value] for r in df.iter_rows(named=True)}
+    fig = go.Figure()
+    groups = []
+    fmt = ",.2f" if money else ","
+    for portfolio in c.portfolios(df):
+        for bucket in buckets:
+            fig.add_trace(
+                go.Bar(
+                    x=all_months,
+                    y=[values.get((m, portfolio, bucket), 0) for m in all_months],
+                    name=c.bucket_label(bucket),
+                    legendgroup=bucket,
+                    marker_color=c.BUCKET_COLOR.get(bucket, "#607d8b"),
+                    hovertemplate=f"{c.bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
+                )
+            )
+        groups.append((portfolio, len(buckets)))
+    c.style(fig, title, definition, as_of)
+    fig.update_layout(barmode="stack", hovermode="x unified", legend={"traceorder": "normal"})
+    c.month_axis(fig, len(all_months))
+    fig.update_yaxes(title_text="Balance" if money else "Accounts", tickformat=",")
+    c.add_portfolio_menu(fig, groups)
+    return fig
+
+
+PAGE = c.Page(
+    slug="aging",
+    title="Delinquency aging",
+    summary="Balances and account counts by days-past-due bucket, month by month, per portfolio.",
+    intro="How the book is spread over the delinquency buckets at each month end: current (0 days past "
+    "due), then 1–29, 30–59, 60–89, 90–119, 120–149, 150–179 and 180+ days past due for open accounts, "
+    "and the accounts that were charged off or closed in the month. Days past due count from the oldest "
+    "unpaid due (FIFO), ignoring shortfalls up to the configured tolerance. Use the dropdown on each "
+    "chart to switch portfolio.",
+    tables=(TABLE,),
+    render=render,
+)

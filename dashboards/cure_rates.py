@@ -1,0 +1,107 @@
+"""cure_rates.html: cure rates by from-bucket over time, cured within 3 months, re-default within 6 months."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards import common as c
+
+TABLE = "cure_rates"
+
+# (column, chart title, definition, explanation under the heading)
+METRICS = (
+    (
+        "cure_rate",
+        "Cure rate by bucket",
+        "open accounts at 0 DPD this month end / accounts in the bucket at the previous month end",
+        "Share of the accounts delinquent in a bucket at the previous month end that are current (open, "
+        "0 days past due) now. Charge-offs, closures and payoffs are not cures.",
+    ),
+    (
+        "balance_cure_rate",
+        "Balance cure rate by bucket",
+        "previous-month-end balance of the cured accounts / previous-month-end balance of the bucket",
+        "The cure rate weighted by the accounts' balances at the previous month end.",
+    ),
+    (
+        "cured_within_3m_rate",
+        "Cured within 3 months by bucket",
+        "accounts in the bucket at m−1 at 0 DPD at any of m, m+1, m+2 / accounts in the bucket at m−1",
+        "A slower cure measure; blank for the latest two months, which cannot be judged yet.",
+    ),
+    (
+        "redefault_6m_rate",
+        "Re-default within 6 months by bucket",
+        "of the accounts cured at m, share at 30+ DPD at any month end m+1 … m+6",
+        "How many cures do not stick; blank until the six following months have been observed.",
+    ),
+)
+
+
+def render(ctx: c.Context) -> str:
+    df = c.read_mart(
+        ctx.con,
+        TABLE,
+        "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, accounts::BIGINT AS accounts, "
+        "cured_accounts::BIGINT AS cured_accounts, cure_rate, balance_cure_rate, cured_within_3m_rate, "
+        "redefault_6m_rate",
+        "month_end, portfolio, from_bucket",
+    )
+    empty = c.missing_notice(TABLE, df)
+    if empty:
+        return empty
+    as_of = max(c.months(df))
+    return "".join(
+        c.section(title, text, c.figure_html(_lines(df, column, title, definition, as_of), f"cure-{c.slug(column)}"))
+        for column, title, definition, text in METRICS
+    )
+
+
+def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: str) -> go.Figure:
+    all_months = c.months(df)
+    buckets = sorted(set(df["from_bucket"].to_list()), key=c.bucket_sort_key)
+    rows = {(r["month_end"], r["portfolio"], r["from_bucket"]): r for r in df.iter_rows(named=True)}
+    fig = go.Figure()
+    groups = []
+    for portfolio in c.portfolios(df):
+        for bucket in buckets:
+            ys, custom = [], []
+            for m in all_months:
+                row = rows.get((m, portfolio, bucket))
+                ys.append(None if row is None else row[column])
+                custom.append([None, None] if row is None else [row["accounts"], row["cured_accounts"]])
+            label = c.bucket_label(bucket)
+            fig.add_trace(
+                go.Scatter(
+                    x=all_months,
+                    y=ys,
+                    customdata=custom,
+                    mode="lines+markers",
+                    name=f"from {label}",
+                    line={"color": c.BUCKET_COLOR.get(bucket, "#607d8b")},
+                    hovertemplate=(
+                        f"from {label}: %{{y:.2%}} (accounts %{{customdata[0]:,}}, cured %{{customdata[1]:,}})"
+                        "<extra></extra>"
+                    ),
+                )
+            )
+        groups.append((portfolio, len(buckets)))
+    c.style(fig, title, definition, as_of)
+    fig.update_layout(hovermode="x unified")
+    c.month_axis(fig, len(all_months))
+    fig.update_yaxes(title_text="Rate", tickformat=".0%", rangemode="tozero")
+    c.add_portfolio_menu(fig, groups)
+    return fig
+
+
+PAGE = c.Page(
+    slug="cure_rates",
+    title="Cure rates",
+    summary="How many delinquent accounts become current again, how fast, and how many fall back.",
+    intro="Cure rates follow the accounts that were open and delinquent (1+ days past due) in a bucket at "
+    "the previous month end. An account is cured when it is open and at 0 days past due; charge-offs, "
+    "closures and payoffs are not cures. The month shown is the later month of each pair.",
+    tables=(TABLE,),
+    render=render,
+)

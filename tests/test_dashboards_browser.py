@@ -1,0 +1,103 @@
+"""Dashboards in a real browser: headless Chromium opens the pages from disk and Plotly draws them.
+
+Skipped where /usr/bin/chromium is not installed (`apt-get install -y chromium`).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards import build_reports
+
+try:
+    from test_dashboards import AS_OF, _make_marts
+except ImportError:  # tests/ imported as a package
+    from tests.test_dashboards import AS_OF, _make_marts
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="chromium is not installed")
+
+
+def _chromium(profile: Path, url: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--hide-scrollbars",
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=10000",
+            "--enable-logging=stderr",
+            "--v=0",
+            *args,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    con = duckdb.connect(":memory:")
+    _make_marts(con)
+    build_reports(con, str(out))
+    con.close()
+    return out
+
+
+# page -> number of Plotly charts on it (fixture: portfolios all, cards, loans)
+CHARTS = {
+    "index.html": 1,
+    "aging.html": 3,
+    "roll_rates.html": 4,
+    "cure_rates.html": 4,
+    "delinquency.html": 3,
+    "charge_offs.html": 2,
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(reports, tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
+    """Each page opened once from file:// with --dump-dom: the DOM after plotly.js has drawn."""
+    profile = tmp_path_factory.mktemp("chromium")
+    return {page: _chromium(profile, (reports / page).as_uri(), "--dump-dom") for page in CHARTS}
+
+
+@pytest.mark.parametrize("page", sorted(CHARTS))
+def test_page_renders_offline(rendered, page):
+    result = rendered[page]
+    dom = result.stdout
+    assert "</html>" in dom, result.stderr[-2000:]
+    # Plotly drew every chart: each plot div gets a plot container with svg.main-svg once plotly.js ran
+    assert dom.count('class="plot-container plotly"') == CHARTS[page], result.stderr[-2000:]
+    assert "main-svg" in dom
+    assert "Uncaught" not in result.stderr, result.stderr[-2000:]
+    assert f"as of {AS_OF}" in dom
+
+
+def test_roll_rates_heatmap_drawn(rendered):
+    dom = rendered["roll_rates.html"].stdout
+    assert dom.count('class="heatmaplayer') == 3  # 'all', cards, loans
+    assert dom.count('class="slider-container"') == 3  # each with its month selector
+    assert "Roll rates 2026-09-30 → 2026-10-31" in dom  # starts at the latest month
+    assert "43.2%" in dom  # the known cell's text, drawn on the latest month's matrix
+
+
+def test_index_headline_table_shown(rendered):
+    dom = rendered["index.html"].stdout
+    assert "<td>All portfolios</td><td>353</td><td>174,004.25</td><td>6.94%</td>" in dom
