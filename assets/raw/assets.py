@@ -1,6 +1,5 @@
 """Dagster assets of the raw layer: the lender's files as read, hashed, with refusals enforced."""
 
-from __future__ import annotations
 
 import hashlib
 

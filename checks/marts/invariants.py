@@ -1,0 +1,84 @@
+"""Mart invariants: the laws of the account-month table and of the metrics built on it."""
+
+from checks.sql import Invariant
+
+BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29' WHEN dpd < 60 THEN 'dpd_30_59'
+    WHEN dpd < 90 THEN 'dpd_60_89' WHEN dpd < 120 THEN 'dpd_90_119' WHEN dpd < 150 THEN 'dpd_120_149'
+    WHEN dpd < 180 THEN 'dpd_150_179' ELSE 'dpd_180_plus' END"""
+
+INVARIANTS = [
+    Invariant("marts.account_month", "one_row_per_account_month", "Exactly one row per account × month_end.",
+              "SELECT account_id, month_end, count(*) AS n FROM marts.account_month GROUP BY 1, 2 HAVING count(*) > 1"),
+    Invariant("marts.account_month", "bucket_matches_dpd_and_status",
+              "Bucket follows status (charged_off, closed) and, for open rows, the dpd ranges of metrics.md; "
+              "terminal rows carry dpd NULL and past_due_amount 0; open rows past due 0 exactly when dpd = 0.",
+              f"""SELECT account_id, month_end, status, dpd, bucket, past_due_amount FROM marts.account_month
+                 WHERE (status = 'open' AND (dpd IS NULL OR bucket <> {BUCKET_OF_DPD}
+                        OR (dpd = 0) <> (past_due_amount = 0)))
+                    OR (status <> 'open' AND (bucket <> status OR dpd IS NOT NULL OR past_due_amount <> 0))"""),
+    Invariant("marts.account_month", "dpd_grows_at_most_by_elapsed_days",
+              "From one month end to the next, dpd grows by at most the days between them.",
+              """SELECT account_id, month_end, prev_month_end, prev_dpd, dpd FROM (
+                   SELECT account_id, month_end, dpd,
+                          lag(month_end) OVER w AS prev_month_end, lag(dpd) OVER w AS prev_dpd
+                   FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end))
+                 WHERE prev_dpd IS NOT NULL AND dpd IS NOT NULL AND dpd - prev_dpd > month_end - prev_month_end"""),
+    Invariant("marts.account_month", "no_rows_after_terminal",
+              "An account has no row after the month end at which it is charged off or closed, and its months are contiguous.",
+              """SELECT account_id, month_end, status FROM (
+                   SELECT account_id, month_end, status, lag(status) OVER w AS prev_status,
+                          lag(month_end) OVER w AS prev_month_end
+                   FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end))
+                 WHERE prev_status IN ('charged_off', 'closed')
+                    OR (prev_month_end IS NOT NULL AND month_end <> last_day(prev_month_end + INTERVAL 1 DAY))"""),
+    Invariant("marts.account_month", "balance_reconciles_to_ledger",
+              "Each account's balance at its last row equals the signed sum of its ledger entries posted up to then.",
+              """WITH last AS (SELECT account_id, month_end, balance FROM marts.account_month
+                               QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY month_end DESC) = 1)
+                 SELECT l.account_id, l.month_end, l.balance, coalesce(sum(CASE
+                     WHEN e.entry_type IN ('disbursement','purchase','interest','fee','payment_reversal') THEN e.amount
+                     WHEN e.entry_type IN ('payment','credit_adjustment','waiver','charge_off') THEN -e.amount
+                     ELSE 0 END), 0) AS ledger_balance
+                 FROM last l LEFT JOIN staging.ledger e ON e.account_id = l.account_id AND e.posted_on <= l.month_end
+                 GROUP BY ALL HAVING l.balance <> ledger_balance"""),
+    Invariant("marts.account_month", "charge_off_policy",
+              "FFIEC policy: open revolving accounts at 180+ DPD and open installment accounts at 120+ DPD at a "
+              "month end are policy exceptions (warning: reported and counted, not blocking).",
+              """SELECT account_id, month_end, product_type, dpd FROM marts.account_month
+                 WHERE status = 'open' AND ((product_type = 'revolving' AND dpd >= 180)
+                    OR (product_type = 'installment' AND dpd >= 120))""",
+              warn=True),
+    Invariant("marts.roll_rates", "from_rows_sum_to_one",
+              "Each (month, portfolio, from_bucket) row of the transition matrix sums to 1 (accounts; and balance where defined).",
+              """SELECT month_end, portfolio, from_bucket, sum(account_rate) AS account_sum, sum(balance_rate) AS balance_sum
+                 FROM marts.roll_rates GROUP BY ALL
+                 HAVING abs(sum(account_rate) - 1) > 1e-9
+                     OR (count(balance_rate) > 0 AND abs(sum(balance_rate) - 1) > 1e-9)"""),
+    Invariant("marts.roll_rates", "counts_match_account_month",
+              "The matrix counts every account open at m-1 exactly once (per portfolio).",
+              """WITH r AS (SELECT (date_trunc('month', month_end) - INTERVAL 1 DAY)::DATE AS prev, portfolio,
+                                   sum(accounts) AS n FROM marts.roll_rates WHERE portfolio <> 'all' GROUP BY ALL),
+                 a AS (SELECT month_end AS prev, portfolio, count(*) AS n FROM marts.account_month
+                       WHERE status = 'open' AND month_end < (SELECT max(month_end) FROM staging.reporting_months)
+                       GROUP BY ALL)
+                 SELECT prev AS from_month_end, portfolio, a.n AS open_accounts, r.n AS in_matrix
+                 FROM a FULL JOIN r USING (prev, portfolio) WHERE a.n IS DISTINCT FROM r.n"""),
+    Invariant("marts.roll_forward", "difference_is_zero",
+              "opening + debits - credits - charge_offs - closing = 0.00 exactly, per portfolio and month.",
+              "SELECT month_end, portfolio, difference FROM marts.roll_forward WHERE difference IS NOT NULL AND difference <> 0"),
+    Invariant("marts.aging", "reconciles_to_account_month",
+              "Aging totals per month equal the account-month table's accounts and balances.",
+              """SELECT coalesce(a.month_end, m.month_end) AS month_end, a.accounts, m.accounts AS am_accounts, a.balance, m.balance AS am_balance
+                 FROM (SELECT month_end, sum(accounts) accounts, sum(balance) balance FROM marts.aging WHERE portfolio = 'all' GROUP BY 1) a
+                 FULL JOIN (SELECT month_end, count(*) accounts, sum(balance) balance FROM marts.account_month GROUP BY 1) m USING (month_end)
+                 WHERE a.accounts IS DISTINCT FROM m.accounts OR a.balance IS DISTINCT FROM m.balance"""),
+    Invariant("marts.complaint_metrics", "totals_reconcile_with_staging",
+              "Every complaint received in a reporting month is counted once in the monthly 'all' × 'all' total.",
+              """WITH s AS (SELECT last_day(received_on) AS month_end, count(*) AS n FROM staging.complaints
+                            WHERE last_day(received_on) IN (SELECT month_end FROM staging.reporting_months) GROUP BY 1),
+                 m AS (SELECT month_end, complaints AS n FROM marts.complaint_metrics WHERE portfolio = 'all' AND issue_group = 'all')
+                 SELECT coalesce(s.month_end, m.month_end) AS month_end, s.n AS in_staging, m.n AS in_mart
+                 FROM s FULL JOIN m USING (month_end) WHERE s.n IS DISTINCT FROM m.n"""),
+]
+GX_TABLES = ["marts.account_month", "marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates",
+             "marts.charge_offs", "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket"]

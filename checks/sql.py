@@ -1,0 +1,47 @@
+"""SQL invariants: the laws of the domain GX cannot express, each a query returning the offending rows."""
+
+
+from dataclasses import dataclass
+
+import dagster as dg
+import duckdb
+
+
+@dataclass(frozen=True)
+class Invariant:
+    table: str  # the asset (schema.table) the invariant guards
+    name: str
+    description: str
+    sql: str  # returns the offending rows; none = pass
+    blocking: bool = True
+    warn: bool = False  # a warning-level check: reported, counted, never blocking
+
+    def evaluate(self, con: duckdb.DuckDBPyConnection, sample: int = 5) -> tuple[int, list[dict]]:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _offending AS {self.sql}")
+        count = con.execute("SELECT count(*) FROM _offending").fetchall()[0][0]
+        cur = con.execute(f"SELECT * FROM _offending LIMIT {sample}")
+        cols = [d[0] for d in cur.description]
+        rows = [{c: str(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
+        con.execute("DROP VIEW _offending")
+        return count, rows
+
+
+def invariant_check(inv: Invariant) -> dg.AssetChecksDefinition:
+    from pipelines.resources import WarehouseResource
+
+    schema, name = inv.table.split(".")
+
+    @dg.asset_check(asset=dg.AssetKey([schema, name]), name=inv.name, description=inv.description,
+                    blocking=inv.blocking and not inv.warn)
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connection() as con:
+            count, sample = inv.evaluate(con)
+        return dg.AssetCheckResult(
+            passed=count == 0,
+            severity=dg.AssetCheckSeverity.WARN if inv.warn else dg.AssetCheckSeverity.ERROR,
+            metadata={"offending rows": count, "sample": dg.MetadataValue.json(sample)},
+            description=f"{count:,} offending row(s)" if count else None,
+        )
+
+    _check.__name__ = f"check_{schema}_{name}_{inv.name}"
+    return _check

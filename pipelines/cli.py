@@ -1,0 +1,97 @@
+"""The `arrears` command: sample, run, import-cfpb."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cmd_sample(args) -> int:
+    from .sample import write_sample
+
+    t0 = time.monotonic()
+    summary = write_sample(args.out, accounts=args.accounts, months=args.months, seed=args.seed,
+                           fmt=args.format, end_month=args.end_month, progress=_stderr)
+    _stderr(f"sample written to {os.path.abspath(args.out)} in {time.monotonic() - t0:.1f}s: "
+            + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, (int, str))))
+    return 0
+
+
+def cmd_run(args) -> int:
+    from .runner import run_pipeline
+    from .settings import Settings
+
+    try:
+        settings = Settings.from_env(landing=args.landing, warehouse=args.warehouse, reports=args.reports,
+                                     dpd_tolerance=args.dpd_tolerance)
+    except ValueError as e:
+        _stderr(f"arrears run: {e}")
+        return 2
+    if not os.path.isdir(settings.landing):
+        _stderr(f"arrears run: landing folder {settings.landing} does not exist")
+        return 2
+    _stderr(f"arrears run: landing {os.path.abspath(settings.landing)} → warehouse "
+            f"{os.path.abspath(settings.warehouse)}, reports {os.path.abspath(settings.reports)} "
+            f"(dpd tolerance {settings.tolerance})")
+    t0 = time.monotonic()
+    out = run_pipeline(settings)
+    took = time.monotonic() - t0
+    for w in out.warnings:
+        _stderr(f"warning: check {w} did not pass (warning level: reported, not blocking)")
+    if not out.success:
+        for s in out.failed_steps:
+            _stderr(f"error: {s}")
+        for c in out.failed_checks:
+            _stderr(f"error: blocking check failed: {c}")
+        _stderr(f"arrears run: FAILED after {took:.1f}s")
+        return 1
+    _stderr(f"arrears run: ok in {took:.1f}s — {out.passed_checks} checks passed, {len(out.warnings)} warning(s)")
+    print(os.path.abspath(os.path.join(settings.reports, "index.html")))
+    return 0
+
+
+def cmd_import_cfpb(args) -> int:
+    from .cfpb_import import import_cfpb
+
+    summary = import_cfpb(args.file, args.out, progress=_stderr)
+    _stderr("import-cfpb: " + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, (int, str))))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="arrears", description="Portfolio reporting for consumer lenders.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sample", help="write a synthetic, contract-valid landing folder")
+    p.add_argument("out", help="landing folder to write (accounts/, ledger/, complaints/)")
+    p.add_argument("--accounts", type=int, default=20_000)
+    p.add_argument("--months", type=int, default=24)
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--format", choices=["csv", "csv.gz", "parquet"], default="csv")
+    p.add_argument("--end-month", default="2026-10", help="last month written, YYYY-MM")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("run", help="run the whole pipeline in this process (every asset and check)")
+    p.add_argument("--landing", help="landing folder (default $ARREARS_LANDING or data/landing)")
+    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
+    p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
+    p.add_argument("--dpd-tolerance", help="shortfall ignored when ageing (default 5.00)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("import-cfpb", help="convert a CFPB Consumer Complaint Database CSV into contract files")
+    p.add_argument("file", help="CSV export in the CFPB's own layout")
+    p.add_argument("--out", required=True, help="landing folder (writes complaints/complaints_YYYY-MM.csv)")
+    p.set_defaults(func=cmd_import_cfpb)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Running the whole job in this process, with a progress line per asset and check on stderr."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from .definitions import JOB_NAME, build_definitions
+from .settings import Settings
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+class _ProgressHandler(logging.Handler):
+    """Turns Dagster's structured events into one readable line each."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.started: dict[str, float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        step = meta.get("step_key") or ""
+        if event is None:
+            if step and record.levelno >= logging.INFO and meta.get("orig_message"):
+                _stderr(f"    {step}: {meta['orig_message']}")
+            return
+        kind = event.event_type_value
+        now = time.monotonic()
+        if kind == "STEP_START":
+            self.started[step] = now
+        elif kind == "STEP_SUCCESS":
+            _stderr(f"  done  {step} ({now - self.started.get(step, now):.1f}s)")
+        elif kind == "STEP_FAILURE":
+            err = event.step_failure_data.error if event.step_failure_data else None
+            _stderr(f"  FAILED {step}: {err.message.strip() if err else event.message}")
+        elif kind == "ASSET_CHECK_EVALUATION":
+            ev = event.event_specific_data
+            key = "/".join(ev.asset_key.path)
+            status = "passed" if ev.passed else ("WARNING" if ev.severity == dg.AssetCheckSeverity.WARN else "FAILED")
+            extra = ""
+            if not ev.passed:
+                md = {k: getattr(v, "value", v) for k, v in (ev.metadata or {}).items()}
+                extra = " " + ", ".join(f"{k}={md[k]}" for k in ("offending rows", "failed expectations") if k in md)
+                if ev.description:
+                    extra += f" — {ev.description}"
+            _stderr(f"  check {key}:{ev.check_name} {status}{extra}")
+        elif kind == "STEP_SKIPPED":
+            _stderr(f"  skipped {step} (upstream failed or a blocking check did not pass)")
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    failed_steps: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    passed_checks: int = 0
+    result: object = None
+
+
+@dg.logger(description="One line per step, check and progress message, on stderr.")
+def progress_logger(_init_context) -> logging.Logger:
+    log = logging.getLogger("arrears.progress")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    if not any(isinstance(h, _ProgressHandler) for h in log.handlers):
+        log.addHandler(_ProgressHandler())
+    return log
+
+
+def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None) -> RunOutcome:
+    """Materialise every asset and run every check, in-process. Success = no step failed and no
+    ERROR-severity check failed."""
+    defs = build_definitions(settings, loggers={"progress": progress_logger})
+    job = defs.resolve_job_def(JOB_NAME)
+    if instance is None:
+        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    run_config = {"loggers": {} if quiet else {"progress": {}}}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    out = RunOutcome(success=result.success, result=result)
+    for ev in result.all_events:
+        if ev.event_type_value == "STEP_FAILURE":
+            err = ev.step_failure_data.error if ev.step_failure_data else None
+            out.failed_steps.append(f"{ev.step_key}: {err.message.strip() if err else ev.message}")
+    for ev in result.get_asset_check_evaluations():
+        name = f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
+        if ev.passed:
+            out.passed_checks += 1
+        elif ev.severity == dg.AssetCheckSeverity.WARN:
+            out.warnings.append(name)
+        else:
+            out.failed_checks.append(name)
+    out.success = result.success and not out.failed_steps and not out.failed_checks
+    return out
