@@ -257,7 +257,7 @@ def _convert(csv_path, reader, header, col, ignored, out_dir, tmp, say, overwrit
     existing = [str(p) for p in targets.values() if p.exists()]
     if existing and not overwrite:
         raise FileExistsError(
-            f"{csv_path}: not imported, output file(s) already exist (pass overwrite=True to replace): "
+            f"{csv_path}: not imported, output file(s) already exist (--overwrite replaces them): "
             + ", ".join(existing)
         )
 

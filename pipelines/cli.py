@@ -12,12 +12,40 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+SAMPLE_MARKER = ".arrears-sample"
+ENTITY_DIRS = ("accounts", "ledger", "complaints", "control")
+
+
+def _prepare_sample_dir(out: str) -> str | None:
+    """Clear a folder written by an earlier `arrears sample`; refuse one holding anything else (it may be a
+    lender's real exports). Returns an error message, or None when the folder is ready."""
+    if not os.path.isdir(out):
+        return None
+    files = [os.path.join(d, f) for d in ENTITY_DIRS if os.path.isdir(os.path.join(out, d))
+             for f in os.listdir(os.path.join(out, d))]
+    if files and not os.path.exists(os.path.join(out, SAMPLE_MARKER)):
+        return (f"{out} already holds exports not written by `arrears sample` (e.g. {files[0]}); "
+                "choose an empty folder")
+    for d in ENTITY_DIRS:
+        folder = os.path.join(out, d)
+        if os.path.isdir(folder):
+            for f in os.listdir(folder):
+                os.remove(os.path.join(folder, f))
+    return None
+
+
 def cmd_sample(args) -> int:
     from .sample import write_sample
 
+    problem = _prepare_sample_dir(args.out)
+    if problem:
+        _stderr(f"arrears sample: {problem}")
+        return 2
     t0 = time.monotonic()
     summary = write_sample(args.out, accounts=args.accounts, months=args.months, seed=args.seed,
                            fmt=args.format, end_month=args.end_month, progress=_stderr)
+    with open(os.path.join(args.out, SAMPLE_MARKER), "w") as fh:
+        fh.write(f"written by: arrears sample --accounts {args.accounts} --months {args.months} --seed {args.seed}\n")
     _stderr(f"sample written to {os.path.abspath(args.out)} in {time.monotonic() - t0:.1f}s: "
             + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, (int, str))))
     return 0
@@ -57,11 +85,21 @@ def cmd_run(args) -> int:
 
 
 def cmd_import_cfpb(args) -> int:
-    from .cfpb_import import import_cfpb
+    from .cfpb_import import CfpbImportError, import_cfpb
 
-    summary = import_cfpb(args.file, args.out, progress=_stderr)
-    _stderr("import-cfpb: " + ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, (int, str))))
-    return 0
+    try:
+        summary = import_cfpb(args.file, args.out, progress=_stderr, overwrite=args.overwrite)
+    except (CfpbImportError, FileExistsError, FileNotFoundError) as e:
+        _stderr(f"arrears import-cfpb: {e}")
+        return 2
+    _stderr(f"import-cfpb: {summary['rows_read']:,} rows read, {summary['rows_written']:,} written into "
+            f"{len(summary['files'])} monthly files, {summary['rows_refused']:,} refused")
+    for reason, n in summary["refused_by_reason"].items():
+        _stderr(f"  refused {n:,}: {reason}")
+    for r in summary["refused"][:20]:
+        _stderr(f"  {r}")
+    _stderr(f"  CFPB 'Timely response?' of the written rows: {summary['cfpb_timely_response']}")
+    return 0 if summary["rows_read"] == summary["rows_written"] + summary["rows_refused"] else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("import-cfpb", help="convert a CFPB Consumer Complaint Database CSV into contract files")
     p.add_argument("file", help="CSV export in the CFPB's own layout")
     p.add_argument("--out", required=True, help="landing folder (writes complaints/complaints_YYYY-MM.csv)")
+    p.add_argument("--overwrite", action="store_true", help="replace complaint files already in the landing folder")
     p.set_defaults(func=cmd_import_cfpb)
 
     args = parser.parse_args(argv)
