@@ -1,0 +1,98 @@
+"""Benchmark: 1,000,000 accounts × 24 months (about 50 million ledger rows), then `arrears run`.
+
+Targets (issue 2, on the 2-core / 24 GB machine): whole run under 120 s, peak memory under 8 GB.
+Also reports the time of marts.account_month alone and ledger rows per second.
+
+    .venv/bin/python bench/run_bench.py [--accounts N] [--months M] [--format parquet|csv] [--keep]
+
+The sample is written once into bench/out/landing-<N>-<M>-<format> and reused while it exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.path.dirname(sys.executable)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--accounts", type=int, default=1_000_000)
+    ap.add_argument("--months", type=int, default=24)
+    ap.add_argument("--format", default="parquet", choices=["parquet", "csv", "csv.gz"])
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", action="store_true", help="keep the warehouse and reports afterwards")
+    args = ap.parse_args()
+
+    out = os.path.join(HERE, "out")
+    landing = os.path.join(out, f"landing-{args.accounts}-{args.months}-{args.format.replace('.', '')}")
+    warehouse = os.path.join(out, "warehouse.duckdb")
+    reports = os.path.join(out, "reports")
+    os.makedirs(out, exist_ok=True)
+    arrears = os.path.join(BIN, "arrears")
+
+    if not os.path.isdir(os.path.join(landing, "ledger")):
+        t0 = time.monotonic()
+        subprocess.run([arrears, "sample", landing, "--accounts", str(args.accounts), "--months", str(args.months),
+                        "--seed", str(args.seed), "--format", args.format], check=True)
+        print(f"sample: {time.monotonic() - t0:.1f}s", file=sys.stderr)
+    for p in (warehouse, warehouse + ".wal"):
+        if os.path.exists(p):
+            os.remove(p)
+    shutil.rmtree(reports, ignore_errors=True)
+
+    env = dict(os.environ)
+    env.pop("DAGSTER_HOME", None)
+    t0 = time.monotonic()
+    # A small wrapper process measures the peak RSS of `arrears run` alone (not of the sample step).
+    rss_file = os.path.join(out, "peak_rss_kb")
+    wrapper = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[2:]).returncode; "
+               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", wrapper, rss_file, arrears, "run", "--landing", landing,
+                           "--warehouse", warehouse, "--reports", reports], env=env)
+    run_s = time.monotonic() - t0
+    peak_gb = int(open(rss_file).read()) / 1024 / 1024
+    if proc.returncode != 0:
+        print(f"arrears run failed (exit {proc.returncode}) after {run_s:.1f}s", file=sys.stderr)
+        return proc.returncode
+
+    import duckdb
+
+    from assets.intermediate.account_month import build_account_month
+    from pipelines.resources import connect
+
+    con = connect(warehouse)
+    ledger_rows = con.execute("SELECT count(*) FROM staging.ledger").fetchall()[0][0]
+    rows_read = con.execute("SELECT sum(rows_read) FROM audit.source_files WHERE entity = 'ledger'").fetchall()[0][0]
+    t1 = time.monotonic()
+    am_rows = build_account_month(con, "5.00")
+    am_s = time.monotonic() - t1
+    con.close()
+    result = {
+        "machine": f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
+                   f"{platform.machine()}, duckdb {duckdb.__version__}",
+        "accounts": args.accounts, "months": args.months, "format": args.format,
+        "ledger_rows_read": rows_read, "ledger_rows_loaded": ledger_rows, "account_month_rows": am_rows,
+        "run_seconds": round(run_s, 1), "peak_memory_gb": round(peak_gb, 2),
+        "account_month_seconds": round(am_s, 1), "ledger_rows_per_second": int(rows_read / run_s),
+        "targets": {"run_under_120s": run_s < 120, "peak_under_8gb": peak_gb < 8},
+    }
+    print(json.dumps(result, indent=2))
+    with open(os.path.join(HERE, "results.jsonl"), "a") as fh:
+        fh.write(json.dumps({"at": time.strftime("%Y-%m-%d %H:%M"), **result}) + "\n")
+    if not args.keep:
+        os.remove(warehouse)
+        shutil.rmtree(reports, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The checks themselves: each invariant catches a planted violation, GX errors are errors, blocking blocks."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from checks.gx import CheckError, load_suite, suite_path, validate
+from checks.marts.invariants import INVARIANTS as MART
+from checks.sql import Invariant, invariant_check
+from checks.staging.invariants import INVARIANTS as STAGING
+from pipelines.resources import WarehouseResource, connect
+
+
+def inv(invariants, table, name) -> Invariant:
+    return next(i for i in invariants if i.table == table and i.name == name)
+
+
+@pytest.fixture
+def con():
+    c = connect(":memory:")
+    c.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
+        product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR)""")
+    c.execute("""INSERT INTO marts.account_month VALUES
+        ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 100, 0, 0, 'current'),
+        ('A', DATE '2026-02-28', 'p', 'revolving', 'open', 100, 25, 20, 'dpd_1_29'),
+        ('A', DATE '2026-03-31', 'p', 'revolving', 'open', 100, 50, 51, 'dpd_30_59'),
+        ('B', DATE '2026-01-31', 'p', 'installment', 'closed', 0, 0, NULL, 'closed')""")
+    return c
+
+
+def test_account_month_invariants_pass_on_clean_rows(con):
+    for name in ("one_row_per_account_month", "bucket_matches_dpd_and_status", "dpd_grows_at_most_by_elapsed_days",
+                 "no_rows_after_terminal"):
+        assert inv(MART, "marts.account_month", name).evaluate(con)[0] == 0, name
+
+
+@pytest.mark.parametrize("name, plant", [
+    ("one_row_per_account_month", "INSERT INTO marts.account_month VALUES ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 1, 0, 0, 'current')"),
+    ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET bucket = 'dpd_30_59' WHERE dpd = 20"),
+    ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET dpd = 0 WHERE status = 'closed'"),
+    ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET past_due_amount = 0 WHERE dpd = 20"),
+    # Feb 28 -> Mar 31 is 31 days: 20 -> 52 is one day too many
+    ("dpd_grows_at_most_by_elapsed_days", "UPDATE marts.account_month SET dpd = 52 WHERE dpd = 51"),
+    ("no_rows_after_terminal", "INSERT INTO marts.account_month VALUES ('B', DATE '2026-02-28', 'p', 'installment', 'open', 0, 0, 0, 'current')"),
+    ("no_rows_after_terminal", "DELETE FROM marts.account_month WHERE account_id = 'A' AND month_end = DATE '2026-02-28'"),
+])
+def test_account_month_invariants_catch_violations(con, name, plant):
+    con.execute(plant)
+    count, sample = inv(MART, "marts.account_month", name).evaluate(con)
+    assert count >= 1 and sample
+
+
+def test_roll_rate_rows_must_sum_to_one(con):
+    con.execute("""CREATE TABLE marts.roll_rates AS SELECT * FROM (VALUES
+        (DATE '2026-02-28', 'all', 'current', 'current', 3, 30.0, 0.75, 0.6),
+        (DATE '2026-02-28', 'all', 'current', 'dpd_1_29', 1, 20.0, 0.25, 0.4)) t(month_end, portfolio, from_bucket,
+        to_bucket, accounts, balance, account_rate, balance_rate)""")
+    check = inv(MART, "marts.roll_rates", "from_rows_sum_to_one")
+    assert check.evaluate(con)[0] == 0
+    con.execute("UPDATE marts.roll_rates SET account_rate = 0.26 WHERE to_bucket = 'dpd_1_29'")
+    assert check.evaluate(con)[0] == 1
+
+
+def test_roll_forward_difference_must_be_zero(con):
+    con.execute("""CREATE TABLE marts.roll_forward AS SELECT DATE '2026-02-28' AS month_end, 'all' AS portfolio,
+        0.00::DECIMAL(18,2) AS difference""")
+    check = inv(MART, "marts.roll_forward", "difference_is_zero")
+    assert check.evaluate(con)[0] == 0
+    con.execute("UPDATE marts.roll_forward SET difference = 0.01")
+    assert check.evaluate(con)[0] == 1
+
+
+def test_source_file_counts_must_add_up(con):
+    con.execute("""CREATE TABLE audit.source_files AS SELECT 'ledger/ledger_2026-01.csv' AS source_file,
+        10 AS rows_read, 8 AS rows_loaded, 2 AS rows_rejected""")
+    check = inv(STAGING, "audit.source_files", "rows_read_equal_loaded_plus_rejected")
+    assert check.evaluate(con)[0] == 0
+    con.execute("UPDATE audit.source_files SET rows_loaded = 7")
+    assert check.evaluate(con)[0] == 1
+
+
+def test_gx_suite_fails_on_bad_rows_and_errors_are_errors(con):
+    suite = load_suite(suite_path("marts", "marts.account_month"))
+    assert validate(con, "marts.account_month", suite)["success"] is True
+    con.execute("UPDATE marts.account_month SET status = 'sleeping' WHERE account_id = 'B'")
+    result = validate(con, "marts.account_month", suite)
+    assert result["success"] is False
+    failed = [d for d in result["details"] if not d["success"]]
+    assert [(d["expectation"], d["column"]) for d in failed] == [("expect_column_values_to_be_in_set", "status")]
+    broken = {"name": "broken", "expectations": [
+        {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "no_such_column"}}]}
+    with pytest.raises(CheckError, match="could not evaluate"):
+        validate(con, "marts.account_month", broken)
+
+
+def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
+    wh = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(tmp_path), reports=str(tmp_path))
+
+    @dg.asset(key=dg.AssetKey(["staging", "things"]))
+    def things(warehouse: WarehouseResource):
+        with warehouse.connection() as c:
+            c.execute("CREATE OR REPLACE TABLE staging.things AS SELECT 1 AS id UNION ALL SELECT 1")
+
+    @dg.asset(key=dg.AssetKey(["marts", "downstream"]), deps=[things])
+    def downstream(warehouse: WarehouseResource):
+        with warehouse.connection() as c:
+            c.execute("CREATE OR REPLACE TABLE marts.downstream AS SELECT 1 AS x")
+
+    unique = invariant_check(Invariant("staging.things", "id_unique", "ids unique",
+                                       "SELECT id FROM staging.things GROUP BY 1 HAVING count(*) > 1"))
+    result = dg.materialize([things, downstream, unique], resources={"warehouse": wh}, raise_on_error=False)
+    evaluations = result.get_asset_check_evaluations()
+    assert [(e.check_name, e.passed) for e in evaluations] == [("id_unique", False)]
+    assert evaluations[0].metadata["offending rows"].value == 1
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == {"staging/things"}
