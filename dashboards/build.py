@@ -1,7 +1,7 @@
 """The page registry, the index page and `build_reports`.
 
 Adding a page = a module with a `PAGE = common.Page(...)` and one line in `PAGES` below. Optional pages
-(`optional=True`) are built only when all their marts tables exist, e.g. a later complaints page:
+(`optional=True`) are built only when all their marts tables exist, e.g. the complaints page:
 
     complaints.PAGE,  # Page(slug="complaints", tables=("complaint_metrics", "complaints_by_bucket"), optional=True, ...)
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import aging, charge_offs, cure_rates, delinquency, roll_rates
+from dashboards import aging, charge_offs, complaints, cure_rates, delinquency, roll_rates
 from dashboards import common as c
 
 PAGES: tuple[c.Page, ...] = (
@@ -22,11 +22,14 @@ PAGES: tuple[c.Page, ...] = (
     cure_rates.PAGE,
     delinquency.PAGE,
     charge_offs.PAGE,
+    complaints.PAGE,
 )
 
 INDEX_INTRO = (
     "Portfolio reports of the arrears warehouse: how the book ages into delinquency, how accounts roll "
-    "between buckets from one month end to the next, how many cure, and the headline delinquency rates. "
+    "between buckets from one month end to the next, how many cure, the headline delinquency rates and, "
+    "where the warehouse holds complaints, complaints per 1,000 accounts by issue and delinquency bucket "
+    "(figures built from fewer than 5 complaints suppressed). "
     "Every figure is an aggregate of the marts tables (per month end and portfolio; 'all' is the whole "
     "book); no page holds account-level data. The pages open offline from this folder."
 )

@@ -13,7 +13,8 @@ from dashboards import PAGES, build_reports
 
 AS_OF = "2026-10-31"
 MONTHS = ("2026-08-31", "2026-09-30", "2026-10-31")
-PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html")
+PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
+              "complaints.html")
 SECRET_IDS = ("ACCT-7f3a9c21", "ACCT-0000123456")  # planted in per-account tables only
 
 MARTS_DDL = """
@@ -32,10 +33,50 @@ CREATE TABLE marts.delinquency_rates (month_end DATE, portfolio VARCHAR, open_ac
 CREATE TABLE marts.charge_offs (month_end DATE, portfolio VARCHAR, gross_charge_off DECIMAL(18,2),
     recoveries DECIMAL(18,2), net_charge_off DECIMAL(18,2), average_balance DECIMAL(18,2),
     nco_rate_annualized DOUBLE);
+CREATE TABLE marts.complaint_metrics (month_end DATE, portfolio VARCHAR, issue_group VARCHAR, complaints BIGINT,
+    complaints_per_1000 DOUBLE, timely_response_rate DOUBLE, closed_within_60d_rate DOUBLE,
+    median_days_to_close DOUBLE, open_backlog BIGINT, repeat_rate DOUBLE, conduct_complaints BIGINT,
+    conduct_per_1000_delinquent DOUBLE, open_accounts BIGINT, delinquent_accounts BIGINT, dates_unknown BIGINT,
+    backlog_unknown BIGINT, timely_response_denominator BIGINT, closed_within_60d_denominator BIGINT);
+CREATE TABLE marts.complaints_by_bucket (month_end DATE, bucket VARCHAR, complaints BIGINT, accounts BIGINT,
+    complaints_per_1000 DOUBLE);
 CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type VARCHAR,
     status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR);
 CREATE TABLE staging.accounts (account_id VARCHAR, portfolio VARCHAR, region VARCHAR);
 """
+
+
+CT, EC = "Communication tactics", "Electronic communications"
+# Complaint slices: (portfolio, issue_group, complaints, complaints_per_1000) each month; fewer than 5
+# complaints -> suppressed on the page. The per-1000 values of suppressed slices are distinctive numbers
+# that must appear nowhere in the page.
+COMPLAINT_SLICES = (
+    ("all", CT, 6, 17.09), ("all", EC, 3, 8.5471), ("cards", CT, 5, 21.2), ("cards", "other", 3, 12.7119),
+    ("loans", CT, 1, 8.1234),
+)
+SUPPRESSED_VALUES = ("8.5471", "12.7119", "8.1234", "45.6789", "34.188", "66.6667", "0.6667", "0.4321")
+# (bucket, complaints, accounts at the previous month end, per 1,000) in 2026-09 and 2026-10
+COMPLAINT_BUCKETS = (("current", 7, 300, 23.3333), ("dpd_1_29", 2, 30, 66.6667), ("dpd_30_59", 5, 15, 333.3333))
+
+
+def _complaint_metrics() -> list[tuple]:
+    """marts.complaint_metrics rows; columns in the table's order (see MARTS_DDL)."""
+    rows = []
+    for i, m in enumerate(MONTHS):
+        # 'all', all issues: 12, 13, 14 complaints; the latest month's 60-day closure rests on 3 complaints
+        rows.append((m, "all", "all", 12 + i, (34.19, 35.19, 36.19)[i], 0.9, 0.6667 if i == 2 else 0.8, 12.0,
+                     (7, 9, 11)[i], 0.1, 6, (120.5, 121.5, 123.45)[i], 351 + i, 40, 2, (0, 5, 6)[i], 10,
+                     3 if i == 2 else 10))
+        # 'other' in 'all' reaches 5 complaints (shown) in the latest month only
+        rows.append((m, "all", "other", 3 + i, (8.55, 11.4, 14.25)[i], 1.0, 1.0, 5.0, 2, 0.0, None, None,
+                     351 + i, None, 0, 0, 3 + i, 3 + i))
+        # cards: timely rate over 4 complaints, 2 conduct complaints -> suppressed
+        rows.append((m, "cards", "all", 8, 33.9, 0.75, 0.5, 20.0, 6, 0.0, 2, 45.6789, 236, 20, 0, 0, 4, 6))
+        # loans: 4 complaints -> everything suppressed
+        rows.append((m, "loans", "all", 4, 34.188, 0.4321, 0.4321, 9.0, 3, 0.0, 1, 0.4321, 117, 10, 0, 0, 4, 4))
+        for p, g, n, rate in COMPLAINT_SLICES:
+            rows.append((m, p, g, n, rate, 1.0, 1.0, 3.0, n, 0.0, None, None, 100, None, 0, 0, n, n))
+    return rows
 
 
 def _insert(con, table, rows):
@@ -82,6 +123,9 @@ def _make_marts(con) -> None:
     _insert(con, "marts.cure_rates", cure)
     _insert(con, "marts.delinquency_rates", dq)
     _insert(con, "marts.charge_offs", co)
+    _insert(con, "marts.complaint_metrics", _complaint_metrics())
+    _insert(con, "marts.complaints_by_bucket", [
+        (m, bucket, n, accounts, rate) for m in MONTHS[1:] for bucket, n, accounts, rate in COMPLAINT_BUCKETS])
     # per-account tables a dashboard must never read
     _insert(con, "marts.account_month",
             [(SECRET_IDS[0], AS_OF, "cards", "revolving", "open", 999.99, 0.00, 0, "current")])
@@ -217,7 +261,8 @@ def test_empty_marts_say_so(tmp_path):
     con = duckdb.connect(":memory:")
     con.execute(MARTS_DDL)
     build_reports(con, str(tmp_path))
-    for name in ("aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html"):
+    for name in ("aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
+                 "complaints.html"):
         page = (tmp_path / name).read_text("utf-8")
         assert "No data: the table marts." in page and "is empty" in page, name
         assert "Plotly.newPlot" not in page
@@ -229,8 +274,10 @@ def test_optional_page_only_when_its_table_exists(tmp_path):
     _make_marts(con)
     con.execute("DROP TABLE marts.charge_offs")
     con.execute("DROP TABLE marts.cure_rates")
+    con.execute("DROP TABLE marts.complaints_by_bucket")  # complaints needs both complaint marts
     written = {Path(p).name for p in build_reports(con, str(tmp_path))}
-    assert "charge_offs.html" not in written
+    assert "charge_offs.html" not in written and "complaints.html" not in written
+    assert "complaints.html" not in (tmp_path / "index.html").read_text("utf-8")
     assert "charge_offs.html" not in (tmp_path / "index.html").read_text("utf-8")
     # a required page whose table is missing is still written and says so
     assert "does not exist" in (tmp_path / "cure_rates.html").read_text("utf-8")
@@ -241,3 +288,76 @@ def test_only_marts_aggregates_can_be_read(con):
 
     with pytest.raises(ValueError):
         common.read_mart(con, "account_month", "*", "1")
+
+
+# ---- complaints.html -----------------------------------------------------------------------------------
+
+def _visible(fig: dict) -> dict[str, dict]:
+    return {t["name"]: t for t in fig["data"] if t.get("visible") is True}
+
+
+def test_complaints_page_values_and_suppression(reports):
+    page = (reports / "complaints.html").read_text("utf-8")
+    # the rule is explained on the page, visibly
+    assert 'id="small-cells"' in page and "Small numbers are suppressed" in page
+    assert "suppressed: fewer than 5 complaints" in page
+    figs = _figures(page)
+    assert set(figs) == {"cmp-per-1000-by-issue", "cmp-conduct", "cmp-by-bucket", "cmp-timeliness", "cmp-backlog"}
+
+    # per 1,000 by issue group, portfolio 'all' shown first: known values kept, < 5 complaints suppressed
+    by_issue = _visible(figs["cmp-per-1000-by-issue"])
+    assert list(by_issue) == ["All issues", "Communication tactics", "Electronic communications", "Other issues",
+                              "Suppressed (fewer than 5 complaints)"]
+    assert by_issue["All issues"]["y"] == [34.19, 35.19, 36.19]
+    assert by_issue["Communication tactics"]["y"] == [17.09, 17.09, 17.09]
+    assert by_issue["Electronic communications"]["y"] == [None, None, None]  # 3 complaints
+    assert by_issue["Other issues"]["y"] == [None, None, 14.25]  # 3, 4, then exactly 5 complaints
+    strip = by_issue["Suppressed (fewer than 5 complaints)"]
+    assert strip["hovertext"][2] == "Electronic communications: suppressed: fewer than 5 complaints"
+    assert "Other issues: suppressed: fewer than 5 complaints" in strip["hovertext"][0]
+    menu = figs["cmp-per-1000-by-issue"]["layout"]["updatemenus"][0]["buttons"]
+    assert [b["label"] for b in menu] == ["Portfolio: All portfolios", "Portfolio: cards", "Portfolio: loans"]
+
+    # conduct per 1,000 delinquent with the 30+ DPD account rate beside it (right axis)
+    conduct = figs["cmp-conduct"]
+    traces = _visible(conduct)
+    assert traces["Conduct complaints per 1,000 delinquent accounts"]["y"] == [120.5, 121.5, 123.45]
+    dq30 = traces["30+ DPD account rate (right axis)"]
+    assert dq30["yaxis"] == "y2" and dq30["y"] == pytest.approx([0.06, 0.07, 0.08])
+    assert conduct["layout"]["yaxis2"]["side"] == "right"
+    cards = [t for t in conduct["data"] if t["name"] == "Conduct complaints per 1,000 delinquent accounts"][1]
+    assert cards["y"] == [None, None, None]  # 2 conduct complaints
+
+    # by bucket (previous month end): 7 and 5 complaints shown, 2 suppressed
+    buckets = {t["name"]: t["y"] for t in figs["cmp-by-bucket"]["data"]}
+    assert buckets["Current"] == [23.3333, 23.3333] and buckets["30–59 DPD"] == [333.3333, 333.3333]
+    assert buckets["1–29 DPD"] == [None, None]
+
+    # timeliness against a 100 % target line; the latest 60-day rate rests on 3 complaints
+    timely = figs["cmp-timeliness"]
+    rates = _visible(timely)
+    assert rates["Answered within 15 days"]["y"] == [0.9, 0.9, 0.9]
+    assert rates["Closed within 60 days"]["y"] == [0.8, 0.8, None]
+    assert [s["y0"] for s in timely["layout"]["shapes"]] == [1.0]
+    assert "Target 100 %" in json.dumps(timely["layout"]["annotations"])
+
+    # backlog; closed-at-unknown-date line where there are any (0 -> fewer than 5 -> suppressed)
+    backlog = _visible(figs["cmp-backlog"])
+    assert backlog["Open at month end"]["y"] == [7, 9, 11]
+    assert backlog["Closed at an unknown date (open or closed then)"]["y"] == [None, 5, 6]
+
+    # no suppressed value anywhere in the page, not even in hover data
+    for value in SUPPRESSED_VALUES:
+        assert value not in page, value
+
+
+def test_complaints_latest_table(reports):
+    page = (reports / "complaints.html").read_text("utf-8")
+    table = page[page.index('<table class="headline" id="cmp-latest">'):]
+    table = table[:table.index("</table>")]
+    suppressed = '<td title="suppressed: fewer than 5 complaints" style="color:#757575">suppressed</td>'
+    assert ("<tr><td>All portfolios</td><td>14</td><td>36.19</td><td>123.45</td><td>8.00%</td><td>90.00%</td>"
+            f"{suppressed}<td>11</td></tr>") in table
+    assert (f"<tr><td>cards</td><td>8</td><td>33.90</td>{suppressed}<td>8.00%</td>{suppressed}<td>50.00%</td>"
+            "<td>6</td></tr>") in table
+    assert f"<tr><td>loans</td>{suppressed * 3}<td>8.00%</td>{suppressed * 3}</tr>" in table

@@ -68,6 +68,7 @@ CHARTS = {
     "cure_rates.html": 4,
     "delinquency.html": 3,
     "charge_offs.html": 2,
+    "complaints.html": 5,
 }
 
 
@@ -101,3 +102,11 @@ def test_roll_rates_heatmap_drawn(rendered):
 def test_index_headline_table_shown(rendered):
     dom = rendered["index.html"].stdout
     assert "<td>All portfolios</td><td>353</td><td>174,004.25</td><td>6.94%</td>" in dom
+
+
+def test_complaints_page_drawn_with_suppression_note(rendered):
+    dom = rendered["complaints.html"].stdout
+    assert 'id="small-cells"' in dom and "suppressed: fewer than 5 complaints" in dom
+    assert "Suppressed (fewer than 5 complaints)" in dom  # the legend entry of the suppression markers
+    assert "Target 100 %" in dom  # the target line's label, drawn
+    assert "30+ DPD account rate" in dom  # the right-hand axis beside conduct complaints

@@ -16,6 +16,13 @@ Conventions used below
   complaint's month end; when the account has no row then, its latest earlier row, else its earliest
   later row. A complaint without account, or whose account has no row at all, has no portfolio and is
   counted only under portfolio ``all``.
+- Dates the data does not give (CFPB imports, and any lender row like them): a complaint whose
+  ``company_response`` is one of the three ``Closed with …`` values but whose ``closed_on`` is NULL is
+  *closed, date unknown*; one whose ``company_response`` is not ``In progress`` but whose
+  ``responded_on`` is NULL is *answered, date unknown* (closed implies answered). Such complaints are
+  left out of the figures that need the missing date instead of being counted as late or still open
+  (``Untimely response`` excepted: known not timely), and the extra columns ``dates_unknown`` and
+  ``backlog_unknown`` show how many there are.
 """
 
 from __future__ import annotations
@@ -28,6 +35,12 @@ from assets.staging.issue_groups import conduct_sql
 TIMELY_DAYS = 15
 CLOSE_WITHIN_DAYS = 60
 REPEAT_LOOKBACK_DAYS = 365
+
+#: company_response values that say the complaint is closed (the contract's enum; "In progress" and
+#: "Untimely response" do not). With closed_on NULL they mean "closed, date unknown".
+CLOSED_RESPONSES = ("Closed with explanation", "Closed with non-monetary relief", "Closed with monetary relief")
+IN_PROGRESS = "In progress"
+UNTIMELY = "Untimely response"
 
 OPEN_BUCKETS = (
     "current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149", "dpd_150_179",
@@ -42,7 +55,13 @@ WITH latest AS (
 complaint AS (
     SELECT c.complaint_id, c.account_id, c.received_on, c.responded_on, c.closed_on,
            c.issue_group AS complaint_group,
-           last_day(c.received_on) AS month_end
+           last_day(c.received_on) AS month_end,
+           -- closed, date unknown: the response says closed but there is no closed_on
+           coalesce(c.company_response IN ({', '.join(f"'{r}'" for r in CLOSED_RESPONSES)})
+                    AND c.closed_on IS NULL, false) AS closed_unknown,
+           -- answered, date unknown: any response but 'In progress' without responded_on
+           coalesce(c.company_response <> '{IN_PROGRESS}' AND c.responded_on IS NULL, false) AS answered_unknown,
+           coalesce(c.company_response = '{UNTIMELY}', false) AS untimely_response
     FROM staging.complaints c
 ),
 complaint_portfolio AS (  -- the account's row at the complaint's month end, else the nearest: earlier first
@@ -56,12 +75,18 @@ complaint_portfolio AS (  -- the account's row at the complaint's month end, els
 flagged AS (
     SELECT c.*,
            p.portfolio AS account_portfolio,
-           -- timeliness: left out only when unanswered at L with its 15 days not yet run out at L
-           NOT ((c.responded_on IS NULL OR c.responded_on > latest.l)
-                AND c.received_on + {TIMELY_DAYS} > latest.l) AS timely_eligible,
-           -- 60-day closure: the same rule with closed_on and 60 days
-           NOT ((c.closed_on IS NULL OR c.closed_on > latest.l)
-                AND c.received_on + {CLOSE_WITHIN_DAYS} > latest.l) AS close_eligible,
+           -- timeliness: left out when answered at an unknown date (we cannot tell whether in time),
+           -- except 'Untimely response' (known not timely: always in, never in the numerator); else
+           -- left out only when unanswered at L with its 15 days not yet run out at L
+           CASE WHEN c.answered_unknown THEN c.untimely_response
+                ELSE NOT ((c.responded_on IS NULL OR c.responded_on > latest.l)
+                          AND c.received_on + {TIMELY_DAYS} > latest.l)
+           END AS timely_eligible,
+           -- 60-day closure: left out when closed at an unknown date; else the same rule with closed_on
+           -- and 60 days
+           NOT c.closed_unknown
+               AND NOT ((c.closed_on IS NULL OR c.closed_on > latest.l)
+                        AND c.received_on + {CLOSE_WITHIN_DAYS} > latest.l) AS close_eligible,
            CASE WHEN c.closed_on <= latest.l THEN c.closed_on - c.received_on END AS days_to_close,
            -- repeat: the same account has another complaint received 1..365 days earlier
            c.account_id IS NOT NULL AND coalesce(count(*) OVER (
@@ -79,14 +104,20 @@ sliced AS (  -- each complaint once per slice it belongs to: (its portfolio | al
                      ELSE [f.account_portfolio, 'all'] END) AS pf(portfolio),
          unnest([f.complaint_group, 'all']) AS ig(issue_group)
 ),
-backlog AS (  -- open at d: received_on <= d and not closed on or before d (+1 received, -1 closed)
+backlog AS (  -- open at d: received_on <= d and not closed on or before d (+1 received, -1 closed);
+              -- closed at an unknown date: never counted as open, counted in backlog_unknown from receipt
     SELECT portfolio, issue_group, month_end,
-           CAST(sum(sum(delta)) OVER (PARTITION BY portfolio, issue_group ORDER BY month_end) AS BIGINT)
-               AS open_backlog
+           CAST(sum(sum(open_delta)) OVER (PARTITION BY portfolio, issue_group ORDER BY month_end) AS BIGINT)
+               AS open_backlog,
+           CAST(sum(sum(unknown_delta)) OVER (PARTITION BY portfolio, issue_group ORDER BY month_end) AS BIGINT)
+               AS backlog_unknown
     FROM (
-        SELECT portfolio, issue_group, month_end, 1 AS delta FROM sliced
+        SELECT portfolio, issue_group, month_end,
+               CASE WHEN closed_unknown THEN 0 ELSE 1 END AS open_delta,
+               CASE WHEN closed_unknown THEN 1 ELSE 0 END AS unknown_delta
+        FROM sliced
         UNION ALL
-        SELECT portfolio, issue_group, last_day(closed_on), -1 FROM sliced WHERE closed_on IS NOT NULL
+        SELECT portfolio, issue_group, last_day(closed_on), -1, 0 FROM sliced WHERE closed_on IS NOT NULL
     )
     GROUP BY portfolio, issue_group, month_end
 ),
@@ -116,12 +147,17 @@ SELECT s.month_end,
             THEN 1000.0 * count(*) FILTER (WHERE s.is_conduct) / nullif(a.delinquent_accounts, 0)
        END AS conduct_per_1000_delinquent,
        a.open_accounts,
-       CASE WHEN s.issue_group = 'all' THEN a.delinquent_accounts END AS delinquent_accounts
+       CASE WHEN s.issue_group = 'all' THEN a.delinquent_accounts END AS delinquent_accounts,
+       count(*) FILTER (WHERE s.answered_unknown OR s.closed_unknown) AS dates_unknown,
+       b.backlog_unknown,
+       count(*) FILTER (WHERE s.timely_eligible) AS timely_response_denominator,
+       count(*) FILTER (WHERE s.close_eligible) AS closed_within_60d_denominator
 FROM sliced s
 LEFT JOIN accounts a ON a.month_end = s.month_end AND a.portfolio = s.portfolio
 LEFT JOIN backlog b
        ON b.month_end = s.month_end AND b.portfolio = s.portfolio AND b.issue_group = s.issue_group
-GROUP BY s.month_end, s.portfolio, s.issue_group, a.open_accounts, a.delinquent_accounts, b.open_backlog
+GROUP BY s.month_end, s.portfolio, s.issue_group, a.open_accounts, a.delinquent_accounts, b.open_backlog,
+         b.backlog_unknown
 ORDER BY s.month_end, s.portfolio, s.issue_group
 """
 
@@ -167,17 +203,26 @@ def build_complaint_metrics(con: duckdb.DuckDBPyConnection) -> int:
     - ``complaints_per_1000``: ``complaints`` / ``open_accounts`` x 1,000; NULL when that is NULL or 0.
     - ``timely_response_rate``: answered within 15 days (``responded_on - received_on <= 15``) /
       complaints of the month except those unanswered at L whose 15 days had not run out at L
-      (``received_on + 15 > L``); NULL when that denominator is 0.
-    - ``closed_within_60d_rate``: the same with ``closed_on`` and 60 days.
-    - ``median_days_to_close``: median of ``closed_on - received_on`` over complaints closed by L.
+      (``received_on + 15 > L``) and those answered at an unknown date; an ``Untimely response``
+      without ``responded_on`` stays in as not timely. NULL when that denominator is 0.
+    - ``closed_within_60d_rate``: the same with ``closed_on`` and 60 days; complaints closed at an
+      unknown date are left out.
+    - ``median_days_to_close``: median of ``closed_on - received_on`` over complaints closed by L
+      (those closed at an unknown date have no ``closed_on`` and do not enter it).
     - ``open_backlog``: all complaints of the slice (any received month) open at ``month_end``:
-      ``received_on <= month_end`` and (``closed_on`` NULL or after ``month_end``).
+      ``received_on <= month_end`` and (``closed_on`` NULL or after ``month_end``), not counting
+      complaints closed at an unknown date.
     - ``repeat_rate``: complaints whose account had another complaint received 1-365 days earlier /
       all ``complaints`` of the row (complaints without account count, and are never repeats).
     - ``conduct_complaints``, ``conduct_per_1000_delinquent`` (``issue_group = 'all'`` rows only, NULL
       elsewhere): complaints whose issue group is a conduct issue, and that count per 1,000 delinquent
       accounts (open with dpd >= 1) of the portfolio at month end.
     - ``open_accounts``, ``delinquent_accounts``: the denominators, for audit (the latter on ``all`` rows).
+    - ``dates_unknown``: complaints of the row answered or closed at an unknown date (0 when none).
+    - ``backlog_unknown``: complaints of the slice received on or before ``month_end`` and closed at an
+      unknown date, so open or closed at ``month_end`` for all we know (0 when none).
+    - ``timely_response_denominator``, ``closed_within_60d_denominator``: the complaints the two rates
+      are computed over (0 where the rate is NULL), for audit and for small-cell suppression.
     """
     con.execute(COMPLAINT_METRICS_SQL)
     return con.execute("SELECT count(*) FROM marts.complaint_metrics").fetchall()[0][0]
