@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import dagster as dg
 
-from .definitions import JOB_NAME, build_definitions
 from .settings import Settings
 
 
@@ -19,11 +18,12 @@ def _stderr(msg: str) -> None:
 
 
 class _ProgressHandler(logging.Handler):
-    """Turns Dagster's structured events into one readable line each."""
+    """Turns Dagster's structured events into one readable line per asset and per check."""
 
     def __init__(self):
-        super().__init__(logging.INFO)
+        super().__init__(logging.DEBUG)
         self.started: dict[str, float] = {}
+        self.materialized: dict[str, str] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
@@ -31,20 +31,25 @@ class _ProgressHandler(logging.Handler):
         step = meta.get("step_key") or ""
         if event is None:
             if step and record.levelno >= logging.INFO and meta.get("orig_message"):
-                _stderr(f"    {step}: {meta['orig_message']}")
+                _stderr(f"         {meta['orig_message']}")
             return
         kind = event.event_type_value
         now = time.monotonic()
+        took = f"{now - self.started.get(step, now):.1f}s"
         if kind == "STEP_START":
             self.started[step] = now
-        elif kind == "STEP_SUCCESS":
-            _stderr(f"  done  {step} ({now - self.started.get(step, now):.1f}s)")
+        elif kind == "ASSET_MATERIALIZATION":
+            mat = event.event_specific_data.materialization
+            rows = mat.metadata.get("dagster/row_count")
+            self.materialized[step] = mat.asset_key.to_user_string() + (
+                f" ({rows.value:,} rows)" if rows is not None else "")
+        elif kind == "STEP_SUCCESS" and step in self.materialized:
+            _stderr(f"  asset  {self.materialized[step]} in {took}")
         elif kind == "STEP_FAILURE":
             err = event.step_failure_data.error if event.step_failure_data else None
             _stderr(f"  FAILED {step}: {err.message.strip() if err else event.message}")
         elif kind == "ASSET_CHECK_EVALUATION":
             ev = event.event_specific_data
-            key = "/".join(ev.asset_key.path)
             status = "passed" if ev.passed else ("WARNING" if ev.severity == dg.AssetCheckSeverity.WARN else "FAILED")
             extra = ""
             if not ev.passed:
@@ -52,7 +57,7 @@ class _ProgressHandler(logging.Handler):
                 extra = " " + ", ".join(f"{k}={md[k]}" for k in ("offending rows", "failed expectations") if k in md)
                 if ev.description:
                     extra += f" — {ev.description}"
-            _stderr(f"  check {key}:{ev.check_name} {status}{extra}")
+            _stderr(f"  check  {ev.asset_key.to_user_string()}:{ev.check_name} {status} in {took}{extra}")
         elif kind == "STEP_SKIPPED":
             _stderr(f"  skipped {step} (upstream failed or a blocking check did not pass)")
 
@@ -70,7 +75,7 @@ class RunOutcome:
 @dg.logger(description="One line per step, check and progress message, on stderr.")
 def progress_logger(_init_context) -> logging.Logger:
     log = logging.getLogger("arrears.progress")
-    log.setLevel(logging.INFO)
+    log.setLevel(logging.DEBUG)
     log.propagate = False
     if not any(isinstance(h, _ProgressHandler) for h in log.handlers):
         log.addHandler(_ProgressHandler())
@@ -80,6 +85,8 @@ def progress_logger(_init_context) -> logging.Logger:
 def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None) -> RunOutcome:
     """Materialise every asset and run every check, in-process. Success = no step failed and no
     ERROR-severity check failed."""
+    from .definitions import JOB_NAME, build_definitions
+
     defs = build_definitions(settings, loggers={"progress": progress_logger})
     job = defs.resolve_job_def(JOB_NAME)
     if instance is None:
