@@ -1,0 +1,34 @@
+"""Ledger flows posted in each reporting month and open/all balances per month, per portfolio and 'all':
+the common frame of marts.charge_offs and marts.roll_forward."""
+
+from .common import CREDIT_TYPES, DEBIT_TYPES, prev_month_end
+
+FRAME_SQL = f"""
+    WITH months AS (SELECT month_end, row_number() OVER (ORDER BY month_end) = 1 AS first_month
+                    FROM staging.reporting_months),
+    portfolios AS (SELECT DISTINCT portfolio FROM marts.account_month UNION ALL SELECT 'all'),
+    flows AS (
+        SELECT last_day(l.posted_on) AS month_end, coalesce(a.portfolio, 'all') AS portfolio,
+               sum(l.amount) FILTER (WHERE l.entry_type IN {DEBIT_TYPES}) AS debits,
+               sum(l.amount) FILTER (WHERE l.entry_type IN {CREDIT_TYPES}) AS credits,
+               sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off') AS charge_offs,
+               sum(l.amount) FILTER (WHERE l.entry_type = 'recovery') AS recoveries
+        FROM staging.ledger l JOIN staging.accounts a USING (account_id)
+        WHERE l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
+          AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
+        GROUP BY GROUPING SETS ((last_day(l.posted_on), a.portfolio), (last_day(l.posted_on)))),
+    balances AS (
+        SELECT month_end, coalesce(portfolio, 'all') AS portfolio,
+               sum(balance) FILTER (WHERE status = 'open') AS open_balance, sum(balance) AS all_balance
+        FROM marts.account_month GROUP BY GROUPING SETS ((month_end, portfolio), (month_end))),
+    frame AS (
+        SELECT m.month_end, m.first_month, p.portfolio,
+               coalesce(f.debits, 0) AS debits, coalesce(f.credits, 0) AS credits,
+               coalesce(f.charge_offs, 0) AS charge_offs, coalesce(f.recoveries, 0) AS recoveries,
+               CASE WHEN NOT m.first_month THEN coalesce(prev.open_balance, 0) END AS open_balance_prev,
+               coalesce(cur.open_balance, 0) AS open_balance, coalesce(cur.all_balance, 0) AS all_balance
+        FROM months m CROSS JOIN portfolios p
+        LEFT JOIN flows f ON f.month_end = m.month_end AND f.portfolio = p.portfolio
+        LEFT JOIN balances cur ON cur.month_end = m.month_end AND cur.portfolio = p.portfolio
+        LEFT JOIN balances prev ON prev.month_end = {prev_month_end("m.month_end")} AND prev.portfolio = p.portfolio)
+"""

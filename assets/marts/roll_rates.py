@@ -1,0 +1,34 @@
+"""marts.roll_rates: the monthly transition matrix between delinquency buckets."""
+
+import duckdb
+
+from .common import PORTFOLIO, by_portfolio, next_month_end
+
+
+def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
+    """marts.roll_rates — one row per month_end × portfolio × from_bucket × to_bucket with at least one
+    account; month_end is the later month m of the pair m−1 → m (so the first reporting month has none).
+
+    For every account open at m−1 (its bucket then is from_bucket) the bucket it is in at m
+    (to_bucket: any of the eight DPD ranges, charged_off or closed). accounts = N(from→to);
+    balance = Σ balance at m−1 of those accounts; account_rate = N(from→to) / N(from);
+    balance_rate = balance / Σ balance at m−1 of all accounts in from_bucket (NULL when that is 0).
+    Each from row sums to 1. The flow rate k → k+1 of the delinquent chain is the balance_rate of
+    that one cell. Reads only marts.account_month."""
+    con.execute(f"""CREATE OR REPLACE TABLE marts.roll_rates AS
+        WITH pairs AS (
+            SELECT p.portfolio, n.month_end, p.bucket AS from_bucket, n.bucket AS to_bucket, p.balance
+            FROM marts.account_month p
+            JOIN marts.account_month n ON n.account_id = p.account_id AND n.month_end = {next_month_end("p.month_end")}
+            WHERE p.status = 'open'),
+        cells AS (
+            SELECT month_end, {PORTFOLIO}, from_bucket, to_bucket, count(*) AS accounts,
+                   CAST(sum(balance) AS DECIMAL(18,2)) AS balance
+            FROM pairs {by_portfolio("month_end, from_bucket, to_bucket")})
+        SELECT month_end, portfolio, from_bucket, to_bucket, accounts, balance,
+               accounts / sum(accounts) OVER w AS account_rate,
+               CAST(balance AS DOUBLE) / nullif(CAST(sum(balance) OVER w AS DOUBLE), 0) AS balance_rate
+        FROM cells
+        WINDOW w AS (PARTITION BY month_end, portfolio, from_bucket)
+        ORDER BY month_end, portfolio, from_bucket, to_bucket""")
+    return con.execute("SELECT count(*) FROM marts.roll_rates").fetchall()[0][0]
