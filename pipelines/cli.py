@@ -77,7 +77,7 @@ def cmd_run(args) -> int:
             _stderr(f"error: {s}")
         for c in out.failed_checks:
             _stderr(f"error: blocking check failed: {c}")
-        _stderr(f"arrears run: FAILED after {took:.1f}s")
+        _stderr(f"arrears run: FAILED after {took:.1f}s (steps downstream of a failure were not run)")
         return 1
     _stderr(f"arrears run: ok in {took:.1f}s — {out.passed_checks} checks passed, {len(out.warnings)} warning(s)")
     print(os.path.abspath(os.path.join(settings.reports, "index.html")))

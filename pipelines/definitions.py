@@ -38,7 +38,7 @@ def build_definitions(settings: Settings | None = None, loggers: dict | None = N
     settings = settings or Settings.from_env()
     job = dg.define_asset_job(
         JOB_NAME,
-        selection=dg.AssetSelection.all(include_sources=False),
+        selection=dg.AssetSelection.all(),
         description="Everything: read the landing folder, stage, build the marts, check every stage, "
                     "write the dashboards. Runs in one process (one DuckDB writer).",
         executor_def=dg.in_process_executor,

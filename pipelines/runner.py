@@ -17,6 +17,16 @@ def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def _reason(event) -> str:
+    """The message of the exception that failed a step (Dagster wraps it; the user's error is the root cause)."""
+    err = event.step_failure_data.error if event.step_failure_data else None
+    if err is None:
+        return event.message or "failed"
+    while err.cause is not None:
+        err = err.cause
+    return err.message.strip()
+
+
 class _ProgressHandler(logging.Handler):
     """Turns Dagster's structured events into one readable line per asset and per check."""
 
@@ -24,14 +34,18 @@ class _ProgressHandler(logging.Handler):
         super().__init__(logging.DEBUG)
         self.started: dict[str, float] = {}
         self.materialized: dict[str, str] = {}
+        self.skipped = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         meta = getattr(record, "dagster_meta", None) or {}
         event = meta.get("dagster_event")
         step = meta.get("step_key") or ""
         if event is None:
-            if step and record.levelno >= logging.INFO and meta.get("orig_message"):
-                _stderr(f"         {meta['orig_message']}")
+            message = meta.get("orig_message") or ""
+            if message.startswith("Dependencies for step"):
+                self.skipped += 1  # Dagster's own "not executing" notes: summarised at the end
+            elif step and record.levelno >= logging.INFO and message:
+                _stderr(f"         {message}")
             return
         kind = event.event_type_value
         now = time.monotonic()
@@ -46,8 +60,7 @@ class _ProgressHandler(logging.Handler):
         elif kind == "STEP_SUCCESS" and step in self.materialized:
             _stderr(f"  asset  {self.materialized[step]} in {took}")
         elif kind == "STEP_FAILURE":
-            err = event.step_failure_data.error if event.step_failure_data else None
-            _stderr(f"  FAILED {step}: {err.message.strip() if err else event.message}")
+            _stderr(f"  FAILED {step}: {_reason(event)}")
         elif kind == "ASSET_CHECK_EVALUATION":
             ev = event.event_specific_data
             status = "passed" if ev.passed else ("WARNING" if ev.severity == dg.AssetCheckSeverity.WARN else "FAILED")
@@ -58,8 +71,8 @@ class _ProgressHandler(logging.Handler):
                 if ev.description:
                     extra += f" — {ev.description}"
             _stderr(f"  check  {ev.asset_key.to_user_string()}:{ev.check_name} {status} in {took}{extra}")
-        elif kind == "STEP_SKIPPED":
-            _stderr(f"  skipped {step} (upstream failed or a blocking check did not pass)")
+        elif kind == "RUN_FAILURE" and self.skipped:
+            _stderr(f"  not run: {self.skipped} steps downstream of the failure")
 
 
 @dataclass
@@ -96,8 +109,7 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
     out = RunOutcome(success=result.success, result=result)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":
-            err = ev.step_failure_data.error if ev.step_failure_data else None
-            out.failed_steps.append(f"{ev.step_key}: {err.message.strip() if err else ev.message}")
+            out.failed_steps.append(f"{ev.step_key}: {_reason(ev)}")
     for ev in result.get_asset_check_evaluations():
         name = f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
         if ev.passed:
