@@ -19,6 +19,8 @@ def inv(invariants, table, name) -> Invariant:
 @pytest.fixture
 def con():
     c = connect(":memory:")
+    c.execute("""CREATE TABLE staging.ledger (entry_id VARCHAR, account_id VARCHAR, posted_on DATE, entry_type VARCHAR,
+        amount DECIMAL(18,2), due_on DATE)""")
     c.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
         product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR)""")
     c.execute("""INSERT INTO marts.account_month VALUES
@@ -27,6 +29,14 @@ def con():
         ('A', DATE '2026-03-31', 'p', 'revolving', 'open', 100, 50, 51, 'dpd_30_59'),
         ('B', DATE '2026-01-31', 'p', 'installment', 'closed', 0, 0, NULL, 'closed')""")
     return c
+
+
+def test_dpd_jump_explained_by_a_reversal_is_allowed(con):
+    check = inv(MART, "marts.account_month", "dpd_grows_at_most_by_elapsed_days")
+    con.execute("UPDATE marts.account_month SET dpd = 52 WHERE dpd = 51")
+    assert check.evaluate(con)[0] == 1
+    con.execute("INSERT INTO staging.ledger VALUES ('R1', 'A', DATE '2026-03-02', 'payment_reversal', 10, NULL)")
+    assert check.evaluate(con)[0] == 0
 
 
 def test_account_month_invariants_pass_on_clean_rows(con):

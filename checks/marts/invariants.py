@@ -17,12 +17,19 @@ INVARIANTS = [
                         OR (dpd = 0) <> (past_due_amount = 0)))
                     OR (status <> 'open' AND (bucket <> status OR dpd IS NOT NULL OR past_due_amount <> 0))"""),
     Invariant("marts.account_month", "dpd_grows_at_most_by_elapsed_days",
-              "From one month end to the next, dpd grows by at most the days between them.",
-              """SELECT account_id, month_end, prev_month_end, prev_dpd, dpd FROM (
-                   SELECT account_id, month_end, dpd,
-                          lag(month_end) OVER w AS prev_month_end, lag(dpd) OVER w AS prev_dpd
+              "From one month end to the next, dpd grows by at most the days between them — unless the "
+              "account had, posted in between, a payment_reversal (which re-ages on its own posted date) or a "
+              "late-posted due (due_on on or before the earlier month end), the two ways metrics.md lets an "
+              "account age faster than the calendar.",
+              """WITH growth AS (
+                   SELECT account_id, month_end, dpd, lag(month_end) OVER w AS prev_month_end, lag(dpd) OVER w AS prev_dpd
                    FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end))
-                 WHERE prev_dpd IS NOT NULL AND dpd IS NOT NULL AND dpd - prev_dpd > month_end - prev_month_end"""),
+                 SELECT g.account_id, g.month_end, g.prev_month_end, g.prev_dpd, g.dpd FROM growth g
+                 WHERE g.prev_dpd IS NOT NULL AND g.dpd IS NOT NULL AND g.dpd - g.prev_dpd > g.month_end - g.prev_month_end
+                   AND NOT EXISTS (
+                       SELECT 1 FROM staging.ledger l
+                       WHERE l.account_id = g.account_id AND l.posted_on > g.prev_month_end AND l.posted_on <= g.month_end
+                         AND (l.entry_type = 'payment_reversal' OR (l.entry_type = 'due' AND l.due_on <= g.prev_month_end)))"""),
     Invariant("marts.account_month", "no_rows_after_terminal",
               "An account has no row after the month end at which it is charged off or closed, and its months are contiguous.",
               """SELECT account_id, month_end, status FROM (
