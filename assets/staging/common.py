@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .rules import raw_json, row_reasons, typed_columns
+from .rules import raw_json, row_reasons, typed_columns, typed_source
 
 
 def type_rows(con: duckdb.DuckDBPyConnection, entity: str) -> None:
@@ -13,7 +13,7 @@ def type_rows(con: duckdb.DuckDBPyConnection, entity: str) -> None:
         SELECT source_file, file_month, line_number,
         {typed_columns(entity)},
         {row_reasons(entity)} AS reason
-        FROM raw.{entity}""")
+        FROM {typed_source(entity)}""")
 
 
 def add_rejects(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from assets.raw.contract import CONTRACT, Column
 
-DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-NUMBER_RE = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
 MONEY_MAX = "10000000000000000"  # DECIMAL(18,2) holds amounts below 10^16
 
 # Lower bounds of decimal columns: (operator, bound, wording)
@@ -21,31 +19,61 @@ DECIMAL_RANGES = {
     "original_principal": (">", "0", "must be > 0"),
 }
 
+# The typing runs in two nested SELECTs over raw.<entity>: the inner one turns empty values into null
+# (data-contract: "empty field = null"; values are not trimmed, so " revolving" is not an enum value), the
+# outer one parses each date and decimal once into `t_<column>`; the row reasons then compare those, so no
+# value is parsed twice. Only cheap string tests are used: this runs on every ledger row.
+
 
 def v(col: str) -> str:
-    """The raw text value, trimmed; empty means null (data-contract: empty field = null)."""
-    return f"nullif(trim({col}), '')"
+    """The text value of a contract column, empty as null (the inner SELECT names it after the column)."""
+    return col
+
+
+def t(c: Column) -> str:
+    """The parsed value of a date or decimal column; the text itself for the other kinds."""
+    return f"t_{c.name}" if c.kind in ("date", "decimal") else c.name
+
+
+def _parse(c: Column) -> str:
+    x = c.name
+    if c.kind == "date":  # strictly YYYY-MM-DD, and a real date (2026-02-31 is not)
+        return (f"CASE WHEN length({x}) = 10 AND substr({x}, 5, 1) = '-' AND substr({x}, 8, 1) = '-' "
+                f"THEN TRY_CAST({x} AS DATE) END")
+    # A decimal with a point, no exponent and no thousands separator (DuckDB's cast rejects the
+    # separator; the exponent is excluded here). At most 2 decimals is checked on the text, so nothing is
+    # rounded; the value must fit DECIMAL(18,2). (Cheap string tests only: this runs on every ledger row.)
+    return (f"CASE WHEN strpos({x}, 'e') = 0 AND strpos({x}, 'E') = 0 "
+            f"AND (strpos({x}, '.') = 0 OR length({x}) - strpos({x}, '.') <= 2) "
+            f"THEN TRY_CAST({x} AS DECIMAL(18,2)) END")
+
+
+def _too_many_decimals(x: str) -> str:
+    return f"(strpos({x}, '.') > 0 AND length({x}) - strpos({x}, '.') > 2 AND TRY_CAST({x} AS DOUBLE) IS NOT NULL)"
+
+
+def typed_source(entity: str) -> str:
+    """FROM-clause subquery giving, per raw row, the trimmed text columns and the parsed `t_` columns."""
+    cols = CONTRACT[entity]
+    trimmed = ", ".join(f"nullif({c.name}, '') AS {c.name}" for c in cols)
+    parsed = ", ".join(f"{_parse(c)} AS t_{c.name}" for c in cols if c.kind in ("date", "decimal"))
+    return (f"(SELECT *, {parsed} FROM (SELECT source_file, file_month, line_number, {trimmed} "
+            f"FROM raw.{entity}))")
+
+
+def typed_expr(c: Column) -> str:
+    return t(c)
 
 
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def typed_expr(c: Column) -> str:
-    x = v(c.name)
-    if c.kind == "date":
-        return f"CASE WHEN regexp_full_match({x}, '{DATE_RE}') THEN TRY_CAST({x} AS DATE) END"
-    if c.kind == "decimal":
-        return (f"CASE WHEN regexp_full_match({x}, '{NUMBER_RE}') AND abs(TRY_CAST({x} AS DECIMAL(38,10))) "
-                f"< {MONEY_MAX} THEN TRY_CAST({x} AS DECIMAL(38,10)) END")
-    return x
-
-
 def typed_columns(entity: str) -> str:
     """Select list of the contract's columns, typed (dates DATE, money DECIMAL(18,2), text trimmed)."""
     out = []
     for c in CONTRACT[entity]:
-        e = typed_expr(c)
+        e = t(c)
         if c.kind == "decimal":
             e = f"CAST({e} AS DECIMAL(18,2))"
         if c.name == "hardship_flag":
@@ -65,12 +93,13 @@ def _column_reasons(c: Column) -> list[str]:
                      f"THEN '{name} is not an ISO date (YYYY-MM-DD): ' || {shown} END")
     elif c.kind == "decimal":
         t = typed_expr(c)
-        rules.append(f"CASE WHEN {x} IS NOT NULL AND ({t}) IS NULL "
-                     f"THEN '{name} is not a decimal number (point, no thousands separator): ' || {shown} END")
+        rules.append(f"CASE WHEN {x} IS NOT NULL AND ({t}) IS NULL AND NOT {_too_many_decimals(x)} "
+                     f"THEN '{name} is not a decimal number (point, no thousands separator, below 10^16): ' "
+                     f"|| {shown} END")
         if name in DECIMAL_RANGES:
             op, bound, words = DECIMAL_RANGES[name]
             rules.append(f"CASE WHEN NOT (({t}) {op} {bound}) THEN '{name} {words}: ' || {shown} END")
-        rules.append(f"CASE WHEN ({t}) <> round(({t}), 2) THEN '{name} has more than 2 decimals: ' || {shown} END")
+        rules.append(f"CASE WHEN {_too_many_decimals(x)} THEN '{name} has more than 2 decimals: ' || {shown} END")
     elif c.kind == "enum":
         values = ", ".join(_lit(s) for s in c.values)
         rules.append(f"CASE WHEN {x} IS NOT NULL AND {x} NOT IN ({values}) "
@@ -81,7 +110,7 @@ def _column_reasons(c: Column) -> list[str]:
 ENTITY_RULES: dict[str, list[str]] = {
     "accounts": [
         f"CASE WHEN length({v('account_id')}) > 64 THEN 'account_id longer than 64 characters' END",
-        f"CASE WHEN NOT regexp_full_match({v('currency')}, '^[A-Z]{{3}}$') "
+        f"CASE WHEN length({v('currency')}) <> 3 OR translate({v('currency')}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' "
         f"THEN 'currency is not an ISO 4217 code (three capital letters): ''' || currency || '''' END",
         f"CASE WHEN {v('product_type')} = 'revolving' AND {v('credit_limit')} IS NULL "
         "THEN 'credit_limit is required for a revolving account' END",
