@@ -6,6 +6,22 @@ import duckdb
 
 from .common import add_rejects, save_rejects, survivors, type_rows
 
+DUPLICATES_IN_FILE = """
+    WITH d AS (SELECT source_file, account_id, min(line_number) AS first_line FROM _typed
+               WHERE reason IS NULL GROUP BY ALL HAVING count(*) > 1)
+    SELECT t.source_file, t.line_number,
+           'duplicate account_id ''' || t.account_id || ''' in this file (first at line ' || d.first_line || ')'
+    FROM _typed t JOIN d USING (source_file, account_id)
+    WHERE t.reason IS NULL AND t.line_number > d.first_line"""
+
+# The latest version: the row from the latest file month (a file holds an account at most once).
+LATEST = """
+    SELECT unnest(v) FROM (
+        SELECT max_by(struct_pack(account_id, portfolio, product_type, opened_on, closed_on, currency,
+                                  credit_limit, original_principal, region, hardship_flag, source_file,
+                                  line_number), file_month) AS v
+        FROM staging.account_versions GROUP BY account_id)"""
+
 
 def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Build staging.account_versions (every valid row of every accounts file), staging.accounts (the
@@ -19,22 +35,10 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """
     type_rows(con, "accounts")
     add_rejects(con, "SELECT source_file, line_number, reason FROM _typed WHERE reason IS NOT NULL")
-    add_rejects(con, """
-        SELECT source_file, line_number,
-               'duplicate account_id ''' || account_id || ''' in this file (first at line ' || first_line || ')'
-        FROM (SELECT source_file, line_number, account_id,
-                     min(line_number) OVER (PARTITION BY source_file, account_id) AS first_line
-              FROM _typed WHERE reason IS NULL)
-        WHERE line_number > first_line""")
-    con.execute(f"""CREATE OR REPLACE TABLE staging.account_versions AS
-        SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors()}
-        ORDER BY account_id, file_month, line_number""")
-    con.execute("""CREATE OR REPLACE TABLE staging.accounts AS
-        SELECT account_id, portfolio, product_type, opened_on, closed_on, currency, credit_limit,
-               original_principal, region, hardship_flag, source_file, line_number
-        FROM staging.account_versions
-        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY file_month DESC, line_number DESC) = 1
-        ORDER BY account_id""")
+    add_rejects(con, DUPLICATES_IN_FILE)
+    con.execute(f"CREATE OR REPLACE TABLE staging.account_versions AS SELECT * EXCLUDE (reason) FROM _typed t "
+                f"WHERE {survivors(con)}")
+    con.execute(f"CREATE OR REPLACE TABLE staging.accounts AS {LATEST}")
     rejected = save_rejects(con, "accounts")
     con.execute("DROP TABLE _typed")
     return {

@@ -36,7 +36,13 @@ def save_rejects(con: duckdb.DuckDBPyConnection, entity: str) -> int:
     return n
 
 
-def survivors(alias: str = "t") -> str:
-    """Condition: the typed row breaks no row rule and is not yet in `_rejects`."""
+def survivors(con: duckdb.DuckDBPyConnection, alias: str = "t") -> str:
+    """Condition: the typed row breaks no row rule and is not yet in `_rejects` (the anti-join is left
+    out while `_rejects` holds only row-rule rejects, which `reason` already marks: the common case)."""
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _rejects (source_file VARCHAR, line_number BIGINT, reason VARCHAR)")
+    cross_row = con.execute("SELECT (SELECT count(*) FROM _rejects) "
+                            "- (SELECT count(*) FROM _typed WHERE reason IS NOT NULL)").fetchall()[0][0]
+    if not cross_row:
+        return f"{alias}.reason IS NULL"
     return (f"{alias}.reason IS NULL AND NOT EXISTS (SELECT 1 FROM _rejects x "
             f"WHERE x.source_file = {alias}.source_file AND x.line_number = {alias}.line_number)")

@@ -33,10 +33,10 @@ def build_complaints(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     add_rejects(con, f"""
         SELECT source_file, line_number,
                'unknown account_id ''' || account_id || ''' (no valid row in any accounts file)'
-        FROM _typed t WHERE {survivors()} AND account_id IS NOT NULL AND NOT EXISTS (
+        FROM _typed t WHERE {survivors(con)} AND account_id IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM staging.accounts a WHERE a.account_id = t.account_id)""")
     con.execute(f"""CREATE OR REPLACE TABLE staging.complaint_versions AS
-        SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors()}
+        SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors(con)}
         ORDER BY complaint_id, file_month, line_number""")
     con.execute(f"""CREATE OR REPLACE TABLE staging.complaints AS
         SELECT complaint_id, account_id, received_on, submitted_via, product, issue, sub_issue,

@@ -65,12 +65,12 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     n = add_rejects(con, f"""
         SELECT source_file, line_number,
                'unknown account_id ''' || account_id || ''' (no valid row in any accounts file)'
-        FROM _typed t WHERE {survivors()} AND NOT EXISTS (
+        FROM _typed t WHERE {survivors(con)} AND NOT EXISTS (
             SELECT 1 FROM staging.accounts a WHERE a.account_id = t.account_id)""")
     log(f"ledger: {n:,} entries of unknown accounts")
     n = add_rejects(con, f"""
-        WITH rv AS (SELECT * FROM _typed t WHERE {survivors()} AND entry_type = 'payment_reversal'),
-        pay AS (SELECT entry_id, account_id, posted_on FROM _typed t WHERE {survivors()} AND entry_type = 'payment'),
+        WITH rv AS (SELECT * FROM _typed t WHERE {survivors(con)} AND entry_type = 'payment_reversal'),
+        pay AS (SELECT entry_id, account_id, posted_on FROM _typed t WHERE {survivors(con)} AND entry_type = 'payment'),
         j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
                      row_number() OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
                                         ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS nth,
@@ -88,7 +88,7 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     n = add_rejects(con, f"""
         WITH co AS (
             SELECT account_id, posted_on AS co_on, entry_id AS co_id
-            FROM _typed t WHERE {survivors()} AND entry_type = 'charge_off'
+            FROM _typed t WHERE {survivors(con)} AND entry_type = 'charge_off'
             QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY posted_on, file_month, line_number) = 1)
         SELECT t.source_file, t.line_number, CASE
             WHEN t.entry_type = 'recovery' THEN 'recovery posted on ' || t.posted_on || ' with no charge-off on or before it'
@@ -97,14 +97,14 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
             ELSE t.entry_type || ' posted on ' || t.posted_on || ' after the account''s charge-off on '
                  || co.co_on || ' (only recovery may follow)' END
         FROM _typed t LEFT JOIN co USING (account_id)
-        WHERE {survivors()} AND (
+        WHERE {survivors(con)} AND (
             (t.entry_type = 'recovery' AND (co.co_on IS NULL OR t.posted_on < co.co_on))
             OR (t.entry_type <> 'recovery' AND t.posted_on > co.co_on)
             OR (t.entry_type = 'charge_off' AND t.posted_on = co.co_on AND t.entry_id <> co.co_id))""")
     log(f"ledger: {n:,} entries after a charge-off")
     n = add_rejects(con, f"""
         WITH closed AS (SELECT account_id, opened_on, closed_on FROM staging.accounts WHERE closed_on IS NOT NULL),
-        e AS (SELECT t.* FROM _typed t JOIN closed USING (account_id) WHERE {survivors()}),
+        e AS (SELECT t.* FROM _typed t JOIN closed USING (account_id) WHERE {survivors(con)}),
         net AS (SELECT account_id, last_day(posted_on) AS month_end, sum({SIGNED_AMOUNT}) AS net,
                        bool_or(entry_type = 'charge_off') AS co FROM e GROUP BY ALL),
         firsts AS (SELECT c.account_id, c.closed_on, coalesce(least(c.opened_on, min(e.posted_on)), c.opened_on) AS first
@@ -129,7 +129,7 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     con.execute(f"""CREATE OR REPLACE TABLE staging.ledger AS
         SELECT entry_id, account_id, posted_on, entry_type, amount, due_on, reverses_entry_id,
                source_file, line_number
-        FROM _typed t WHERE {survivors()}""")
+        FROM _typed t WHERE {survivors(con)}""")
     rejected = save_rejects(con, "ledger")
     con.execute("DROP TABLE _typed")
     return {"entries": con.execute("SELECT count(*) FROM staging.ledger").fetchall()[0][0], "rejected": rejected}

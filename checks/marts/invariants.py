@@ -39,15 +39,20 @@ INVARIANTS = [
                  WHERE prev_status IN ('charged_off', 'closed')
                     OR (prev_month_end IS NOT NULL AND month_end <> last_day(prev_month_end + INTERVAL 1 DAY))"""),
     Invariant("marts.account_month", "balance_reconciles_to_ledger",
-              "Each account's balance at its last row equals the signed sum of its ledger entries posted up to then.",
-              """WITH last AS (SELECT account_id, month_end, balance FROM marts.account_month
-                               QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY month_end DESC) = 1)
-                 SELECT l.account_id, l.month_end, l.balance, coalesce(sum(CASE
-                     WHEN e.entry_type IN ('disbursement','purchase','interest','fee','payment_reversal') THEN e.amount
-                     WHEN e.entry_type IN ('payment','credit_adjustment','waiver','charge_off') THEN -e.amount
-                     ELSE 0 END), 0) AS ledger_balance
-                 FROM last l LEFT JOIN staging.ledger e ON e.account_id = l.account_id AND e.posted_on <= l.month_end
-                 GROUP BY ALL HAVING l.balance <> ledger_balance"""),
+              "Each account's balance at its last row equals the signed sum of all its loaded ledger entries "
+              "(after an account's last, terminal row only recoveries may be posted, and they do not move the "
+              "balance).",
+              """WITH last AS (SELECT account_id, max(month_end) AS month_end FROM marts.account_month GROUP BY 1),
+                 booked AS (SELECT account_id, sum(CASE
+                     WHEN entry_type IN ('disbursement','purchase','interest','fee','payment_reversal') THEN amount
+                     WHEN entry_type IN ('payment','credit_adjustment','waiver','charge_off') THEN -amount
+                     ELSE 0 END) AS ledger_balance
+                   FROM staging.ledger WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
+                   GROUP BY 1)
+                 SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
+                 FROM marts.account_month a JOIN last USING (account_id, month_end)
+                 LEFT JOIN booked b USING (account_id)
+                 WHERE a.balance <> coalesce(b.ledger_balance, 0)"""),
     Invariant("marts.account_month", "charge_off_policy",
               "FFIEC policy: open revolving accounts at 180+ DPD and open installment accounts at 120+ DPD at a "
               "month end are policy exceptions (warning: reported and counted, not blocking).",
