@@ -1,27 +1,32 @@
 """marts.account_month: the account × month-end table every metric aggregates (set-based DuckDB SQL).
 
-How it is computed — exact, no per-account Python, no sort of the ledger. Amounts are carried as
-integer cents (BIGINT) inside the build and cast back to DECIMAL(18,2) on output. Month index i
-runs over the reporting months (0 = first); me_i is its month end.
+How it is computed — exact, without per-account Python and without sorting the ledger. Amounts are
+carried as integer cents (BIGINT) inside the build and cast back to DECIMAL(18,2) on output. Month
+index i runs over the reporting months (0 = the first); me_i is its month end.
 
-1. Three GROUP BY account_id passes over staging.ledger, pivoted by month index (an entry posted
-   before the first reporting month counts in month 0; after the last, never):
-   ``_am_pay``  c_i  = payments − payment_reversals posted in month i (qualifying credits);
-   ``_am_oth``  o_i  = other balance movements posted in month i (+ disbursement, purchase, interest,
-                fee; − credit_adjustment, waiver, charge_off) and the first charge-off month;
-   ``_am_due``  p_i  = dues that become *visible and past due* at me_i (posted_on <= me_i and
-                due_on < me_i, first such month end), lo_i = their due date, nv = their count.
-   A payment moves the balance by −c, a reversal by +c, so balance_i = Σo − Σc.
-2. ``_am_w`` — one row per account: cumulative sums (cc_i credits, pc_i past dues, bal_i balance),
-   the rows' range [s, e] (opening month .. first terminal month) and the FIFO oldest unpaid due
-   od_i. Let x_i = max(cc_i + τ, 0). Some posted past due has D_k − C > τ iff pc_i > x_i. When each
-   month's group of newly past-due dues holds one due and the groups come in due-date order (the
-   account is "in order"), the visible past dues at me_i in (due_on, entry_id) order are those
-   groups in month order, so the oldest unpaid due is the one of the first group j with pc_j > x_i,
-   i.e. j = #{j : pc_j <= x_i}.
-3. ``_am_exact`` — accounts not in order (a late-posted due, two dues past due in the same month,
-   equal due dates) get od_i exactly for their delinquent month ends: their visible past dues are
-   ordered by (due_on, entry_id) and cumulated, and the first with D_k > x_i is taken.
+1. Two GROUP BY account_id passes over staging.ledger, pivoted by month index (an entry posted
+   before the first reporting month counts in month 0, one posted after the last never counts):
+   ``_am_mov`` c_i = payments − payment_reversals posted in month i (qualifying credits) and
+               o_i = the other balance movements posted in month i (+ disbursement, purchase,
+               interest, fee; − credit_adjustment, waiver, charge_off), plus the first charge-off
+               month. c_i and o_i are packed into one exact HUGEINT sum c·2^64 + o per month.
+   ``_am_due`` the dues that become *visible and past due* at me_i (posted_on <= me_i and
+               due_on < me_i, i.e. the month end of max(posted_on, due_on + 1)): their sum p_i,
+               count n_i and, when n_i = 1, their due date lo_i, packed into one exact HUGEINT
+               sum p·2^64 + n·2^40 + Σ days since 0001-01-01 per month.
+   (A pivot's cost grows with its number of aggregates, hence the packing; decoding is exact
+   while a month's |o| < 2^63 cents, n < 2^24 and Σ days < 2^40.)
+   A payment moves the balance by −c and a reversal by +c, so balance_i = Σo − Σc.
+2. ``wide()`` — one row per account: running sums cc_i (credits), pc_i (past dues), bal_i, the
+   row range [s, e] (opening month .. first terminal month, else the last month) and the FIFO
+   oldest unpaid due od_i. With x_i = max(cc_i + τ, 0), some posted past due has D_k − C > τ iff
+   pc_i > x_i. When every month group holds at most one due and the groups' due dates increase
+   (the account is "in order", the normal case), the visible past dues at me_i in (due_on, entry_id)
+   order are the groups in month order, so the oldest unpaid due is the one of the first group j
+   with pc_j > x_i, and j = #{j : pc_j <= x_i}.
+3. ``_am_flag`` / ``_am_exact`` — accounts not in order (a late-posted due, two dues past due in the
+   same month, equal due dates) get od_i exactly for their delinquent month ends: their visible
+   past dues are ordered by (due_on, entry_id) and cumulated, and the first with D_k > x_i is taken.
 4. Each account's month ends s..e are unnested into rows.
 """
 
@@ -34,9 +39,12 @@ import duckdb
 
 POSITIVE = ("disbursement", "purchase", "interest", "fee")
 NEGATIVE = ("credit_adjustment", "waiver", "charge_off")
-TEMP_TABLES = ("_am_pay", "_am_oth", "_am_due", "_am_flag", "_am_exact")
+TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod")
 BUCKETS = ((1, "current"), (30, "dpd_1_29"), (60, "dpd_30_59"), (90, "dpd_60_89"),
            (120, "dpd_90_119"), (150, "dpd_120_149"), (180, "dpd_150_179"))
+DAY0 = "DATE '0001-01-01'"
+N_MASK, DAY_MASK = 2**24 - 1, 2**40 - 1
+TWO63, TWO64 = f"{2**63}::HUGEINT", f"{2**64}::HUGEINT"
 
 
 def _tolerance(value: Decimal | str | float | int) -> Decimal:
@@ -56,11 +64,12 @@ def _months(con: duckdb.DuckDBPyConnection) -> list[date]:
         expected = [r[0] for r in con.execute(
             "SELECT last_day(d)::DATE FROM range(?::DATE, ?::DATE + 1, INTERVAL 1 MONTH) t(d)",
             [months[0].replace(day=1), months[-1]]).fetchall()]
+        if set(months) - set(expected):
+            raise ValueError(f"staging.reporting_months holds dates that are not month ends: "
+                             f"{sorted(set(months) - set(expected))}")
         missing = sorted(set(expected) - set(months))
         if missing:
             raise ValueError(f"staging.reporting_months has a gap: month ending {missing[0]} is missing")
-        if set(months) - set(expected):
-            raise ValueError(f"staging.reporting_months holds non-month-end dates: {sorted(set(months) - set(expected))}")
     return months
 
 
@@ -70,6 +79,22 @@ def _cols(fmt: str, n: int, sep: str = ", ") -> str:
 
 def _in(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
+
+
+def _others(i: int) -> str:  # o from m = c·2^64 + o with −2^63 <= o < 2^63: the low 64 bits, signed
+    return f"(((m{i} + {TWO63}) & {2**64 - 1}::HUGEINT) - {TWO63})::BIGINT"
+
+
+def _credits(i: int) -> str:  # c = floor((m + 2^63) / 2^64); >> is an arithmetic (flooring) shift
+    return f"((m{i} + {TWO63}) >> 64)::BIGINT"
+
+
+def _due_count(i: int) -> str:
+    return f"((k{i} >> 40) & {N_MASK})"
+
+
+def _due_date(i: int) -> str:
+    return f"CASE WHEN {_due_count(i)} = 1 THEN {DAY0} + (k{i} & {DAY_MASK})::INTEGER END"
 
 
 def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str = "5.00") -> int:
@@ -92,10 +117,10 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     * bucket: current, dpd_1_29, dpd_30_59, dpd_60_89, dpd_90_119, dpd_120_149, dpd_150_179,
       dpd_180_plus for open rows; charged_off / closed for terminal rows.
 
-    Extra columns: currency, credit_limit, original_principal (from staging.accounts),
-    qualifying_credits (C(d)), past_dues_to_date (Σ posted dues with due_on < d) and
-    oldest_unpaid_due_on (the due that sets dpd), so each row's dpd and past_due_amount can be
-    checked by hand. Returns the row count.
+    Extra columns: qualifying_credits (C(d)), past_dues_to_date (Σ posted dues with due_on < d) and
+    oldest_unpaid_due_on (the due that sets dpd), so each row's dpd and past_due_amount can be checked
+    by hand; account attributes (currency, limits, region) stay in staging.accounts. Returns the row
+    count.
     """
     tau = int(_tolerance(tolerance) * 100)  # cents
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
@@ -110,48 +135,52 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     v = f"greatest(datediff('month', {first}, greatest(posted_on, due_on + 1)), 0)"
     cents = "CAST(amount * 100 AS BIGINT)"
 
-    def pivot(table: str, where: str, value: str, aggs: str, extra: str = "") -> str:
-        return f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT account_id, {extra} {aggs}
-            FROM (SELECT account_id, entry_type, due_on, {j} AS j, {value} AS cents
-                  FROM staging.ledger WHERE {where} AND posted_on <= {last})
-            GROUP BY account_id"""
-
-    pay_sql = pivot("_am_pay", "entry_type IN ('payment', 'payment_reversal')",
-                    f"CASE entry_type WHEN 'payment' THEN {cents} ELSE -{cents} END",
-                    _cols("CAST(sum(cents) FILTER (WHERE j = {i}) AS BIGINT) AS c{i}", n))
-    oth_sql = pivot("_am_oth", f"entry_type IN ({_in(POSITIVE + NEGATIVE)})",
-                    f"CASE WHEN entry_type IN ({_in(POSITIVE)}) THEN {cents} ELSE -{cents} END",
-                    _cols("CAST(sum(cents) FILTER (WHERE j = {i}) AS BIGINT) AS o{i}", n),
-                    "min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,")
+    # Payments/reversals (c) and the other balance movements (o) share one pivot: each month's
+    # aggregate is the exact HUGEINT sum of c·2^64 + o, split again by _credits() / _others().
+    mov_sql = f"""CREATE OR REPLACE TEMP TABLE _am_mov AS
+        SELECT account_id, min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,
+               {_cols("sum(m) FILTER (WHERE j = {i}) AS m{i}", n)}
+        FROM (SELECT account_id, entry_type, {j} AS j,
+                     CASE entry_type WHEN 'payment' THEN {cents}::HUGEINT * {TWO64}
+                                     WHEN 'payment_reversal' THEN -{cents}::HUGEINT * {TWO64}
+                                     ELSE (CASE WHEN entry_type IN ({_in(POSITIVE)}) THEN {cents}
+                                                ELSE -{cents} END)::HUGEINT END AS m
+              FROM staging.ledger
+              WHERE entry_type IN ({_in(("payment", "payment_reversal") + POSITIVE + NEGATIVE)})
+                AND posted_on <= {last})
+        GROUP BY account_id"""
     due_sql = f"""CREATE OR REPLACE TEMP TABLE _am_due AS
-        SELECT account_id, count(*) FILTER (WHERE v < {n}) AS nv,
-               {_cols("CAST(sum(cents) FILTER (WHERE v = {i}) AS BIGINT) AS p{i}, "
-                      "min(due_on) FILTER (WHERE v = {i}) AS lo{i}", n)}
-        FROM (SELECT account_id, due_on, {v} AS v, {cents} AS cents
+        SELECT account_id, {_cols("sum(k) FILTER (WHERE v = {i}) AS k{i}", n)}
+        FROM (SELECT account_id, {v} AS v,
+                     ({cents}::HUGEINT << 64) + (1::HUGEINT << 40) + (due_on - {DAY0}) AS k
               FROM staging.ledger WHERE entry_type = 'due' AND posted_on <= {last})
         GROUP BY account_id"""
-
-    # Not in order: a month group with more than one due, or a group whose due date is not after
-    # every earlier group's (greatest() skips NULL = empty groups).
+    # Not in order: a month group with more than one due, or one whose due date is not after every
+    # earlier group's (greatest() skips the NULLs of empty groups).
     out_of_order = " OR ".join(
-        [f"nv <> {' + '.join(f'(lo{i} IS NOT NULL)::INT' for i in range(n))}"]
+        [f"coalesce({_due_count(i)} > 1, false)" for i in range(n)]
         + [f"coalesce(lo{i} <= greatest({_cols('lo{i}', i)}), false)" for i in range(1, n)])
-    flag_sql = f"CREATE OR REPLACE TEMP TABLE _am_flag AS SELECT account_id FROM _am_due WHERE {out_of_order}"
+    flag_sql = f"""CREATE OR REPLACE TEMP TABLE _am_flag AS
+        SELECT account_id FROM (SELECT *, {", ".join(f"{_due_date(i)} AS lo{i}" for i in range(n))}
+                                FROM _am_due)
+        WHERE {out_of_order}"""
 
-    def wide(where: str = "true") -> str:
-        """One row per account: cumulative cents per month, row range [s, e], fast-path od."""
-        sql = f"""SELECT a.account_id, a.portfolio, a.product_type, a.closed_on, a.currency,
-                         a.credit_limit, a.original_principal, o.co_first,
+    def wide(where: str = "true", exact: bool = False) -> str:
+        """One row per account: running sums per month, row range [s, e] and od (fast path, or the
+        exact od lists of _am_xod when `exact`)."""
+        sql = f"""SELECT a.account_id, a.portfolio, a.product_type, a.closed_on, mv.co_first,
+                         {"x.xod" if exact else "NULL"} AS xod,
                          greatest(datediff('month', {first}, a.opened_on), 0) AS s,
-                         {_cols("coalesce(c{i}, 0) AS c{i}", n)}, {_cols("coalesce(o{i}, 0) AS o{i}", n)},
-                         {_cols("coalesce(p{i}, 0) AS p{i}", n)}, [{_cols("lo{i}", n)}] AS los
+                         {", ".join(f"coalesce({_credits(i)}, 0) AS c{i}" for i in range(n))},
+                         {", ".join(f"coalesce({_others(i)}, 0) AS o{i}" for i in range(n))},
+                         {_cols("coalesce((k{i} >> 64)::BIGINT, 0) AS p{i}", n)},
+                         [{_cols(f"{DAY0} + (k{{i}} & {DAY_MASK})::INTEGER", n)}] AS los
                   FROM staging.accounts a
-                  LEFT JOIN _am_pay USING (account_id)
-                  LEFT JOIN _am_oth o USING (account_id)
+                  LEFT JOIN _am_mov mv USING (account_id)
                   LEFT JOIN _am_due USING (account_id)
+                  {"LEFT JOIN _am_xod x USING (account_id)" if exact else ""}
                   WHERE {where}"""
-        for i in range(n):  # running sums, one layer per month so each is computed once
+        for i in range(n):  # running sums, one layer per month so that each is computed once
             prev = (f"cc{i - 1} + ", f"oc{i - 1} + ", f"pc{i - 1} + ") if i else ("", "", "")
             sql = (f"SELECT *, {prev[0]}c{i} AS cc{i}, {prev[1]}o{i} AS oc{i}, {prev[2]}p{i} AS pc{i} "
                    f"FROM ({sql})")
@@ -164,13 +193,12 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
         closed_first = ", ".join(
             f"CASE WHEN s <= {i} AND closed_on <= {me[i]} AND bal{i} = 0 THEN {i} END" for i in range(n))
-        return f"""SELECT account_id, portfolio, product_type, closed_on, currency, credit_limit,
-                          original_principal, co_first, s,
+        return f"""SELECT account_id, portfolio, product_type, closed_on, co_first, s,
                           least(CASE WHEN co_first IS NOT NULL THEN greatest(co_first, s) END,
                                 {closed_first}, {n - 1}) AS e,
                           [{_cols("bal{i}", n)}] AS bal, [{_cols("cc{i}", n)}] AS cc,
                           [{_cols("pc{i}", n)}] AS pc, [{_cols("x{i}", n)}] AS x,
-                          [{", ".join(oldest(i) for i in range(n))}] AS od
+                          coalesce(xod, [{", ".join(oldest(i) for i in range(n))}]) AS od
                    FROM ({sql})"""
 
     exact_sql = f"""CREATE OR REPLACE TEMP TABLE _am_exact AS
@@ -186,41 +214,44 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
               FROM q JOIN d ON d.account_id = q.account_id AND d.v <= q.i
               WHERE q.pc > q.x)
         GROUP BY account_id, i"""
+    xod_sql = f"""CREATE OR REPLACE TEMP TABLE _am_xod AS
+        SELECT account_id, [{_cols("max(od) FILTER (WHERE i = {i})", n)}] AS xod
+        FROM _am_exact GROUP BY account_id"""
+
+    def rows(exact: bool) -> str:
+        """The account's month ends s..e as rows."""
+        return f"""SELECT account_id, portfolio, product_type, closed_on, co_first,
+                         unnest(range(s, e + 1)) AS i,
+                         unnest([{", ".join(me)}][s + 1:e + 1]) AS month_end,
+                         unnest(bal[s + 1:e + 1]) AS bal, unnest(cc[s + 1:e + 1]) AS cc,
+                         unnest(pc[s + 1:e + 1]) AS pc, unnest(od[s + 1:e + 1]) AS od
+                  FROM ({wide(exact=exact)}) WHERE s <= e"""
 
     def money(expr: str) -> str:
         return f"CAST(({expr}) * 0.01 AS DECIMAL(18,2))"
 
-    bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for hi, name in BUCKETS)
-    final_sql = f"""CREATE OR REPLACE TABLE marts.account_month AS
+    def final_sql(source: str) -> str:
+        bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for hi, name in BUCKETS)
+        return f"""CREATE OR REPLACE TABLE marts.account_month AS
         SELECT account_id, month_end, portfolio, product_type, status, {money("bal")} AS balance,
                {money("CASE WHEN dpd > 0 THEN pc - cc ELSE 0 END")} AS past_due_amount, dpd,
                CASE WHEN status <> 'open' THEN status {bucket} ELSE 'dpd_180_plus' END AS bucket,
-               currency, credit_limit, original_principal, {money("cc")} AS qualifying_credits, {money("pc")} AS past_dues_to_date,
+               {money("cc")} AS qualifying_credits, {money("pc")} AS past_dues_to_date,
                CASE WHEN dpd > 0 THEN od END AS oldest_unpaid_due_on
         FROM (SELECT *, CAST(CASE WHEN status = 'open' THEN coalesce(month_end - od, 0) END AS INTEGER) AS dpd
-              FROM (SELECT u.* EXCLUDE (od), coalesce(x.od, u.od) AS od,
-                           CASE WHEN u.co_first <= u.i THEN 'charged_off'
-                                WHEN u.closed_on <= u.month_end AND u.bal = 0 THEN 'closed'
-                                ELSE 'open' END AS status
-                    FROM (SELECT account_id, portfolio, product_type, currency, credit_limit,
-                                 original_principal, closed_on, co_first,
-                                 unnest(range(s, e + 1)) AS i,
-                                 unnest([{", ".join(me)}][s + 1:e + 1]) AS month_end,
-                                 unnest(bal[s + 1:e + 1]) AS bal, unnest(cc[s + 1:e + 1]) AS cc,
-                                 unnest(pc[s + 1:e + 1]) AS pc, unnest(od[s + 1:e + 1]) AS od
-                          FROM ({wide()}) WHERE s <= e) u
-                    LEFT JOIN _am_exact x ON x.account_id = u.account_id AND x.i = u.i))"""
+              FROM (SELECT *, CASE WHEN co_first <= i THEN 'charged_off'
+                                   WHEN closed_on <= month_end AND bal = 0 THEN 'closed'
+                                   ELSE 'open' END AS status
+                    FROM ({source})))"""
 
     try:
-        for sql in (pay_sql, oth_sql, due_sql):
+        for sql in (mov_sql, due_sql, flag_sql):
             con.execute(sql)
-        con.execute(flag_sql)
-        if con.execute("SELECT count(*) FROM _am_flag").fetchall()[0][0]:
+        exact = con.execute("SELECT count(*) FROM _am_flag").fetchall()[0][0] > 0
+        if exact:
             con.execute(exact_sql)
-        else:
-            con.execute("CREATE OR REPLACE TEMP TABLE _am_exact AS SELECT NULL::VARCHAR AS account_id, "
-                        "NULL::BIGINT AS i, NULL::DATE AS od WHERE false")
-        con.execute(final_sql)
+            con.execute(xod_sql)
+        con.execute(final_sql(rows(exact)))
     finally:
         for name in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -230,5 +261,5 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 _EMPTY = """CREATE OR REPLACE TABLE marts.account_month (
     account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type VARCHAR, status VARCHAR,
     balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
-    currency VARCHAR, credit_limit DECIMAL(18,2), original_principal DECIMAL(18,2),
-    qualifying_credits DECIMAL(18,2), past_dues_to_date DECIMAL(18,2), oldest_unpaid_due_on DATE)"""
+    qualifying_credits DECIMAL(18,2), past_dues_to_date DECIMAL(18,2),
+    oldest_unpaid_due_on DATE)"""

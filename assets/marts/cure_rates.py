@@ -15,22 +15,21 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
     redefault_6m_rate = of the accounts cured at m, the share at dpd ≥ 30 at any month end m+1 … m+6
     (NULL until m+6 is a reporting month, and when none cured). Reads only marts.account_month and the
     list of reporting months."""
+    # Rows of an account are consecutive month ends (opening .. terminal), so "the next k rows" are
+    # the next k month ends: from a row at m−1, rows +1..+3 are m..m+2 and rows +2..+7 are m+1..m+6.
     con.execute(f"""CREATE OR REPLACE TABLE marts.cure_rates AS
-        WITH base AS (
-            SELECT p.account_id, p.portfolio, n.month_end, p.bucket AS from_bucket, p.balance,
-                   n.status = 'open' AND n.dpd = 0 AS cured
-            FROM marts.account_month p
-            JOIN marts.account_month n ON n.account_id = p.account_id AND n.month_end = {next_month_end("p.month_end")}
-            WHERE p.status = 'open' AND p.dpd >= 1),
-        later AS (
-            SELECT b.account_id, b.month_end,
-                   coalesce(bool_or(f.status = 'open' AND f.dpd = 0
-                                    AND f.month_end <= {next_month_end("b.month_end", 2)}), false) AS cured_3m,
-                   coalesce(bool_or(f.dpd >= 30 AND f.month_end > b.month_end), false) AS redefault_6m
-            FROM base b
-            JOIN marts.account_month f ON f.account_id = b.account_id
-                 AND f.month_end BETWEEN b.month_end AND {next_month_end("b.month_end", 6)}
-            GROUP BY b.account_id, b.month_end),
+        WITH feats AS (
+            SELECT portfolio, status, dpd, bucket AS from_bucket, balance,
+                   lead(month_end) OVER w AS month_end,
+                   coalesce(lead(status = 'open' AND dpd = 0) OVER w, false) AS cured,
+                   coalesce(max(status = 'open' AND dpd = 0) OVER (w ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING),
+                            false) AS cured_3m,
+                   coalesce(max(dpd >= 30) OVER (w ROWS BETWEEN 2 FOLLOWING AND 7 FOLLOWING), false) AS redefault_6m
+            FROM marts.account_month
+            SEMI JOIN (SELECT DISTINCT account_id FROM marts.account_month WHERE status = 'open' AND dpd >= 1) d
+                 USING (account_id)
+            WINDOW w AS (PARTITION BY account_id ORDER BY month_end)),
+        base AS (SELECT * FROM feats WHERE status = 'open' AND dpd >= 1 AND month_end IS NOT NULL),
         last AS (SELECT max(month_end) AS last_month FROM staging.reporting_months)
         SELECT month_end, {PORTFOLIO}, from_bucket, count(*) AS accounts,
                CAST(sum(balance) AS DECIMAL(18,2)) AS balance,
@@ -43,7 +42,7 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
                CASE WHEN {next_month_end("month_end", 6)} <= any_value(last_month)
                     THEN count(*) FILTER (WHERE cured AND redefault_6m) / nullif(count(*) FILTER (WHERE cured), 0)
                     END AS redefault_6m_rate
-        FROM base JOIN later USING (account_id, month_end), last
+        FROM base, last
         {by_portfolio("month_end, from_bucket")}
         ORDER BY month_end, portfolio, from_bucket""")
     return con.execute("SELECT count(*) FROM marts.cure_rates").fetchall()[0][0]

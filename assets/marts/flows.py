@@ -14,7 +14,8 @@ FRAME_SQL = f"""
                sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off') AS charge_offs,
                sum(l.amount) FILTER (WHERE l.entry_type = 'recovery') AS recoveries
         FROM staging.ledger l JOIN staging.accounts a USING (account_id)
-        WHERE l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
+        WHERE l.entry_type <> 'due'
+          AND l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
           AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
         GROUP BY GROUPING SETS ((last_day(l.posted_on), a.portfolio), (last_day(l.posted_on)))),
     balances AS (

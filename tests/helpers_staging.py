@@ -1,0 +1,110 @@
+"""Tiny staging tables (the schema of docs/architecture.md) built from Python lists, for the mart tests.
+
+    con = staging_db(
+        months=("2024-01", "2024-03"),                     # reporting months Jan..Mar 2024 (month ends)
+        accounts=[acct("A1", opened_on="2023-06-01")],
+        ledger=[due("A1", "2024-01-03", "100.00", "2024-01-15"), pay("A1", "2024-01-10", "100.00")],
+    )
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+
+SCHEMAS = ("staging", "marts", "intermediate")
+
+ACCOUNTS_DDL = """CREATE OR REPLACE TABLE staging.accounts (
+    account_id VARCHAR, portfolio VARCHAR, product_type VARCHAR, opened_on DATE, closed_on DATE,
+    currency VARCHAR, credit_limit DECIMAL(18,2), original_principal DECIMAL(18,2), region VARCHAR,
+    hardship_flag VARCHAR, source_file VARCHAR, line_number BIGINT)"""
+LEDGER_DDL = """CREATE OR REPLACE TABLE staging.ledger (
+    entry_id VARCHAR, account_id VARCHAR, posted_on DATE, entry_type VARCHAR, amount DECIMAL(18,2),
+    due_on DATE, reverses_entry_id VARCHAR, source_file VARCHAR, line_number BIGINT)"""
+MONTHS_DDL = "CREATE OR REPLACE TABLE staging.reporting_months (month_end DATE)"
+
+_ids = itertools.count(1)
+
+
+def d(value: str | date | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def acct(account_id: str, opened_on: str = "2023-01-01", portfolio: str = "p1", product_type: str = "installment",
+         closed_on: str | None = None, currency: str = "USD", credit_limit: str | None = None,
+         original_principal: str | None = "1000.00") -> dict:
+    if product_type == "revolving" and credit_limit is None:
+        credit_limit, original_principal = "5000.00", None
+    return dict(account_id=account_id, portfolio=portfolio, product_type=product_type, opened_on=d(opened_on),
+                closed_on=d(closed_on), currency=currency,
+                credit_limit=Decimal(credit_limit) if credit_limit else None,
+                original_principal=Decimal(original_principal) if original_principal else None,
+                region=None, hardship_flag="none")
+
+
+def entry(account_id: str, posted_on: str, entry_type: str, amount: str, due_on: str | None = None,
+          reverses: str | None = None, entry_id: str | None = None) -> dict:
+    return dict(entry_id=entry_id or f"E{next(_ids):06d}", account_id=account_id, posted_on=d(posted_on),
+                entry_type=entry_type, amount=Decimal(amount), due_on=d(due_on), reverses_entry_id=reverses)
+
+
+def due(account_id: str, posted_on: str, amount: str, due_on: str, entry_id: str | None = None) -> dict:
+    return entry(account_id, posted_on, "due", amount, due_on=due_on, entry_id=entry_id)
+
+
+def pay(account_id: str, posted_on: str, amount: str, entry_id: str | None = None) -> dict:
+    return entry(account_id, posted_on, "payment", amount, entry_id=entry_id)
+
+
+def month_ends(first: str, last: str) -> list[date]:
+    """Month ends from the month of `first` (YYYY-MM) through the month of `last`, inclusive."""
+    y, m = map(int, first.split("-")[:2])
+    ly, lm = map(int, last.split("-")[:2])
+    out = []
+    while (y, m) <= (ly, lm):
+        ny, nm = (y + 1, 1) if m == 12 else (y, m + 1)
+        out.append(date.fromordinal(date(ny, nm, 1).toordinal() - 1))
+        y, m = ny, nm
+    return out
+
+
+def staging_db(months: tuple[str, str] | list[date], accounts: list[dict], ledger: list[dict],
+               con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB (or `con`) holding staging.accounts / staging.ledger / staging.reporting_months."""
+    con = con or duckdb.connect(":memory:")
+    for schema in SCHEMAS:
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    for ddl in (ACCOUNTS_DDL, LEDGER_DDL, MONTHS_DDL):
+        con.execute(ddl)
+    ends = month_ends(*months) if isinstance(months, tuple) else list(months)
+    if ends:
+        con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in ends])
+    if accounts:
+        con.executemany("INSERT INTO staging.accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (a["account_id"], a["portfolio"], a["product_type"], a["opened_on"], a["closed_on"], a["currency"],
+             a["credit_limit"], a["original_principal"], a["region"], a["hardship_flag"], "accounts_test.csv", i + 1)
+            for i, a in enumerate(accounts)])
+    if ledger:
+        con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (e["entry_id"], e["account_id"], e["posted_on"], e["entry_type"], e["amount"], e["due_on"],
+             e["reverses_entry_id"], f"ledger_{e['posted_on']:%Y-%m}.csv", i + 1)
+            for i, e in enumerate(ledger)])
+    return con
+
+
+def rows(con: duckdb.DuckDBPyConnection, account_id: str, cols: str = "month_end, status, balance, past_due_amount, dpd, bucket"):
+    """The account's marts.account_month rows (ordered by month_end) as tuples of `cols`."""
+    return con.execute(f"SELECT {cols} FROM marts.account_month WHERE account_id = ? ORDER BY month_end",
+                       [account_id]).fetchall()
+
+
+def at(con: duckdb.DuckDBPyConnection, account_id: str, month_end: str,
+       cols: str = "status, balance, past_due_amount, dpd, bucket"):
+    """One account-month row as a tuple of `cols` (None when the row does not exist)."""
+    got = con.execute(f"SELECT {cols} FROM marts.account_month WHERE account_id = ? AND month_end = ?",
+                      [account_id, d(month_end)]).fetchall()
+    assert len(got) <= 1
+    return got[0] if got else None
