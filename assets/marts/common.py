@@ -1,5 +1,7 @@
 """Shared SQL pieces of the marts: the 'all' portfolio, month arithmetic, the entry-type groups."""
 
+from assets.raw.contract import BALANCE_CREDITS, BALANCE_DEBITS, sql_list
+
 # Every mart has one row set per portfolio and one for the whole book, portfolio = 'all'.
 def by_portfolio(keys: str) -> str:
     """GROUP BY clause producing per-portfolio rows and 'all' rows for the other `keys`."""
@@ -17,7 +19,7 @@ def next_month_end(expr: str, n: int = 1) -> str:
     return f"last_day(date_trunc('month', {expr}) + INTERVAL {n} MONTH)::DATE"
 
 
-DEBIT_TYPES = "('disbursement', 'purchase', 'interest', 'fee', 'payment_reversal')"
-CREDIT_TYPES = "('payment', 'credit_adjustment', 'waiver')"
+DEBIT_TYPES = sql_list(BALANCE_DEBITS)
+CREDIT_TYPES = sql_list(tuple(t for t in BALANCE_CREDITS if t != "charge_off"))  # charge-offs are their own column
 OPEN_BUCKETS = ("current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149",
                 "dpd_150_179", "dpd_180_plus")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.raw.contract import signed_amount_sql
 from assets.raw.landing import ContractError
 
 from .common import add_rejects, save_rejects, survivors, type_rows
 
-SIGNED_AMOUNT = """CASE WHEN entry_type IN ('disbursement', 'purchase', 'interest', 'fee', 'payment_reversal') THEN amount
-     WHEN entry_type IN ('payment', 'credit_adjustment', 'waiver', 'charge_off') THEN -amount ELSE 0 END"""
+SIGNED_AMOUNT = signed_amount_sql()
 
 
 def build_reporting_months(con: duckdb.DuckDBPyConnection) -> list:

@@ -1,5 +1,6 @@
 """Mart invariants: the laws of the account-month table and of the metrics built on it."""
 
+from assets.raw.contract import signed_amount_sql
 from checks.sql import Invariant
 
 BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29' WHEN dpd < 60 THEN 'dpd_30_59'
@@ -43,10 +44,7 @@ INVARIANTS = [
               "(after an account's last, terminal row only recoveries may be posted, and they do not move the "
               "balance).",
               """WITH last AS (SELECT account_id, max(month_end) AS month_end FROM marts.account_month GROUP BY 1),
-                 booked AS (SELECT account_id, sum(CASE
-                     WHEN entry_type IN ('disbursement','purchase','interest','fee','payment_reversal') THEN amount
-                     WHEN entry_type IN ('payment','credit_adjustment','waiver','charge_off') THEN -amount
-                     ELSE 0 END) AS ledger_balance
+                 booked AS (SELECT account_id, sum(""" + signed_amount_sql() + """) AS ledger_balance
                    FROM staging.ledger WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
                    GROUP BY 1)
                  SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
