@@ -18,6 +18,7 @@ import html
 import plotly.graph_objects as go
 import polars as pl
 
+from assets.staging.issue_groups import OTHER, current_issues
 from dashboards import common as c
 from dashboards import delinquency
 
@@ -37,19 +38,8 @@ SUPPRESSED_NOTE = (
 )
 
 ALL_ISSUES = "all"
-OTHER = "other"
-# Issue groups in the order of the CFPB debt-collection taxonomy (metrics.md), then 'other'.
-ISSUE_ORDER = (
-    ALL_ISSUES,
-    "Attempts to collect debt not owed",
-    "Written notification about debt",
-    "False statements or representation",
-    "Took or threatened to take negative or legal action",
-    "Communication tactics",
-    "Electronic communications",
-    "Threatened to contact someone or share information improperly",
-    OTHER,
-)
+# Issue groups in the order of the CFPB debt-collection taxonomy (the crosswalk, as metrics.md), then 'other'.
+ISSUE_ORDER = (ALL_ISSUES, *current_issues(), OTHER)
 ISSUE_LABEL = {ALL_ISSUES: "All issues", OTHER: "Other issues"}
 # A fixed colour per issue group, the same in every portfolio; 'all' is the thick dark line.
 ISSUE_COLOR = {ALL_ISSUES: "#263238"} | {g: c.SERIES_COLORS[i] for i, g in enumerate(ISSUE_ORDER[1:])}

@@ -47,6 +47,15 @@ CONDUCT_ISSUES: tuple[str, ...] = (
 )
 
 
+def current_issues(path: str | Path = CROSSWALK_CSV) -> tuple[str, ...]:
+    """The current CFPB debt-collection issues, in the crosswalk's (metrics.md's) order."""
+    import csv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        return tuple(r["issue"].strip() for r in csv.DictReader(fh)
+                     if r["source"].strip().lower() == "current" and r["issue"].strip() == r["issue_group"].strip())
+
+
 def _literal(text: str) -> str:
     """A SQL string literal for ``text`` (single quotes doubled)."""
     return "'" + text.replace("'", "''") + "'"
