@@ -255,6 +255,24 @@ def _strip_trace(all_months: list[str], notes: dict[str, list[str]], axis: str, 
     )
 
 
+def _add_strip(fig: go.Figure, all_months: list[str], notes: dict[str, list[str]], axis: str) -> int:
+    """Add the suppression strip (if anything was suppressed); returns the number of traces added."""
+    strip = _strip_trace(all_months, notes, axis)
+    if strip is None:
+        return 0
+    fig.add_trace(strip)
+    return 1
+
+
+def _finish(fig: go.Figure, axis: str, menu: list[tuple[str, int]] | None) -> go.Figure:
+    """The common ending of every complaints chart: strip axis, empty-chart notice, portfolio menu."""
+    _strip_axis(fig, axis)
+    _nothing_to_plot(fig)
+    if menu is not None:
+        c.add_portfolio_menu(fig, menu)
+    return fig
+
+
 def _nothing_to_plot(fig: go.Figure) -> None:
     """Say so in the plot area when no trace has a single value (e.g. complaints imported without any
     account figures, or every figure suppressed), rather than leaving a blank chart."""
@@ -302,19 +320,13 @@ def _per_1000_by_issue(df: pl.DataFrame, as_of: str) -> go.Figure:
                 )
             )
             n += 1
-        strip = _strip_trace(all_months, notes, "y2")
-        if strip is not None:
-            fig.add_trace(strip)
-            n += 1
+        n += _add_strip(fig, all_months, notes, "y2")
         menu.append((portfolio, n))
     c.style(fig, "Complaints per 1,000 open accounts by issue group", PER_1000_DEFINITION, as_of, height=540)
     fig.update_layout(hovermode="x unified", legend={"font": {"size": 11}})
     c.month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Complaints per 1,000 open accounts"}, "rangemode": "tozero"})
-    _strip_axis(fig, "y2")
-    _nothing_to_plot(fig)
-    c.add_portfolio_menu(fig, menu)
-    return fig
+    return _finish(fig, "y2", menu)
 
 
 def _conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
@@ -354,10 +366,7 @@ def _conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
             )
         )
         n = 2
-        strip = _strip_trace(all_months, notes, "y3")
-        if strip is not None:
-            fig.add_trace(strip)
-            n += 1
+        n += _add_strip(fig, all_months, notes, "y3")
         menu.append((portfolio, n))
     c.style(fig, "Conduct complaints per 1,000 delinquent accounts and the 30+ DPD account rate",
             CONDUCT_DEFINITION + "; 30+ DPD account rate = open accounts at 30+ DPD / open accounts", as_of)
@@ -370,10 +379,7 @@ def _conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
         margin={"r": 80, "b": 110},
     )
     c.month_axis(fig, len(all_months))
-    _strip_axis(fig, "y3")
-    _nothing_to_plot(fig)
-    c.add_portfolio_menu(fig, menu)
-    return fig
+    return _finish(fig, "y3", menu)
 
 
 def _bucket_chart(buckets: pl.DataFrame | None, as_of: str) -> str:
@@ -406,17 +412,13 @@ def _bucket_chart(buckets: pl.DataFrame | None, as_of: str) -> str:
                 "%{customdata[1]:,} accounts)<extra></extra>",
             )
         )
-    strip = _strip_trace(all_months, notes, "y2")
-    if strip is not None:
-        fig.add_trace(strip)
+    _add_strip(fig, all_months, notes, "y2")
     c.style(fig, "Complaints per 1,000 accounts by delinquency bucket (previous month end)", BUCKET_DEFINITION,
             max(all_months))
     fig.update_layout(hovermode="x unified")
     c.month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Complaints per 1,000 accounts"}, "rangemode": "tozero"})
-    _strip_axis(fig, "y2")
-    _nothing_to_plot(fig)
-    return c.figure_html(fig, "cmp-by-bucket")
+    return c.figure_html(_finish(fig, "y2", None), "cmp-by-bucket")
 
 
 def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
@@ -450,10 +452,7 @@ def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
                 )
             )
         n = len(series)
-        strip = _strip_trace(all_months, notes, "y2")
-        if strip is not None:
-            fig.add_trace(strip)
-            n += 1
+        n += _add_strip(fig, all_months, notes, "y2")
         menu.append((portfolio, n))
     c.style(fig, "Timely response and closure within 60 days against the 100 % target", TIMELY_DEFINITION, as_of)
     fig.update_layout(hovermode="x unified")
@@ -463,10 +462,7 @@ def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
                   line={"color": "#455a64", "dash": "dash", "width": 1.5})
     fig.add_annotation(text="Target 100 %", xref="paper", x=0, xanchor="left", yref="y", y=1.0, yanchor="bottom",
                        showarrow=False, font={"color": "#455a64"})
-    _strip_axis(fig, "y2")
-    _nothing_to_plot(fig)
-    c.add_portfolio_menu(fig, menu)
-    return fig
+    return _finish(fig, "y2", menu)
 
 
 def _backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
@@ -497,19 +493,13 @@ def _backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
                 )
             )
         n = len(series)
-        strip = _strip_trace(all_months, notes, "y2")
-        if strip is not None:
-            fig.add_trace(strip)
-            n += 1
+        n += _add_strip(fig, all_months, notes, "y2")
         menu.append((portfolio, n))
     c.style(fig, "Open complaints at month end", BACKLOG_DEFINITION, as_of)
     fig.update_layout(hovermode="x unified")
     c.month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Complaints"}, "rangemode": "tozero"})
-    _strip_axis(fig, "y2")
-    _nothing_to_plot(fig)
-    c.add_portfolio_menu(fig, menu)
-    return fig
+    return _finish(fig, "y2", menu)
 
 
 PAGE = c.Page(
