@@ -17,12 +17,13 @@ class Invariant:
     warn: bool = False  # a warning-level check: reported, counted, never blocking
 
     def evaluate(self, con: duckdb.DuckDBPyConnection, sample: int = 5) -> tuple[int, list[dict]]:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _offending AS {self.sql}")
+        # The query runs once: its offending rows are kept, then counted and sampled.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _offending AS {self.sql}")
         count = con.execute("SELECT count(*) FROM _offending").fetchall()[0][0]
         cur = con.execute(f"SELECT * FROM _offending LIMIT {sample}")
         cols = [d[0] for d in cur.description]
         rows = [{c: str(v) for c, v in zip(cols, r)} for r in cur.fetchall()]
-        con.execute("DROP VIEW _offending")
+        con.execute("DROP TABLE _offending")
         return count, rows
 
 
