@@ -1,13 +1,27 @@
-"""Loading one entity's landing files, as read, into `raw.<entity>` (text columns, file and line kept).
+"""Reading one entity's landing files into the raw layer: `raw.<entity>` is every row as read, with its
+file and line.
 
 Nothing is typed or judged here except the file as a whole: a file is refused (the run stops) when its
-name, header, third-party columns or control totals break the contract. Rows the CSV parser cannot split
-into the header's columns are kept in `raw.malformed` with their line number, so rows read = rows in
-`raw.<entity>` + rows in `raw.malformed` for every file.
+name, header, third-party columns or control totals break the contract.
+
+* A CSV file is parsed once (RFC 4180) into `raw.<entity>_text`: the contract's columns as text, with
+  exact physical line numbers. Rows the parser cannot split into the header's columns are kept in
+  `raw.malformed` with their line number.
+* A Parquet file is already a typed, columnar copy of the export: it is read in place (copying 50
+  million rows into the warehouse costs more than every later step that reads them). Its location,
+  size, modification time and sha256 are recorded in `raw.files`; staging refuses to read a file whose
+  size or modification time changed since.
+* `raw.<entity>` is a view over both: the CSV rows as text and the Parquet rows cast to text, line
+  number = row + 2 (a Parquet row is numbered as if the file were a CSV with a header line).
+
+Rows read = rows in `raw.<entity>` + rows in `raw.malformed`, for every file. `raw.files` also records
+which source column feeds each contract column and its type as read (`columns`), so staging can take a
+Parquet DATE or DECIMAL as it is instead of re-parsing its text.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,12 +45,16 @@ def _lit(value: str) -> str:
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     cols = ", ".join(f"{c.name} VARCHAR" for c in CONTRACT[entity])
-    con.execute(f"CREATE OR REPLACE TABLE raw.{entity} (source_file VARCHAR, file_month DATE, "
+    kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
+                       "AND table_name = ?", [entity]).fetchall()
+    if kind:
+        con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} raw.{entity}")
+    con.execute(f"CREATE OR REPLACE TABLE raw.{entity}_text (source_file VARCHAR, file_month DATE, "
                 f"line_number BIGINT, {cols})")
     con.execute("""CREATE TABLE IF NOT EXISTS raw.files (entity VARCHAR, source_file VARCHAR, file_month DATE,
         format VARCHAR, sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_malformed BIGINT,
         dropped_personal_columns VARCHAR[], ignored_columns VARCHAR[], absent_optional_columns VARCHAR[],
-        read_at TIMESTAMP)""")
+        read_at TIMESTAMP, location VARCHAR, mtime_ns BIGINT, columns VARCHAR)""")
     con.execute("""CREATE TABLE IF NOT EXISTS raw.malformed (entity VARCHAR, source_file VARCHAR,
         line_number BIGINT, reason VARCHAR, raw VARCHAR)""")
     con.execute("DELETE FROM raw.files WHERE entity = ?", [entity])
@@ -52,6 +70,7 @@ class FileLoad:
     dropped_personal: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     absent_optional: list[str] = field(default_factory=list)
+    columns: dict = field(default_factory=dict)  # contract column -> {"source": name in the file, "type": as read}
 
 
 def _plan_columns(f: LandingFile, header: list[str], entity: str) -> tuple[list[str], dict, FileLoad]:
@@ -81,12 +100,34 @@ def _select_list(entity: str, present: dict[str, str], source: Callable[[str], s
     return ", ".join(parts)
 
 
-def _load_parquet(con, f: LandingFile, entity: str, present: dict[str, str]) -> int:
+def parquet_types(con: duckdb.DuckDBPyConnection, path: str) -> dict[str, str]:
+    """Column name → DuckDB type, for a Parquet file's columns."""
+    return {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()}
+
+
+def parquet_rows(path: str) -> int:
+    import pyarrow.parquet as pq
+
+    return pq.read_metadata(path).num_rows
+
+
+def parquet_text_select(entity: str, source_file: str, month: str, location: str, present: dict[str, str]) -> str:
+    """The rows of one Parquet file as text, in raw.<entity>'s layout (what the view shows)."""
     sel = _select_list(entity, present, lambda col: f"CAST({_q(col)} AS VARCHAR)")
-    con.execute(f"""INSERT INTO raw.{entity}
-        SELECT {_lit(f.source_file)}, DATE {_lit(str(f.month_start))}, file_row_number + 2, {sel}
-        FROM read_parquet({_lit(f.path)}, file_row_number = true)""")
-    return con.execute(f"SELECT count(*) FROM raw.{entity} WHERE source_file = ?", [f.source_file]).fetchall()[0][0]
+    return (f"SELECT {_lit(source_file)} AS source_file, DATE {_lit(month)} AS file_month, "
+            f"file_row_number + 2 AS line_number, {sel} "
+            f"FROM read_parquet({_lit(location)}, file_row_number = true)")
+
+
+def create_raw_view(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+    """raw.<entity>: the CSV rows (raw.<entity>_text) and the Parquet files read in place, as text."""
+    parts = [f"SELECT * FROM raw.{entity}_text"]
+    for source_file, month, location, columns in con.execute(
+            "SELECT source_file, file_month, location, columns FROM raw.files "
+            "WHERE entity = ? AND format = 'parquet' ORDER BY file_month", [entity]).fetchall():
+        present = {k: v["source"] for k, v in json.loads(columns).items()}
+        parts.append(parquet_text_select(entity, source_file, str(month), location, present))
+    con.execute(f"CREATE OR REPLACE VIEW raw.{entity} AS " + "\nUNION ALL ".join(parts))
 
 
 def _csv_source(f: LandingFile, n_cols: int) -> str:
@@ -110,13 +151,13 @@ def _load_csv(con, f: LandingFile, entity: str, header: list[str], present: dict
     sel = _select_list(entity, present, lambda col: pos[col])
     con.execute("SET preserve_insertion_order = true")
     try:
-        con.execute(f"""INSERT INTO raw.{entity}
+        con.execute(f"""INSERT INTO raw.{entity}_text
             SELECT {_lit(f.source_file)}, DATE {_lit(str(f.month_start))}, row_number() OVER () + 1, {sel}
             FROM {_csv_source(f, len(header))}""")
         con.execute("CREATE OR REPLACE TEMP TABLE _bad AS SELECT line AS rec, any_value(csv_line) AS csv_line, "
                     "lower(arg_min(CAST(error_type AS VARCHAR) || ' (' || error_message || ')', column_idx)) AS err "
                     "FROM _rej GROUP BY line")
-        good = con.execute(f"SELECT count(*) FROM raw.{entity} WHERE source_file = ?", [f.source_file]).fetchall()[0][0]
+        good = con.execute(f"SELECT count(*) FROM raw.{entity}_text WHERE source_file = ?", [f.source_file]).fetchall()[0][0]
         bad = con.execute("SELECT count(*) FROM _bad").fetchall()[0][0]
         if bad or physical_lines(f) != good + bad + 1:
             _renumber(con, f, entity, len(header))
@@ -172,7 +213,7 @@ def _renumber(con, f: LandingFile, entity: str, n_cols: int) -> None:
                rec + coalesce(sum(nl) OVER (ORDER BY rec ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
                  AS line_number
         FROM recs""")
-    con.execute(f"""UPDATE raw.{entity} r SET line_number = l.line_number
+    con.execute(f"""UPDATE raw.{entity}_text r SET line_number = l.line_number
         FROM _lines l WHERE NOT l.bad AND r.source_file = ? AND r.line_number = l.k + 1""", [f.source_file])
 
 
@@ -190,15 +231,19 @@ def _check_control(con, entity: str, load: FileLoad, controls: dict) -> None:
     if ctl.amount_sum is not None:
         if "amount" not in {c.name for c in CONTRACT[entity]}:
             raise ContractError(f"{f.source_file}: {ctl.control_file} gives an amount_sum but the file has no amount")
-        got = con.execute(f"SELECT coalesce(sum(TRY_CAST(amount AS DECIMAL(38,2))), 0) FROM raw.{entity} "
-                          "WHERE source_file = ?", [f.source_file]).fetchall()[0][0]
+        if f.fmt == "parquet":
+            amount = _q(load.columns["amount"]["source"]) if "amount" in load.columns else "NULL"
+            source = f"read_parquet({_lit(f.path)})"
+        else:
+            amount, source = "amount", f"raw.{entity}_text WHERE source_file = {_lit(f.source_file)}"
+        got = con.execute(f"SELECT coalesce(sum(TRY_CAST({amount} AS DECIMAL(38,2))), 0) FROM {source}").fetchall()[0][0]
         if Decimal(got) != ctl.amount_sum:
             raise ContractError(f"{f.source_file}: control total mismatch ({ctl.control_file}): amount_sum "
                                 f"{Decimal(got):.2f} read, {ctl.amount_sum} expected")
 
 
 def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: Log = lambda m: None) -> list[FileLoad]:
-    """Load every file of one entity into raw.<entity>; returns what was read per file."""
+    """Read every file of one entity into the raw layer (see the module); returns what was read per file."""
     files = discover(landing, entity)
     controls = read_controls(landing)
     create_raw_tables(con, entity)
@@ -207,19 +252,26 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
         header = read_header(f)
         header, plan, info = _plan_columns(f, header, entity)
         info.sha256 = sha256(f.path)
+        stat = os.stat(f.path)
         if f.fmt == "parquet":
-            good, bad = _load_parquet(con, f, entity, plan["present"]), 0
+            types = parquet_types(con, f.path)
+            good, bad = parquet_rows(f.path), 0
         else:
+            types = {col: "VARCHAR" for col in header}
             good, bad = _load_csv(con, f, entity, header, plan["present"], plan["only_contract"])
+        info.columns = {name: {"source": col, "type": types[col]} for name, col in plan["present"].items()}
         info.rows_read, info.rows_malformed = good + bad, bad
         _check_control(con, entity, info, controls)
-        con.execute("INSERT INTO raw.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP)",
-                    [entity, f.source_file, f.month_start, f.fmt, info.sha256, os.path.getsize(f.path),
-                     info.rows_read, bad, info.dropped_personal, info.ignored, info.absent_optional])
+        con.execute("INSERT INTO raw.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP, "
+                    "?, ?, ?)",
+                    [entity, f.source_file, f.month_start, f.fmt, info.sha256, stat.st_size,
+                     info.rows_read, bad, info.dropped_personal, info.ignored, info.absent_optional,
+                     f.path, stat.st_mtime_ns, json.dumps(info.columns, sort_keys=True)])
         loads.append(info)
         log(f"{entity}: {n}/{len(files)} {f.source_file}: {info.rows_read:,} rows read"
             + (f", {bad} malformed" if bad else "")
             + (f"; dropped personal-data columns {info.dropped_personal}" if info.dropped_personal else ""))
+    create_raw_view(con, entity)
     missing_controls = [k for k in controls if k.startswith(entity + "/") and k not in {l.file.source_file for l in loads}]
     if missing_controls:
         raise ContractError(f"control totals name {', '.join(missing_controls)}, which is not in the landing folder")

@@ -6,6 +6,9 @@ import duckdb
 
 from .common import add_rejects, save_rejects, survivors, type_rows
 
+ATTRIBUTES = ("portfolio", "product_type", "opened_on", "closed_on", "currency", "credit_limit",
+              "original_principal", "region", "hardship_flag")
+
 DUPLICATES_IN_FILE = """
     WITH d AS (SELECT source_file, account_id, min(line_number) AS first_line FROM _typed
                WHERE reason IS NULL GROUP BY ALL HAVING count(*) > 1)
@@ -14,19 +17,13 @@ DUPLICATES_IN_FILE = """
     FROM _typed t JOIN d USING (source_file, account_id)
     WHERE t.reason IS NULL AND t.line_number > d.first_line"""
 
-# The latest version: the row from the latest file month (a file holds an account at most once).
-LATEST = """
-    SELECT unnest(v) FROM (
-        SELECT max_by(struct_pack(account_id, portfolio, product_type, opened_on, closed_on, currency,
-                                  credit_limit, original_principal, region, hardship_flag, source_file,
-                                  line_number), file_month) AS v
-        FROM staging.account_versions GROUP BY account_id)"""
-
 
 def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Build staging.account_versions (every valid row of every accounts file), staging.accounts (the
-    latest version of each account: the row from the latest file month, a later month superseding an
-    earlier one) and staging.accounts_rejected (rows breaking a rule, with the reason).
+    """Build staging.accounts (the latest version of each account: its row in the latest accounts file
+    that holds it, a later month superseding an earlier one), staging.account_versions (each account's
+    master as it changed: its first valid row and every later row whose attributes differ from the one
+    before, with the file and line that first delivered it), staging.account_rows_loaded (valid rows per
+    file, for audit.source_files) and staging.accounts_rejected (rows breaking a rule, with the reason).
 
     Rules: every column rule of the contract (required fields, ISO dates, enums, decimals, ISO 4217
     currency, credit_limit for revolving, original_principal for installment, closed_on >= opened_on,
@@ -36,11 +33,21 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     type_rows(con, "accounts")
     add_rejects(con, "SELECT source_file, line_number, reason FROM _typed WHERE reason IS NOT NULL")
     add_rejects(con, DUPLICATES_IN_FILE)
-    con.execute(f"CREATE OR REPLACE TABLE staging.account_versions AS SELECT * EXCLUDE (reason) FROM _typed t "
-                f"WHERE {survivors(con)}")
-    con.execute(f"CREATE OR REPLACE TABLE staging.accounts AS {LATEST}")
-    rejected = save_rejects(con, "accounts")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _valid AS SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors(con)}")
     con.execute("DROP TABLE _typed")
+    attrs = ", ".join(ATTRIBUTES)
+    con.execute(f"""CREATE OR REPLACE TABLE staging.accounts AS
+        SELECT unnest(max_by(struct_pack(account_id, {attrs}, source_file, line_number), file_month))
+        FROM _valid GROUP BY account_id""")
+    con.execute(f"""CREATE OR REPLACE TABLE staging.account_versions AS
+        SELECT account_id, {attrs}, file_month AS from_file_month, source_file, line_number
+        FROM (SELECT *, lag(struct_pack({attrs})) OVER w AS before
+              FROM _valid WINDOW w AS (PARTITION BY account_id ORDER BY file_month))
+        WHERE before IS NULL OR before IS DISTINCT FROM struct_pack({attrs})""")
+    con.execute("""CREATE OR REPLACE TABLE staging.account_rows_loaded AS
+        SELECT source_file, count(*) AS rows_loaded FROM _valid GROUP BY source_file""")
+    con.execute("DROP TABLE _valid")
+    rejected = save_rejects(con, "accounts")
     return {
         "accounts": con.execute("SELECT count(*) FROM staging.accounts").fetchall()[0][0],
         "versions": con.execute("SELECT count(*) FROM staging.account_versions").fetchall()[0][0],

@@ -1,19 +1,16 @@
-"""Shared steps of the staging builders: typing raw rows and recording rejected rows with their raw text."""
+"""Shared steps of the staging builders: typing the rows read and recording rejected rows with their raw text."""
 
 from __future__ import annotations
 
 import duckdb
 
-from .rules import raw_json, row_reasons, typed_columns, typed_source
+from .rules import raw_json
+from .sources import typed_rows
 
 
 def type_rows(con: duckdb.DuckDBPyConnection, entity: str) -> None:
-    """TEMP `_typed`: every raw row of the entity, typed, with `reason` naming the row rules it breaks."""
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _typed AS
-        SELECT source_file, file_month, line_number,
-        {typed_columns(entity)},
-        {row_reasons(entity)} AS reason
-        FROM {typed_source(entity)}""")
+    """TEMP `_typed`: every row of the entity read by raw, typed, with `reason` naming the row rules it breaks."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_rows(con, entity)}")
 
 
 def add_rejects(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:
@@ -26,10 +23,14 @@ def add_rejects(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | 
 
 def save_rejects(con: duckdb.DuckDBPyConnection, entity: str) -> int:
     """staging.<entity>_rejected: the rows rejected by the staging rules, with the raw text of the
-    contract's columns as read (a dropped personal-data column was never read, so it is not there)."""
+    contract's columns as read (a dropped personal-data column was never read, so it is not there).
+    Only the files that have rejected rows are read again for their text."""
+    files = [r[0] for r in con.execute("SELECT DISTINCT source_file FROM _rejects ORDER BY 1").fetchall()]
+    in_files = ", ".join("'" + f.replace("'", "''") + "'" for f in files) or "NULL"
     con.execute(f"""CREATE OR REPLACE TABLE staging.{entity}_rejected AS
         SELECT x.source_file, x.line_number, x.reason, {raw_json(entity)} AS raw
-        FROM _rejects x JOIN raw.{entity} r USING (source_file, line_number)
+        FROM _rejects x JOIN (SELECT * FROM raw.{entity} WHERE source_file IN ({in_files})) r
+             USING (source_file, line_number)
         ORDER BY x.source_file, x.line_number""")
     n = con.execute(f"SELECT count(*) FROM staging.{entity}_rejected").fetchall()[0][0]
     con.execute("DROP TABLE IF EXISTS _rejects")

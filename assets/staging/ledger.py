@@ -7,7 +7,8 @@ import duckdb
 from assets.raw.contract import signed_amount_sql
 from assets.raw.landing import ContractError
 
-from .common import add_rejects, save_rejects, survivors, type_rows
+from .common import add_rejects, save_rejects
+from .sources import typed_rows
 
 SIGNED_AMOUNT = signed_amount_sql()
 
@@ -32,45 +33,84 @@ def build_reporting_months(con: duckdb.DuckDBPyConnection) -> list:
     return months
 
 
+COLUMNS = "entry_id, account_id, posted_on, entry_type, amount, due_on, reverses_entry_id, source_file, line_number"
+FILE_MONTHS = "(SELECT source_file, file_month FROM raw.files WHERE entity = 'ledger')"
+
+
+def _remove(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:
+    """Reject the rows `select_sql` names (source_file, line_number, reason): record them in `_rejects`
+    and delete them from staging.ledger, which so always holds exactly the rows that passed so far."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM ({select_sql}) x(source_file, line_number, reason)",
+                params or [])
+    n = con.execute("SELECT count(*) FROM _new").fetchall()[0][0]
+    if n:
+        add_rejects(con, "SELECT source_file, line_number, reason FROM _new")
+        con.execute("""DELETE FROM staging.ledger l USING _new x
+                       WHERE l.source_file = x.source_file AND l.line_number = x.line_number""")
+    con.execute("DROP TABLE _new")
+    return n
+
+
+def duplicate_keys_sql(table: str, column: str) -> str:
+    """The values of `column` held by more than one row of `table`, with their count. Exact, but found
+    cheaply: the 64-bit hashes are sorted and each compared with its neighbour (several times faster
+    than grouping 50 million distinct strings), and only the values whose hash repeats are grouped."""
+    return f"""WITH hashed AS (SELECT hash({column}) AS h FROM {table}),
+        repeated AS (SELECT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS prev FROM hashed) WHERE h = prev)
+        SELECT {column}, count(*) AS n FROM {table}
+        WHERE hash({column}) IN (SELECT h FROM repeated) GROUP BY {column} HAVING count(*) > 1"""
+
+
 def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str, int]:
-    """Build staging.ledger and staging.ledger_rejected from raw.ledger.
+    """Build staging.ledger and staging.ledger_rejected from the ledger files raw read.
 
     Row rules (each named in `reason`): required fields, ISO dates, known entry_type, amount a decimal
     > 0 with at most 2 decimals, posted_on inside the file's month, due_on on dues only,
-    reverses_entry_id on payment reversals only. Then, in this order, over the rows that pass:
-    1. duplicate entry_id: the first occurrence by file month then line is kept;
-    2. account_id must be in staging.accounts;
-    3. a payment_reversal must name a payment of the same account posted on or before it, and a payment
+    reverses_entry_id on payment reversals only; then the account_id must be in staging.accounts.
+    Then, in this order, over the rows that pass:
+    1. duplicate entry_id: the first occurrence by file month then line is kept (the message names it);
+    2. a payment_reversal must name a payment of the same account posted on or before it, and a payment
        can be reversed once;
-    4. after an account's charge-off (its first charge_off entry) only `recovery` entries may be posted,
+    3. after an account's charge-off (its first charge_off entry) only `recovery` entries may be posted,
        and a recovery needs a charge-off on or before it;
-    5. nothing may be posted after the month end at which the account was reported closed (closed_on on
+    4. nothing may be posted after the month end at which the account was reported closed (closed_on on
        or before that month end and balance exactly 0.00, per metrics.md).
+
+    How, for 50 million rows: one pass writes the rows that break no row rule and name a known account;
+    a second pass, run only when the counts show rows missing, lists the others with their reasons.
+    Each later rule lists the rows it rejects and deletes them from staging.ledger, so every rule sees
+    exactly the rows that passed the rules before it.
     """
     months = build_reporting_months(con)
-    type_rows(con, "ledger")
-    n = add_rejects(con, "SELECT source_file, line_number, reason FROM _typed WHERE reason IS NOT NULL")
-    log(f"ledger: {n:,} rows break a row rule")
-    n = add_rejects(con, """
-        WITH d AS (SELECT entry_id FROM _typed WHERE reason IS NULL GROUP BY entry_id HAVING count(*) > 1)
+    source = typed_rows(con, "ledger")
+    con.execute("CREATE OR REPLACE TEMP TABLE _rejects (source_file VARCHAR, line_number BIGINT, reason VARCHAR)")
+    con.execute(f"""CREATE OR REPLACE TABLE staging.ledger AS SELECT {COLUMNS} FROM ({source})
+                    WHERE reason IS NULL AND account_id IN (SELECT account_id FROM staging.accounts)""")
+    read = con.execute("SELECT coalesce(sum(rows_read - rows_malformed), 0) FROM raw.files "
+                       "WHERE entity = 'ledger'").fetchall()[0][0]
+    kept = con.execute("SELECT count(*) FROM staging.ledger").fetchall()[0][0]
+    log(f"ledger: {kept:,} of {read:,} rows break no row rule and name a known account")
+    if kept != read:
+        add_rejects(con, f"""
+            SELECT t.source_file, t.line_number, coalesce(t.reason,
+                   'unknown account_id ''' || t.account_id || ''' (no valid row in any accounts file)')
+            FROM ({source}) t LEFT JOIN staging.accounts a USING (account_id)
+            WHERE t.reason IS NOT NULL OR a.account_id IS NULL""")
+    n = _remove(con, f"""
+        WITH d AS ({duplicate_keys_sql("staging.ledger", "entry_id")})
         SELECT source_file, line_number,
                'duplicate entry_id ''' || entry_id || ''' (first loaded from ' || f_file || ' line ' || f_line || ')'
-        FROM (SELECT t.source_file, t.line_number, t.entry_id,
-                     first_value(t.source_file) OVER w AS f_file, first_value(t.line_number) OVER w AS f_line,
+        FROM (SELECT l.source_file, l.line_number, l.entry_id,
+                     first_value(l.source_file) OVER w AS f_file, first_value(l.line_number) OVER w AS f_line,
                      row_number() OVER w AS n
-              FROM _typed t JOIN d USING (entry_id) WHERE t.reason IS NULL
-              WINDOW w AS (PARTITION BY t.entry_id ORDER BY t.file_month, t.line_number))
+              FROM staging.ledger l SEMI JOIN d USING (entry_id) JOIN {FILE_MONTHS} f USING (source_file)
+              WINDOW w AS (PARTITION BY l.entry_id ORDER BY f.file_month, l.line_number))
         WHERE n > 1""")
     log(f"ledger: {n:,} duplicate entry ids")
-    n = add_rejects(con, f"""
-        SELECT source_file, line_number,
-               'unknown account_id ''' || account_id || ''' (no valid row in any accounts file)'
-        FROM _typed t WHERE {survivors(con)} AND NOT EXISTS (
-            SELECT 1 FROM staging.accounts a WHERE a.account_id = t.account_id)""")
-    log(f"ledger: {n:,} entries of unknown accounts")
-    n = add_rejects(con, f"""
-        WITH rv AS (SELECT * FROM _typed t WHERE {survivors(con)} AND entry_type = 'payment_reversal'),
-        pay AS (SELECT entry_id, account_id, posted_on FROM _typed t WHERE {survivors(con)} AND entry_type = 'payment'),
+    n = _remove(con, f"""
+        WITH rv AS (SELECT l.*, f.file_month FROM staging.ledger l JOIN {FILE_MONTHS} f USING (source_file)
+                    WHERE l.entry_type = 'payment_reversal'),
+        pay AS (SELECT entry_id, account_id, posted_on FROM staging.ledger WHERE entry_type = 'payment'),
         j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
                      row_number() OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
                                         ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS nth,
@@ -85,26 +125,26 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
             ELSE 'payment ''' || p_id || ''' is already reversed by entry ''' || first_rv || '''' END
         FROM j WHERE p_id IS NULL OR p_posted > posted_on OR nth > 1""")
     log(f"ledger: {n:,} reversals without their payment")
-    n = add_rejects(con, f"""
+    n = _remove(con, f"""
         WITH co AS (
-            SELECT account_id, posted_on AS co_on, entry_id AS co_id
-            FROM _typed t WHERE {survivors(con)} AND entry_type = 'charge_off'
-            QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY posted_on, file_month, line_number) = 1)
+            SELECT l.account_id, l.posted_on AS co_on, l.entry_id AS co_id
+            FROM staging.ledger l JOIN {FILE_MONTHS} f USING (source_file)
+            WHERE l.entry_type = 'charge_off'
+            QUALIFY row_number() OVER (PARTITION BY l.account_id ORDER BY l.posted_on, f.file_month, l.line_number) = 1)
         SELECT t.source_file, t.line_number, CASE
             WHEN t.entry_type = 'recovery' THEN 'recovery posted on ' || t.posted_on || ' with no charge-off on or before it'
             WHEN t.entry_type = 'charge_off' AND t.posted_on = co.co_on
                  THEN 'account already charged off on ' || co.co_on || ' by entry ''' || co.co_id || ''''
             ELSE t.entry_type || ' posted on ' || t.posted_on || ' after the account''s charge-off on '
                  || co.co_on || ' (only recovery may follow)' END
-        FROM _typed t LEFT JOIN co USING (account_id)
-        WHERE {survivors(con)} AND (
-            (t.entry_type = 'recovery' AND (co.co_on IS NULL OR t.posted_on < co.co_on))
-            OR (t.entry_type <> 'recovery' AND t.posted_on > co.co_on)
-            OR (t.entry_type = 'charge_off' AND t.posted_on = co.co_on AND t.entry_id <> co.co_id))""")
+        FROM staging.ledger t LEFT JOIN co USING (account_id)
+        WHERE (t.entry_type = 'recovery' AND (co.co_on IS NULL OR t.posted_on < co.co_on))
+           OR (t.entry_type <> 'recovery' AND t.posted_on > co.co_on)
+           OR (t.entry_type = 'charge_off' AND t.posted_on = co.co_on AND t.entry_id <> co.co_id)""")
     log(f"ledger: {n:,} entries after a charge-off")
-    n = add_rejects(con, f"""
+    n = _remove(con, f"""
         WITH closed AS (SELECT account_id, opened_on, closed_on FROM staging.accounts WHERE closed_on IS NOT NULL),
-        e AS (SELECT t.* FROM _typed t JOIN closed USING (account_id) WHERE {survivors(con)}),
+        e AS (SELECT t.* FROM staging.ledger t JOIN closed USING (account_id)),
         net AS (SELECT account_id, last_day(posted_on) AS month_end, sum({SIGNED_AMOUNT}) AS net,
                        bool_or(entry_type = 'charge_off') AS co FROM e GROUP BY ALL),
         firsts AS (SELECT c.account_id, c.closed_on, coalesce(least(c.opened_on, min(e.posted_on)), c.opened_on) AS first
@@ -126,10 +166,5 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
                || ' after the account was reported closed at month end ' || c.closed_at
         FROM e JOIN closure c USING (account_id) WHERE e.posted_on > c.closed_at""", [months[-1]])
     log(f"ledger: {n:,} entries after the account was reported closed")
-    con.execute(f"""CREATE OR REPLACE TABLE staging.ledger AS
-        SELECT entry_id, account_id, posted_on, entry_type, amount, due_on, reverses_entry_id,
-               source_file, line_number
-        FROM _typed t WHERE {survivors(con)}""")
     rejected = save_rejects(con, "ledger")
-    con.execute("DROP TABLE _typed")
     return {"entries": con.execute("SELECT count(*) FROM staging.ledger").fetchall()[0][0], "rejected": rejected}

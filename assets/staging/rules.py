@@ -1,9 +1,12 @@
-"""Row rules of the input contract as SQL: typing each text column and naming every rule a row breaks.
+"""Row rules of the input contract as SQL: typing each column and naming every rule a row breaks.
 
-`typed_columns(entity)` turns raw.<entity>'s text into typed values (NULL where a value does not parse);
-`row_reasons(entity)` is one text expression listing, '; '-separated, every rule the row breaks on its
-own (NULL when it breaks none). Rules that need other rows (duplicates, unknown accounts, …) live in the
-entity's staging module.
+`typed_columns(entity)` gives the typed values (NULL where a value does not parse); `row_reasons(entity)`
+is one text expression listing, '; '-separated, every rule the row breaks on its own (NULL when it
+breaks none). `typed_select()` puts both over one source: the CSV rows as text (raw.<entity>_text) or
+one Parquet file read in place, where a column the file already holds as DATE, as a DECIMAL with at
+most 2 decimals or as an integer is taken as it is (`native`) and every other column is parsed from its
+text exactly as a CSV value would be. Rules that need other rows (duplicates, unknown accounts, …) live
+in the entity's staging module.
 """
 
 from __future__ import annotations
@@ -19,10 +22,27 @@ DECIMAL_RANGES = {
     "original_principal": (">", "0", "must be > 0"),
 }
 
-# The typing runs in two nested SELECTs over raw.<entity>: the inner one turns empty values into null
-# (data-contract: "empty field = null"; values are not trimmed, so " revolving" is not an enum value), the
-# outer one parses each date and decimal once into `t_<column>`; the row reasons then compare those, so no
-# value is parsed twice. Only cheap string tests are used: this runs on every ledger row.
+# The typing runs in two nested SELECTs over a source: the inner one names each contract column after
+# itself, empty text as null (data-contract: "empty field = null"; values are not trimmed, so
+# " revolving" is not an enum value), the outer one parses each date and decimal once into `t_<column>`
+# (a native column is simply renamed); the row reasons then compare those, so no value is parsed twice.
+# Only cheap string tests are used: this runs on every ledger row.
+
+NATIVE_DECIMAL_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+
+
+def native_kind(c: Column, source_type: str) -> bool:
+    """Whether a source column of this DuckDB type can be taken as the contract column's value as it is."""
+    t = source_type.upper()
+    if c.kind == "date":
+        return t == "DATE"
+    if c.kind == "decimal":
+        if t in NATIVE_DECIMAL_TYPES:
+            return True
+        if t.startswith("DECIMAL(") and t.endswith(")"):
+            width, scale = (int(x) for x in t[8:-1].split(","))
+            return scale <= 2
+    return False
 
 
 def v(col: str) -> str:
@@ -48,17 +68,26 @@ def _parse(c: Column) -> str:
             f"THEN TRY_CAST({x} AS DECIMAL(18,2)) END")
 
 
+def _native(c: Column) -> str:
+    return f"TRY_CAST({c.name} AS DECIMAL(18,2))" if c.kind == "decimal" else c.name
+
+
 def _too_many_decimals(x: str) -> str:
     return f"(strpos({x}, '.') > 0 AND length({x}) - strpos({x}, '.') > 2 AND TRY_CAST({x} AS DOUBLE) IS NOT NULL)"
 
 
-def typed_source(entity: str) -> str:
-    """FROM-clause subquery giving, per raw row, the trimmed text columns and the parsed `t_` columns."""
+def typed_source(entity: str, inner: str | None = None, native: frozenset[str] = frozenset()) -> str:
+    """FROM-clause subquery giving, per source row, the columns (text, empty as null; or native values)
+    and the parsed `t_` columns. `inner` is a SELECT of source_file, file_month, line_number and the
+    contract's columns (default: the CSV rows, raw.<entity>_text); `native` names the columns it
+    gives already typed."""
     cols = CONTRACT[entity]
-    trimmed = ", ".join(f"nullif({c.name}, '') AS {c.name}" for c in cols)
-    parsed = ", ".join(f"{_parse(c)} AS t_{c.name}" for c in cols if c.kind in ("date", "decimal"))
-    return (f"(SELECT *, {parsed} FROM (SELECT source_file, file_month, line_number, {trimmed} "
-            f"FROM raw.{entity}))")
+    inner = inner or f"SELECT * FROM raw.{entity}_text"
+    values = ", ".join(c.name if c.name in native else f"nullif({c.name}, '') AS {c.name}" for c in cols)
+    parsed = ", ".join(f"{_native(c) if c.name in native else _parse(c)} AS t_{c.name}"
+                       for c in cols if c.kind in ("date", "decimal"))
+    return (f"(SELECT *, {parsed} FROM (SELECT source_file, file_month, line_number, {values} "
+            f"FROM ({inner})))")
 
 
 def typed_expr(c: Column) -> str:
@@ -67,6 +96,12 @@ def typed_expr(c: Column) -> str:
 
 def _lit(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
+
+
+def typed_select(entity: str, inner: str | None = None, native: frozenset[str] = frozenset()) -> str:
+    """SELECT of source_file, file_month, line_number, the typed contract columns and `reason`."""
+    return (f"SELECT source_file, file_month, line_number, {typed_columns(entity)}, "
+            f"{row_reasons(entity, native)} AS reason FROM {typed_source(entity, inner, native)}")
 
 
 def typed_columns(entity: str) -> str:
@@ -82,24 +117,30 @@ def typed_columns(entity: str) -> str:
     return ",\n        ".join(out)
 
 
-def _column_reasons(c: Column) -> list[str]:
+def _column_reasons(c: Column, native: bool = False) -> list[str]:
+    """The column's rules. A native column (a Parquet DATE, DECIMAL or integer) needs no parse rules:
+    only presence, range and fit (a DECIMAL(38,2) may not fit DECIMAL(18,2))."""
     x, name = v(c.name), c.name
-    shown = f"'''' || {c.name} || ''''"
+    quote = "''''"  # SQL for a single quote character
+    value = f"CAST({c.name} AS VARCHAR)" if native else c.name
+    shown = f"{quote} || {value} || {quote}"
+    too_many_decimals = "false" if native else _too_many_decimals(x)
     rules = []
     if c.required:
         rules.append(f"CASE WHEN {x} IS NULL THEN 'missing required field {name}' END")
-    if c.kind == "date":
+    if c.kind == "date" and not native:
         rules.append(f"CASE WHEN {x} IS NOT NULL AND ({typed_expr(c)}) IS NULL "
                      f"THEN '{name} is not an ISO date (YYYY-MM-DD): ' || {shown} END")
     elif c.kind == "decimal":
         t = typed_expr(c)
-        rules.append(f"CASE WHEN {x} IS NOT NULL AND ({t}) IS NULL AND NOT {_too_many_decimals(x)} "
+        rules.append(f"CASE WHEN {x} IS NOT NULL AND ({t}) IS NULL AND NOT {too_many_decimals} "
                      f"THEN '{name} is not a decimal number (point, no thousands separator, below 10^16): ' "
                      f"|| {shown} END")
         if name in DECIMAL_RANGES:
             op, bound, words = DECIMAL_RANGES[name]
             rules.append(f"CASE WHEN NOT (({t}) {op} {bound}) THEN '{name} {words}: ' || {shown} END")
-        rules.append(f"CASE WHEN {_too_many_decimals(x)} THEN '{name} has more than 2 decimals: ' || {shown} END")
+        if not native:
+            rules.append(f"CASE WHEN {too_many_decimals} THEN '{name} has more than 2 decimals: ' || {shown} END")
     elif c.kind == "enum":
         values = ", ".join(_lit(s) for s in c.values)
         rules.append(f"CASE WHEN {x} IS NOT NULL AND {x} NOT IN ({values}) "
@@ -147,8 +188,8 @@ ENTITY_RULES: dict[str, list[str]] = {
 }
 
 
-def row_reasons(entity: str) -> str:
-    rules = [r for c in CONTRACT[entity] for r in _column_reasons(c)] + ENTITY_RULES[entity]
+def row_reasons(entity: str, native: frozenset[str] = frozenset()) -> str:
+    rules = [r for c in CONTRACT[entity] for r in _column_reasons(c, c.name in native)] + ENTITY_RULES[entity]
     return "nullif(concat_ws('; ', " + ",\n            ".join(rules) + "), '')"
 
 
