@@ -18,6 +18,7 @@ from decimal import Decimal as D
 import pytest
 
 from assets.marts.aging import build_aging
+from assets.intermediate.ledger_flows import build_ledger_flows
 from assets.marts.charge_offs import build_charge_offs
 from assets.marts.cure_rates import build_cure_rates
 from assets.marts.delinquency_rates import build_delinquency_rates
@@ -71,7 +72,9 @@ def book():
         ("C", date(2026, 1, 2), "disbursement", "300.00"), ("C", date(2026, 3, 20), "payment", "300.00"),
         ("D", date(2026, 2, 9), "purchase", "80.00"), ("D", date(2026, 3, 9), "interest", "10.00"),
     ]
-    return make(rows, [JAN, FEB, MAR], ledger)
+    con = make(rows, [JAN, FEB, MAR], ledger)
+    build_ledger_flows(con)
+    return con
 
 
 def test_roll_rates(book):

@@ -29,6 +29,7 @@ import pytest
 
 from assets.intermediate.account_month import build_account_month
 from assets.marts.aging import build_aging
+from assets.intermediate.ledger_flows import build_ledger_flows
 from assets.marts.charge_offs import build_charge_offs
 from assets.marts.cure_rates import build_cure_rates
 from assets.marts.delinquency_rates import build_delinquency_rates
@@ -61,6 +62,7 @@ def book():
     ]
     con = staging_db(("2024-01", "2024-03"), accounts, ledger)
     assert build_account_month(con) == 11  # C1 3 + C2 3 + L1 3 + L2 2
+    build_ledger_flows(con)
     return con
 
 

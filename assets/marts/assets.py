@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..intermediate.account_month import build_account_month
+from ..intermediate.ledger_flows import build_ledger_flows
 from ..meta import warehouse_asset
 from .aging import build_aging
 from .charge_offs import build_charge_offs
@@ -28,12 +29,16 @@ aging = _mart("marts.aging", build_aging)
 roll_rates = _mart("marts.roll_rates", build_roll_rates)
 cure_rates = _mart("marts.cure_rates", build_cure_rates)
 delinquency_rates = _mart("marts.delinquency_rates", build_delinquency_rates)
-charge_offs = _mart("marts.charge_offs", build_charge_offs, ("marts.account_month", "staging.ledger"))
-roll_forward = _mart("marts.roll_forward", build_roll_forward, ("marts.account_month", "staging.ledger"))
+ledger_flows = warehouse_asset(
+    table="intermediate.ledger_flows", deps=["staging.accounts", "staging.ledger"], group="intermediate",
+    build=lambda con, wh, log: build_ledger_flows(con), description=build_ledger_flows.__doc__,
+)
+charge_offs = _mart("marts.charge_offs", build_charge_offs, ("marts.account_month", "intermediate.ledger_flows"))
+roll_forward = _mart("marts.roll_forward", build_roll_forward, ("marts.account_month", "intermediate.ledger_flows"))
 complaint_metrics = _mart("marts.complaint_metrics", build_complaint_metrics,
                           ("marts.account_month", "staging.complaints"))
 complaints_by_bucket = _mart("marts.complaints_by_bucket", build_complaints_by_bucket,
                              ("marts.account_month", "staging.complaints"))
 
-ASSETS = [account_month, aging, roll_rates, cure_rates, delinquency_rates, charge_offs, roll_forward,
+ASSETS = [account_month, ledger_flows, aging, roll_rates, cure_rates, delinquency_rates, charge_offs, roll_forward,
           complaint_metrics, complaints_by_bucket]

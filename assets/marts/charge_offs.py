@@ -14,7 +14,7 @@ def build_charge_offs(con: duckdb.DuckDBPyConnection) -> int:
     m−1 and m, rounded to the cent half away from zero; nco_rate_annualized = net × 12 / average_balance
     (may be negative when recoveries exceed charge-offs). In the first reporting month (m−1 not observed)
     average_balance and the rate are NULL; the rate is NULL too when the average balance is 0.
-    Reads marts.account_month (balances) and staging.ledger (the month's charge-off and recovery
+    Reads marts.account_month (balances) and intermediate.ledger_flows (the month's charge-off and recovery
     entries, with each account's portfolio from staging.accounts)."""
     con.execute(f"""CREATE OR REPLACE TABLE marts.charge_offs AS
         {FRAME_SQL},

@@ -1,23 +1,13 @@
-"""Ledger flows posted in each reporting month and open/all balances per month, per portfolio and 'all':
-the common frame of marts.charge_offs and marts.roll_forward."""
+"""Ledger flows posted in each reporting month (intermediate.ledger_flows) and open/all balances per
+month, per portfolio and 'all': the common frame of marts.charge_offs and marts.roll_forward."""
 
-from .common import CREDIT_TYPES, DEBIT_TYPES, prev_month_end
+from .common import prev_month_end
 
 FRAME_SQL = f"""
     WITH months AS (SELECT month_end, row_number() OVER (ORDER BY month_end) = 1 AS first_month
                     FROM staging.reporting_months),
     portfolios AS (SELECT DISTINCT portfolio FROM marts.account_month UNION ALL SELECT 'all'),
-    flows AS (
-        SELECT last_day(l.posted_on) AS month_end, coalesce(a.portfolio, 'all') AS portfolio,
-               sum(l.amount) FILTER (WHERE l.entry_type IN {DEBIT_TYPES}) AS debits,
-               sum(l.amount) FILTER (WHERE l.entry_type IN {CREDIT_TYPES}) AS credits,
-               sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off') AS charge_offs,
-               sum(l.amount) FILTER (WHERE l.entry_type = 'recovery') AS recoveries
-        FROM staging.ledger l JOIN staging.accounts a USING (account_id)
-        WHERE l.entry_type <> 'due'
-          AND l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
-          AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
-        GROUP BY GROUPING SETS ((last_day(l.posted_on), a.portfolio), (last_day(l.posted_on)))),
+    flows AS (SELECT * FROM intermediate.ledger_flows),
     balances AS (
         SELECT month_end, coalesce(portfolio, 'all') AS portfolio,
                sum(balance) FILTER (WHERE status = 'open') AS open_balance, sum(balance) AS all_balance

@@ -13,7 +13,7 @@ def build_roll_forward(con: duckdb.DuckDBPyConnection) -> int:
     credit_adjustment + waiver, charge_offs = charge_off, all posted in m; closing_balance = Σ balance of
     all rows at m; difference = opening + debits − credits − charge_offs − closing, which must be exactly
     0.00 (checked). In the first reporting month opening_balance and difference are NULL.
-    Reads marts.account_month (balances) and staging.ledger (the month's entries, with each account's
+    Reads marts.account_month (balances) and intermediate.ledger_flows (the month's entries, with each account's
     portfolio from staging.accounts)."""
     con.execute(f"""CREATE OR REPLACE TABLE marts.roll_forward AS
         {FRAME_SQL}

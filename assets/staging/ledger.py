@@ -7,7 +7,7 @@ import duckdb
 from assets.raw.contract import signed_amount_sql
 from assets.raw.landing import ContractError
 
-from .common import add_rejects, save_rejects
+from .common import add_rejects, duplicate_keys_sql, save_rejects
 from .sources import typed_rows
 
 SIGNED_AMOUNT = signed_amount_sql()
@@ -49,16 +49,6 @@ def _remove(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None
                        WHERE l.source_file = x.source_file AND l.line_number = x.line_number""")
     con.execute("DROP TABLE _new")
     return n
-
-
-def duplicate_keys_sql(table: str, column: str) -> str:
-    """The values of `column` held by more than one row of `table`, with their count. Exact, but found
-    cheaply: the 64-bit hashes are sorted and each compared with its neighbour (several times faster
-    than grouping 50 million distinct strings), and only the values whose hash repeats are grouped."""
-    return f"""WITH hashed AS (SELECT hash({column}) AS h FROM {table}),
-        repeated AS (SELECT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS prev FROM hashed) WHERE h = prev)
-        SELECT {column}, count(*) AS n FROM {table}
-        WHERE hash({column}) IN (SELECT h FROM repeated) GROUP BY {column} HAVING count(*) > 1"""
 
 
 def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str, int]:

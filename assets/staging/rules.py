@@ -151,7 +151,7 @@ def _column_reasons(c: Column, native: bool = False) -> list[str]:
 ENTITY_RULES: dict[str, list[str]] = {
     "accounts": [
         f"CASE WHEN length({v('account_id')}) > 64 THEN 'account_id longer than 64 characters' END",
-        f"CASE WHEN length({v('currency')}) <> 3 OR translate({v('currency')}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '') <> '' "
+        f"CASE WHEN NOT regexp_full_match({v('currency')}, '[A-Z]{{3}}') "
         f"THEN 'currency is not an ISO 4217 code (three capital letters): ''' || currency || '''' END",
         f"CASE WHEN {v('product_type')} = 'revolving' AND {v('credit_limit')} IS NULL "
         "THEN 'credit_limit is required for a revolving account' END",

@@ -1,6 +1,7 @@
 """Mart invariants: the laws of the account-month table and of the metrics built on it."""
 
 from assets.raw.contract import signed_amount_sql
+from assets.staging.common import duplicate_keys_sql
 from checks.sql import Invariant
 
 BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29' WHEN dpd < 60 THEN 'dpd_30_59'
@@ -9,7 +10,7 @@ BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29
 
 INVARIANTS = [
     Invariant("marts.account_month", "one_row_per_account_month", "Exactly one row per account × month_end.",
-              "SELECT account_id, month_end, count(*) AS n FROM marts.account_month GROUP BY 1, 2 HAVING count(*) > 1"),
+              duplicate_keys_sql("marts.account_month", "account_id", "month_end")),
     Invariant("marts.account_month", "bucket_matches_dpd_and_status",
               "Bucket follows status (charged_off, closed) and, for open rows, the dpd ranges of metrics.md; "
               "terminal rows carry dpd NULL and past_due_amount 0; open rows past due 0 exactly when dpd = 0.",
