@@ -119,15 +119,27 @@ def parquet_text_select(entity: str, source_file: str, month: str, location: str
             f"FROM read_parquet({_lit(location)}, file_row_number = true)")
 
 
-def create_raw_view(con: duckdb.DuckDBPyConnection, entity: str) -> None:
-    """raw.<entity>: the CSV rows (raw.<entity>_text) and the Parquet files read in place, as text."""
-    parts = [f"SELECT * FROM raw.{entity}_text"]
+def raw_select(con: duckdb.DuckDBPyConnection, entity: str, sample_pct: float | None = None) -> str:
+    """SELECT of raw.<entity>'s rows: the CSV rows (raw.<entity>_text) and the Parquet files read in
+    place, as text. With `sample_pct`, a seeded block sample of that share of each source, taken before
+    the Parquet values are cast to text (so a sample does not cost a cast of every row)."""
+    sample = f" USING SAMPLE {sample_pct:.6f}% (system, 42)" if sample_pct is not None else ""
+    parts = [f"SELECT * FROM raw.{entity}_text{sample}"]
     for source_file, month, location, columns in con.execute(
             "SELECT source_file, file_month, location, columns FROM raw.files "
             "WHERE entity = ? AND format = 'parquet' ORDER BY file_month", [entity]).fetchall():
         present = {k: v["source"] for k, v in json.loads(columns).items()}
-        parts.append(parquet_text_select(entity, source_file, str(month), location, present))
-    con.execute(f"CREATE OR REPLACE VIEW raw.{entity} AS " + "\nUNION ALL ".join(parts))
+        branch = parquet_text_select(entity, source_file, str(month), location, present)
+        if sample:
+            source = f"read_parquet({_lit(location)}, file_row_number = true)"
+            branch = branch.replace(source, f"(SELECT * FROM {source}{sample})")
+        parts.append(branch)
+    return "\nUNION ALL ".join(parts)
+
+
+def create_raw_view(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+    """raw.<entity>: the CSV rows (raw.<entity>_text) and the Parquet files read in place, as text."""
+    con.execute(f"CREATE OR REPLACE VIEW raw.{entity} AS {raw_select(con, entity)}")
 
 
 def _csv_source(f: LandingFile, n_cols: int) -> str:

@@ -100,7 +100,8 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     n = _remove(con, f"""
         WITH rv AS (SELECT l.*, f.file_month FROM staging.ledger l JOIN {FILE_MONTHS} f USING (source_file)
                     WHERE l.entry_type = 'payment_reversal'),
-        pay AS (SELECT entry_id, account_id, posted_on FROM staging.ledger WHERE entry_type = 'payment'),
+        pay AS (SELECT entry_id, account_id, posted_on FROM staging.ledger
+                WHERE entry_type = 'payment' AND entry_id IN (SELECT reverses_entry_id FROM rv)),
         j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
                      row_number() OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
                                         ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS nth,

@@ -44,13 +44,13 @@ INVARIANTS = [
               "Each account's balance at its last row equals the signed sum of all its loaded ledger entries "
               "(after an account's last, terminal row only recoveries may be posted, and they do not move the "
               "balance).",
-              """WITH last AS (SELECT account_id, max(month_end) AS month_end FROM marts.account_month GROUP BY 1),
+              """WITH last AS (SELECT account_id, max(month_end) AS month_end, arg_max(balance, month_end) AS balance
+                              FROM marts.account_month GROUP BY 1),
                  booked AS (SELECT account_id, sum(""" + signed_amount_sql() + """) AS ledger_balance
                    FROM staging.ledger WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
                    GROUP BY 1)
                  SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
-                 FROM marts.account_month a JOIN last USING (account_id, month_end)
-                 LEFT JOIN booked b USING (account_id)
+                 FROM last a LEFT JOIN booked b USING (account_id)
                  WHERE a.balance <> coalesce(b.ledger_balance, 0)"""),
     Invariant("marts.account_month", "charge_off_policy",
               "FFIEC policy: open revolving accounts at 180+ DPD and open installment accounts at 120+ DPD at a "

@@ -17,7 +17,9 @@ INVARIANTS = [
                    SELECT r.entry_id, r.reverses_entry_id, p.entry_id IS NOT NULL AS payment_found,
                           count(*) OVER (PARTITION BY r.reverses_entry_id) AS times_reversed
                    FROM staging.ledger r
-                   LEFT JOIN (SELECT entry_id, account_id FROM staging.ledger WHERE entry_type = 'payment') p
+                   LEFT JOIN (SELECT entry_id, account_id FROM staging.ledger WHERE entry_type = 'payment'
+                              AND entry_id IN (SELECT reverses_entry_id FROM staging.ledger
+                                               WHERE entry_type = 'payment_reversal')) p
                           ON p.entry_id = r.reverses_entry_id AND p.account_id = r.account_id
                    WHERE r.entry_type = 'payment_reversal')
                  WHERE NOT payment_found OR times_reversed > 1"""),
