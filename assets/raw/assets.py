@@ -24,8 +24,11 @@ def _raw_asset(entity: str) -> dg.AssetsDefinition:
         owners=OWNERS,
         code_version="1",
         kinds=KINDS | {"csv", "parquet"},
-        description=f"""The {DESCRIPTIONS[entity]}, as read: the contract's columns as text, with the file
-and line each row came from (raw.{entity}); rows the CSV parser cannot split are kept in raw.malformed.
+        description=f"""The {DESCRIPTIONS[entity]}, as read: raw.{entity} is a view of every row, the
+contract's columns as text, with the file and line each row came from. CSV files are parsed once into
+raw.{entity}_text; Parquet files are read in place (raw.files records their location, size,
+modification time and hash, and staging refuses a file that changed since). Rows the CSV parser cannot
+split are kept in raw.malformed.
 
 Per data-contract.md: a file with a column describing or locating anyone but the account holder
 (relative, employer, skip-trace, bureau, …) is refused whole and stops the run; personal-data columns the
