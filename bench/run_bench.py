@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -56,8 +57,15 @@ def main() -> int:
     rss_file = os.path.join(out, "peak_rss_kb")
     wrapper = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[2:]).returncode; "
                "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(rc)")
-    proc = subprocess.run([sys.executable, "-c", wrapper, rss_file, arrears, "run", "--landing", landing,
-                           "--warehouse", warehouse, "--reports", reports], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", wrapper, rss_file, arrears, "run", "--landing", landing,
+                             "--warehouse", warehouse, "--reports", reports], env=env, stderr=subprocess.PIPE, text=True)
+    steps = []  # (seconds, "asset|check name") from the run's progress lines, echoed as they come
+    for line in proc.stderr:
+        sys.stderr.write(line)
+        m = re.match(r"\s+(asset|check)\s+(\S+).* in ([0-9.]+)s", line)
+        if m:
+            steps.append((float(m[3]), f"{m[1]} {m[2]}"))
+    proc.wait()
     run_s = time.monotonic() - t0
     peak_gb = int(open(rss_file).read()) / 1024 / 1024
     if proc.returncode != 0:
@@ -84,6 +92,8 @@ def main() -> int:
         "run_seconds": round(run_s, 1), "peak_memory_gb": round(peak_gb, 2),
         "account_month_seconds": round(am_s, 1), "ledger_rows_per_second": int(rows_read / run_s),
         "targets": {"run_under_120s": run_s < 120, "peak_under_8gb": peak_gb < 8},
+        "slowest_steps": [f"{name} {sec:.1f}s" for sec, name in sorted(steps, reverse=True)[:12]],
+        "steps_total_seconds": round(sum(sec for sec, _ in steps), 1),
     }
     print(json.dumps(result, indent=2))
     with open(os.path.join(HERE, "results.jsonl"), "a") as fh:
