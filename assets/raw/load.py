@@ -51,6 +51,12 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
         con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} raw.{entity}")
     con.execute(f"CREATE OR REPLACE TABLE raw.{entity}_text (source_file VARCHAR, file_month DATE, "
                 f"line_number BIGINT, {cols})")
+    # A warehouse written by an earlier version has raw.files without the columns staging now reads
+    # (location, mtime_ns, columns); every run rewrites raw.files, so the old table is simply replaced.
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'raw' AND table_name = 'files'").fetchall()}
+    if have and "columns" not in have:
+        con.execute("DROP TABLE raw.files")
     con.execute("""CREATE TABLE IF NOT EXISTS raw.files (entity VARCHAR, source_file VARCHAR, file_month DATE,
         format VARCHAR, sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_malformed BIGINT,
         dropped_personal_columns VARCHAR[], ignored_columns VARCHAR[], absent_optional_columns VARCHAR[],
