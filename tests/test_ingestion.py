@@ -234,3 +234,32 @@ def test_file_names_outside_the_contract_are_an_error(tmp_path):
     (tmp_path / "ledger" / "ledger-2026-01.csv").write_text("x\n")
     with pytest.raises(ContractError, match="ledger-2026-01.csv: file name does not follow"):
         ingest(tmp_path)
+
+
+def test_closure_month_is_the_first_month_end_at_zero_balance_after_closed_on(tmp_path):
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [
+        account("K1", opened="2025-12-01", closed="2026-01-20"),  # owes 50.00 at Jan end, pays in Feb
+        account("K2", opened="2025-12-01", closed="2026-01-20"),  # charged off in Jan: never "closed"
+        account("K3", opened="2025-12-01", closed="2026-03-05"),  # closed in the last reporting month
+    ])
+    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [
+        entry("K1a", "K1", "2026-01-05", "purchase", "50.00"),
+        entry("K2a", "K2", "2026-01-05", "purchase", "100.00"),
+        entry("K2b", "K2", "2026-01-15", "charge_off", "100.00"),
+        entry("K3a", "K3", "2026-01-05", "purchase", "10.00"),
+    ])
+    write_csv(tmp_path, "ledger", "2026-02", LED_COLS, [
+        entry("K1b", "K1", "2026-02-10", "payment", "50.00"),              # balance 0 at Feb end
+        entry("K3b", "K3", "2026-02-10", "payment", "10.00"),
+    ])
+    write_csv(tmp_path, "ledger", "2026-03", LED_COLS, [
+        entry("K1c", "K1", "2026-03-02", "fee", "5.00"),                   # 2: after closure at Feb end
+        entry("K2c", "K2", "2026-03-02", "recovery", "20.00"),             # 3: ok, charged off not closed
+        entry("K3c", "K3", "2026-03-20", "fee", "1.00"),                   # 4: ok, same month as closed_on
+    ])
+    con = ingest(tmp_path)
+    rej = rejected(con)
+    assert rej == {("ledger/ledger_2026-03.csv", 2):
+                   "fee posted on 2026-03-02 after the account was reported closed at month end 2026-02-28"}
+    loaded = {r[0] for r in con.execute("SELECT entry_id FROM staging.ledger").fetchall()}
+    assert loaded == {"K1a", "K1b", "K2a", "K2b", "K2c", "K3a", "K3b", "K3c"}
