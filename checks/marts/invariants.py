@@ -33,13 +33,16 @@ INVARIANTS = [
                        WHERE l.account_id = g.account_id AND l.posted_on > g.prev_month_end AND l.posted_on <= g.month_end
                          AND (l.entry_type = 'payment_reversal' OR (l.entry_type = 'due' AND l.due_on <= g.prev_month_end)))"""),
     Invariant("marts.account_month", "no_rows_after_terminal",
-              "An account has no row after the month end at which it is charged off or closed, and its months are contiguous.",
-              """SELECT account_id, month_end, status FROM (
-                   SELECT account_id, month_end, status, lag(status) OVER w AS prev_status,
-                          lag(month_end) OVER w AS prev_month_end
-                   FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end))
-                 WHERE prev_status IN ('charged_off', 'closed')
-                    OR (prev_month_end IS NOT NULL AND month_end <> last_day(prev_month_end + INTERVAL 1 DAY))"""),
+              "An account has no row after the month end at which it is charged off or closed (at most one "
+              "terminal row, and it is the account's last), and its months are contiguous (as many rows as "
+              "month ends from its first to its last). One pass grouping by account; offending accounts listed.",
+              """SELECT account_id, first_month_end, last_month_end, rows, terminal_rows, terminal_month_end FROM (
+                   SELECT account_id, min(month_end) AS first_month_end, max(month_end) AS last_month_end,
+                          count(*) AS rows, count(*) FILTER (WHERE status <> 'open') AS terminal_rows,
+                          max(month_end) FILTER (WHERE status <> 'open') AS terminal_month_end
+                   FROM marts.account_month GROUP BY account_id)
+                 WHERE rows <> datediff('month', first_month_end, last_month_end) + 1
+                    OR terminal_rows > 1 OR terminal_month_end <> last_month_end"""),
     Invariant("marts.account_month", "balance_reconciles_to_ledger",
               "Each account's balance at its last row equals the signed sum of all its loaded ledger entries "
               "(after an account's last, terminal row only recoveries may be posted, and they do not move the "
