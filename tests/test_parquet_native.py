@@ -135,3 +135,12 @@ def test_a_file_changed_after_raw_read_it_stops_staging(landing):
     os.utime(landing / "ledger" / "ledger_2026-03.parquet", ns=(1, 1))
     with pytest.raises(ContractError, match="ledger/ledger_2026-03.parquet: the file changed after the raw step"):
         build_ledger(con)
+
+
+def test_raw_sample_reads_each_file_before_the_text_cast(landing):
+    from assets.raw.load import raw_select
+
+    con = ingest(landing)
+    whole = sorted(con.execute("SELECT * FROM raw.ledger").fetchall())
+    assert sorted(con.execute(raw_select(con, "ledger", 100.0)).fetchall()) == whole  # 100 %: every row
+    assert con.execute(f"SELECT count(*) FROM ({raw_select(con, 'ledger', 0.0)})").fetchall() == [(0,)]

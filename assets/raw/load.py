@@ -117,29 +117,28 @@ def parquet_rows(path: str) -> int:
     return pq.read_metadata(path).num_rows
 
 
-def parquet_text_select(entity: str, source_file: str, month: str, location: str, present: dict[str, str]) -> str:
-    """The rows of one Parquet file as text, in raw.<entity>'s layout (what the view shows)."""
-    sel = _select_list(entity, present, lambda col: f"CAST({_q(col)} AS VARCHAR)")
+def parquet_frame(source_file: str, month: str, location: str, select_list: str, sample: str = "") -> str:
+    """SELECT over one Parquet file giving source_file, file_month, line_number (row + 2) and
+    `select_list`; `sample` (a USING SAMPLE clause) samples the file before the select list is computed."""
+    source = f"read_parquet({_lit(location)}, file_row_number = true)"
+    if sample:
+        source = f"(SELECT * FROM {source} {sample})"
     return (f"SELECT {_lit(source_file)} AS source_file, DATE {_lit(month)} AS file_month, "
-            f"file_row_number + 2 AS line_number, {sel} "
-            f"FROM read_parquet({_lit(location)}, file_row_number = true)")
+            f"file_row_number + 2 AS line_number, {select_list} FROM {source}")
 
 
 def raw_select(con: duckdb.DuckDBPyConnection, entity: str, sample_pct: float | None = None) -> str:
     """SELECT of raw.<entity>'s rows: the CSV rows (raw.<entity>_text) and the Parquet files read in
     place, as text. With `sample_pct`, a seeded block sample of that share of each source, taken before
     the Parquet values are cast to text (so a sample does not cost a cast of every row)."""
-    sample = f" USING SAMPLE {sample_pct:.6f}% (system, 42)" if sample_pct is not None else ""
-    parts = [f"SELECT * FROM raw.{entity}_text{sample}"]
+    sample = f"USING SAMPLE {sample_pct:.6f}% (system, 42)" if sample_pct is not None else ""
+    parts = [f"SELECT * FROM raw.{entity}_text {sample}"]
     for source_file, month, location, columns in con.execute(
             "SELECT source_file, file_month, location, columns FROM raw.files "
             "WHERE entity = ? AND format = 'parquet' ORDER BY file_month", [entity]).fetchall():
         present = {k: v["source"] for k, v in json.loads(columns).items()}
-        branch = parquet_text_select(entity, source_file, str(month), location, present)
-        if sample:
-            source = f"read_parquet({_lit(location)}, file_row_number = true)"
-            branch = branch.replace(source, f"(SELECT * FROM {source}{sample})")
-        parts.append(branch)
+        text = _select_list(entity, present, lambda col: f"CAST({_q(col)} AS VARCHAR)")
+        parts.append(parquet_frame(source_file, str(month), location, text, sample))
     return "\nUNION ALL ".join(parts)
 
 

@@ -16,16 +16,13 @@ import duckdb
 
 from assets.raw.contract import CONTRACT
 from assets.raw.landing import ContractError
+from assets.raw.load import parquet_frame
 
 from .rules import native_kind, typed_select
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def parquet_files(con: duckdb.DuckDBPyConnection, entity: str) -> list[tuple]:
@@ -59,10 +56,7 @@ def parquet_select(entity: str, source_file: str, month, location: str, columns:
             parts.append(f"{_q(spec['source'])} AS {c.name}")
         else:
             parts.append(f"CAST({_q(spec['source'])} AS VARCHAR) AS {c.name}")
-    sql = (f"SELECT {_lit(source_file)} AS source_file, DATE {_lit(str(month))} AS file_month, "
-           f"file_row_number + 2 AS line_number, {', '.join(parts)} "
-           f"FROM read_parquet({_lit(location)}, file_row_number = true)")
-    return sql, frozenset(native)
+    return parquet_frame(source_file, str(month), location, ", ".join(parts)), frozenset(native)
 
 
 def typed_rows(con: duckdb.DuckDBPyConnection, entity: str) -> str:
