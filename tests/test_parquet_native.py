@@ -144,3 +144,15 @@ def test_raw_sample_reads_each_file_before_the_text_cast(landing):
     whole = sorted(con.execute("SELECT * FROM raw.ledger").fetchall())
     assert sorted(con.execute(raw_select(con, "ledger", 100.0)).fetchall()) == whole  # 100 %: every row
     assert con.execute(f"SELECT count(*) FROM ({raw_select(con, 'ledger', 0.0)})").fetchall() == [(0,)]
+
+
+def test_a_warehouse_from_the_earlier_raw_layout_is_upgraded(landing):
+    """Before raw read Parquet in place, raw.ledger was a table and raw.files had no location/columns."""
+    con = connect(":memory:")
+    con.execute("""CREATE TABLE raw.files (entity VARCHAR, source_file VARCHAR, file_month DATE, format VARCHAR,
+        sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_malformed BIGINT, dropped_personal_columns VARCHAR[],
+        ignored_columns VARCHAR[], absent_optional_columns VARCHAR[], read_at TIMESTAMP)""")
+    con.execute("CREATE TABLE raw.ledger (source_file VARCHAR, file_month DATE, line_number BIGINT, entry_id VARCHAR)")
+    con = ingest(landing, con)
+    assert con.execute("SELECT count(*) FROM raw.files WHERE location IS NOT NULL").fetchall() == [(4,)]  # 1 accounts + 3 ledger files
+    assert con.execute("SELECT count(*) FROM staging.ledger").fetchall() == [(4,)]
