@@ -15,16 +15,21 @@ def build_ledger_flows(con: duckdb.DuckDBPyConnection) -> int:
     was charged off). Dues move no money and are left out. Computed once from staging.ledger (one pass
     over every entry) and read by marts.roll_forward and marts.charge_offs."""
     con.execute(f"""CREATE OR REPLACE TABLE intermediate.ledger_flows AS
-        SELECT last_day(l.posted_on) AS month_end, coalesce(a.portfolio, 'all') AS portfolio,
-               coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {DEBIT_TYPES}), 0) AS debits,
-               coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {CREDIT_TYPES}), 0) AS credits,
-               coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off'), 0) AS charge_offs,
-               coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'recovery'), 0) AS recoveries,
-               count(*) AS entries
-        FROM staging.ledger l JOIN staging.accounts a USING (account_id)
-        WHERE l.entry_type <> 'due'
-          AND l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
-          AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
-        GROUP BY GROUPING SETS ((last_day(l.posted_on), a.portfolio), (last_day(l.posted_on)))
+        WITH per_portfolio AS (
+            SELECT last_day(l.posted_on) AS month_end, a.portfolio,
+                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {DEBIT_TYPES}), 0) AS debits,
+                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {CREDIT_TYPES}), 0) AS credits,
+                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off'), 0) AS charge_offs,
+                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'recovery'), 0) AS recoveries,
+                   count(*) AS entries
+            FROM staging.ledger l JOIN staging.accounts a USING (account_id)
+            WHERE l.entry_type <> 'due'
+              AND l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
+              AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
+            GROUP BY ALL)
+        SELECT * FROM per_portfolio
+        UNION ALL  -- the whole book: the sum of the portfolios' rows (every loaded entry has an account)
+        SELECT month_end, 'all', sum(debits), sum(credits), sum(charge_offs), sum(recoveries), sum(entries)
+        FROM per_portfolio GROUP BY month_end
         ORDER BY month_end, portfolio""")
     return con.execute("SELECT count(*) FROM intermediate.ledger_flows").fetchall()[0][0]
