@@ -97,6 +97,11 @@ def read_header(f: LandingFile) -> list[str]:
     return header
 
 
+def parquet_rows(path: str) -> int:
+    """Rows in a Parquet file, from its metadata."""
+    return pq.read_metadata(path).num_rows
+
+
 def check_header(f: LandingFile, header: list[str]) -> None:
     seen: dict[str, str] = {}
     for col in header:

@@ -30,12 +30,13 @@ from typing import Callable
 import duckdb
 
 from .contract import CONTRACT
-from .landing import ContractError, LandingFile, check_header, discover, read_controls, read_header, sha256
+from .landing import (ContractError, LandingFile, check_header, discover, parquet_rows, read_controls,
+                      read_header, sha256)
 
 Log = Callable[[str], None]
 
 
-def _q(name: str) -> str:
+def sql_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -111,12 +112,6 @@ def parquet_types(con: duckdb.DuckDBPyConnection, path: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()}
 
 
-def parquet_rows(path: str) -> int:
-    import pyarrow.parquet as pq
-
-    return pq.read_metadata(path).num_rows
-
-
 def parquet_frame(source_file: str, month: str, location: str, select_list: str, sample: str = "") -> str:
     """SELECT over one Parquet file giving source_file, file_month, line_number (row + 2) and
     `select_list`; `sample` (a USING SAMPLE clause) samples the file before the select list is computed."""
@@ -137,7 +132,7 @@ def raw_select(con: duckdb.DuckDBPyConnection, entity: str, sample_pct: float | 
             "SELECT source_file, file_month, location, columns FROM raw.files "
             "WHERE entity = ? AND format = 'parquet' ORDER BY file_month", [entity]).fetchall():
         present = {k: v["source"] for k, v in json.loads(columns).items()}
-        text = _select_list(entity, present, lambda col: f"CAST({_q(col)} AS VARCHAR)")
+        text = _select_list(entity, present, lambda col: f"CAST({sql_ident(col)} AS VARCHAR)")
         parts.append(parquet_frame(source_file, str(month), location, text, sample))
     return "\nUNION ALL ".join(parts)
 
@@ -249,7 +244,7 @@ def _check_control(con, entity: str, load: FileLoad, controls: dict) -> None:
         if "amount" not in {c.name for c in CONTRACT[entity]}:
             raise ContractError(f"{f.source_file}: {ctl.control_file} gives an amount_sum but the file has no amount")
         if f.fmt == "parquet":
-            amount = _q(load.columns["amount"]["source"]) if "amount" in load.columns else "NULL"
+            amount = sql_ident(load.columns["amount"]["source"]) if "amount" in load.columns else "NULL"
             source = f"read_parquet({_lit(f.path)})"
         else:
             amount, source = "amount", f"raw.{entity}_text WHERE source_file = {_lit(f.source_file)}"

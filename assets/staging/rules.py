@@ -40,8 +40,7 @@ def native_kind(c: Column, source_type: str) -> bool:
         if t in NATIVE_DECIMAL_TYPES:
             return True
         if t.startswith("DECIMAL(") and t.endswith(")"):
-            width, scale = (int(x) for x in t[8:-1].split(","))
-            return scale <= 2
+            return int(t[8:-1].split(",")[1]) <= 2  # DECIMAL(width,scale)
     return False
 
 

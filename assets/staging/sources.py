@@ -16,13 +16,9 @@ import duckdb
 
 from assets.raw.contract import CONTRACT
 from assets.raw.landing import ContractError
-from assets.raw.load import parquet_frame
+from assets.raw.load import parquet_frame, sql_ident
 
 from .rules import native_kind, typed_select
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def parquet_files(con: duckdb.DuckDBPyConnection, entity: str) -> list[tuple]:
@@ -51,11 +47,11 @@ def parquet_select(entity: str, source_file: str, month, location: str, columns:
             parts.append(f"NULL::VARCHAR AS {c.name}")
         elif native_kind(c, spec["type"]):
             native.add(c.name)
-            parts.append(f"{_q(spec['source'])} AS {c.name}")
+            parts.append(f"{sql_ident(spec['source'])} AS {c.name}")
         elif spec["type"].upper() == "VARCHAR":
-            parts.append(f"{_q(spec['source'])} AS {c.name}")
+            parts.append(f"{sql_ident(spec['source'])} AS {c.name}")
         else:
-            parts.append(f"CAST({_q(spec['source'])} AS VARCHAR) AS {c.name}")
+            parts.append(f"CAST({sql_ident(spec['source'])} AS VARCHAR) AS {c.name}")
     return parquet_frame(source_file, str(month), location, ", ".join(parts)), frozenset(native)
 
 
