@@ -91,7 +91,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
     pct = min(100.0, 100.0 * sample_rows / rows) if sampled else 100.0
     query = f"SELECT * FROM {table}" + (f" USING SAMPLE {pct:.6f}% (system, 42)" if sampled else "")
     schema, name = table.split(".")
-    if sampled and schema == "raw" and name in ENTITIES:  # a view over the files: sample each file first
+    if sampled and schema == "raw" and name in ENTITIES:  # a view over the files: a block of each file
         query = raw_select(con, name, pct)
     df = con.execute(query).df()
     expectations = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})).to_domain_obj()

@@ -146,6 +146,17 @@ def test_raw_sample_reads_each_file_before_the_text_cast(landing):
     assert con.execute(f"SELECT count(*) FROM ({raw_select(con, 'ledger', 0.0)})").fetchall() == [(0,)]
 
 
+def test_a_parquet_sample_is_one_seeded_block_of_each_file():
+    from assets.raw.load import sample_block
+
+    # 30 % of 10 rows: 3 consecutive rows; the offset comes from the hash, so the same file gives the same block
+    assert sample_block(10, 0.3, "000000000005") == (5, 7)
+    assert sample_block(10, 0.3, "000000000008") == (0, 2)  # 8 mod (10 - 3 + 1) = 0
+    assert sample_block(10, 1.0, "abc") == (0, 9)
+    assert sample_block(10, 0.0, "abc") == (0, -1)  # nothing
+    assert sample_block(0, 0.5, "abc") == (0, -1)
+
+
 def test_a_warehouse_from_the_earlier_raw_layout_is_upgraded(landing):
     """Before raw read Parquet in place, raw.ledger was a table and raw.files had no location/columns."""
     con = connect(":memory:")

@@ -112,28 +112,41 @@ def parquet_types(con: duckdb.DuckDBPyConnection, path: str) -> dict[str, str]:
     return {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()}
 
 
-def parquet_frame(source_file: str, month: str, location: str, select_list: str, sample: str = "") -> str:
+def parquet_frame(source_file: str, month: str, location: str, select_list: str, rows: tuple[int, int] | None = None) -> str:
     """SELECT over one Parquet file giving source_file, file_month, line_number (row + 2) and
-    `select_list`; `sample` (a USING SAMPLE clause) samples the file before the select list is computed."""
-    source = f"read_parquet({_lit(location)}, file_row_number = true)"
-    if sample:
-        source = f"(SELECT * FROM {source} {sample})"
+    `select_list`; `rows` = (first, last) file row numbers keeps only that block (DuckDB then reads only
+    the row groups holding it)."""
+    where = f" WHERE file_row_number BETWEEN {int(rows[0])} AND {int(rows[1])}" if rows else ""
     return (f"SELECT {_lit(source_file)} AS source_file, DATE {_lit(month)} AS file_month, "
-            f"file_row_number + 2 AS line_number, {select_list} FROM {source}")
+            f"file_row_number + 2 AS line_number, {select_list} "
+            f"FROM read_parquet({_lit(location)}, file_row_number = true){where}")
+
+
+def sample_block(rows: int, share: float, seed: str) -> tuple[int, int]:
+    """The (first, last) row numbers of a block of about `share` (0..1) of a file's `rows` rows, at an
+    offset drawn from `seed` (the file's sha256): the same file always gives the same block."""
+    size = min(rows, round(rows * share))
+    if size <= 0:
+        return (0, -1)
+    offset = int(seed[:12] or "0", 16) % (rows - size + 1)
+    return (offset, offset + size - 1)
 
 
 def raw_select(con: duckdb.DuckDBPyConnection, entity: str, sample_pct: float | None = None) -> str:
     """SELECT of raw.<entity>'s rows: the CSV rows (raw.<entity>_text) and the Parquet files read in
-    place, as text. With `sample_pct`, a seeded block sample of that share of each source, taken before
-    the Parquet values are cast to text (so a sample does not cost a cast of every row)."""
+    place, as text. With `sample_pct`, a seeded sample of that share of each source: a block sample of
+    the CSV rows, and of each Parquet file one contiguous block of rows at an offset drawn from its
+    sha256 — read without decoding the rest of the file (a block sample of a Parquet scan would still
+    read every row group)."""
     sample = f"USING SAMPLE {sample_pct:.6f}% (system, 42)" if sample_pct is not None else ""
     parts = [f"SELECT * FROM raw.{entity}_text {sample}"]
-    for source_file, month, location, columns in con.execute(
-            "SELECT source_file, file_month, location, columns FROM raw.files "
+    for source_file, month, location, columns, rows, digest in con.execute(
+            "SELECT source_file, file_month, location, columns, rows_read, sha256 FROM raw.files "
             "WHERE entity = ? AND format = 'parquet' ORDER BY file_month", [entity]).fetchall():
         present = {k: v["source"] for k, v in json.loads(columns).items()}
         text = _select_list(entity, present, lambda col: f"CAST({sql_ident(col)} AS VARCHAR)")
-        parts.append(parquet_frame(source_file, str(month), location, text, sample))
+        block = sample_block(rows, sample_pct / 100.0, digest) if sample_pct is not None else None
+        parts.append(parquet_frame(source_file, str(month), location, text, block))
     return "\nUNION ALL ".join(parts)
 
 
