@@ -8,6 +8,7 @@ from typing import Iterator
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit")
 
@@ -27,7 +28,13 @@ def connect(path: str, memory_limit: str = "6GB", threads: int = 0) -> duckdb.Du
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """DuckDB warehouse file plus the run's settings (landing folder, reports folder, DPD tolerance)."""
+    """DuckDB warehouse file plus the run's settings (landing folder, reports folder, DPD tolerance).
+
+    A run opens the file once (`setup_for_execution`) and every step of that process runs on the same
+    connection, closed — and so checkpointed — when the run's steps are done: opening a warehouse
+    and checkpointing it on close cost 0.05-0.7 s per step, for some 60 steps. Temporary tables and
+    views a step leaves behind are dropped when it hands the connection back, so no step sees
+    another's scratch tables. Outside a run (tests, scripts), `connection()` opens and closes its own."""
 
     path: str
     landing: str
@@ -35,11 +42,35 @@ class WarehouseResource(dg.ConfigurableResource):
     dpd_tolerance: str = "5.00"
     memory_limit: str = "6GB"
     threads: int = 0
+    _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._con = connect(self.path, self.memory_limit, self.threads)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = connect(self.path, self.memory_limit, self.threads)
+        if self._con is None:
+            con = connect(self.path, self.memory_limit, self.threads)
+            try:
+                yield con
+            finally:
+                con.close()
+            return
         try:
-            yield con
+            yield self._con
         finally:
-            con.close()
+            drop_scratch(self._con)
+
+
+def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the connection's temporary tables and views (a step's scratch work)."""
+    for name, kind in con.execute(
+            "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary "
+            "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal").fetchall():
+        con.execute(f'DROP {kind} IF EXISTS temp.main."{name}"')
+
