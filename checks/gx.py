@@ -41,18 +41,22 @@ def load_suite(path: Path) -> dict:
 
 
 _LOCK = threading.Lock()
+_PREWARM: threading.Thread | None = None
+_BUILD_LOCK = threading.Lock()
 
 
-def prewarm() -> threading.Thread:
-    """Import GX and build its context on a background thread, so that the ~3-5 s it takes overlaps the
-    DuckDB work of the first assets (DuckDB releases the GIL) instead of delaying the first check."""
-    thread = threading.Thread(target=_context, name="gx-prewarm", daemon=True)
-    thread.start()
-    return thread
+def prewarm() -> None:
+    """Import GX and build its context on a background thread (once per process), so that the ~3-5 s it
+    takes overlaps work that releases the GIL (file hashing, DuckDB) instead of delaying the first check."""
+    global _PREWARM
+    with _LOCK:
+        if _PREWARM is None:
+            _PREWARM = threading.Thread(target=_context, name="gx-prewarm", daemon=True)
+            _PREWARM.start()
 
 
 def _context():
-    with _LOCK:
+    with _BUILD_LOCK:
         return _build_context()
 
 
@@ -96,8 +100,10 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
     df = con.execute(query).df()
     expectations = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})).to_domain_obj()
                     for e in suite["expectations"]]
+    # BASIC: each expectation's unexpected count and up to 20 unexpected values, which is what the
+    # check's metadata shows; GX's default (SUMMARY) also counts the unexpected values, ~40 % slower.
     result = batch_def.get_batch(batch_parameters={"dataframe": df}).validate(
-        gx.ExpectationSuite(name=suite["name"], expectations=expectations))
+        gx.ExpectationSuite(name=suite["name"], expectations=expectations), result_format="BASIC")
     details, errors = [], []
     for r in result.results:
         cfg = r.expectation_config

@@ -100,9 +100,6 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
     ERROR-severity check failed."""
     from .definitions import JOB_NAME, build_definitions
 
-    from checks.gx import prewarm
-
-    prewarm()
     defs = build_definitions(settings, loggers={"progress": progress_logger})
     job = defs.resolve_job_def(JOB_NAME)
     if instance is None:
