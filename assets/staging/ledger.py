@@ -130,21 +130,26 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
             FROM staging.ledger l JOIN {FILE_MONTHS} f USING (source_file)
             WHERE l.entry_type = 'charge_off'
             QUALIFY row_number() OVER (PARTITION BY l.account_id ORDER BY l.posted_on, f.file_month, l.line_number) = 1)
+        -- entries of charged-off accounts from the charge-off on (the posted_on bound lets DuckDB skip
+        -- the row groups before the first charge-off) ...
         SELECT t.source_file, t.line_number, CASE
-            WHEN t.entry_type = 'recovery' THEN 'recovery posted on ' || t.posted_on || ' with no charge-off on or before it'
             WHEN t.entry_type = 'charge_off' AND t.posted_on = co.co_on
                  THEN 'account already charged off on ' || co.co_on || ' by entry ''' || co.co_id || ''''
             ELSE t.entry_type || ' posted on ' || t.posted_on || ' after the account''s charge-off on '
                  || co.co_on || ' (only recovery may follow)' END
+        FROM staging.ledger t JOIN co USING (account_id)
+        WHERE t.posted_on >= (SELECT min(co_on) FROM co) AND t.entry_type <> 'recovery'
+          AND (t.posted_on > co.co_on OR (t.entry_type = 'charge_off' AND t.posted_on = co.co_on AND t.entry_id <> co.co_id))
+        UNION ALL  -- ... and recoveries without a charge-off on or before them
+        SELECT t.source_file, t.line_number, 'recovery posted on ' || t.posted_on || ' with no charge-off on or before it'
         FROM staging.ledger t LEFT JOIN co USING (account_id)
-        WHERE (t.entry_type = 'recovery' AND (co.co_on IS NULL OR t.posted_on < co.co_on))
-           OR (t.entry_type <> 'recovery' AND t.posted_on > co.co_on)
-           OR (t.entry_type = 'charge_off' AND t.posted_on = co.co_on AND t.entry_id <> co.co_id)""")
+        WHERE t.entry_type = 'recovery' AND (co.co_on IS NULL OR t.posted_on < co.co_on)""")
     log(f"ledger: {n:,} entries after a charge-off")
     n = _remove(con, f"""
         WITH closed AS (SELECT account_id, closed_on, last_day(closed_on) AS close_me FROM staging.accounts
                         WHERE closed_on IS NOT NULL AND closed_on <= last_day(?::DATE)),
-        e AS (SELECT t.* FROM staging.ledger t JOIN closed USING (account_id)),
+        e AS (SELECT t.account_id, t.posted_on, t.entry_type, t.amount, t.source_file, t.line_number
+              FROM staging.ledger t JOIN closed USING (account_id)),
         net AS (SELECT account_id, last_day(posted_on) AS month_end, sum({SIGNED_AMOUNT}) AS net,
                        bool_or(entry_type = 'charge_off') AS co FROM e GROUP BY ALL),
         per AS (SELECT c.account_id, c.close_me,
