@@ -126,38 +126,30 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
             "sampled": sampled, "details": details}
 
 
-def gx_check(table: str, stage: str, blocking: bool = True) -> dg.AssetChecksDefinition:
-    """A Dagster asset check running checks/<stage>/<schema>__<table>.json on the table."""
-    from pipelines.resources import WarehouseResource
-
+def gx_description(table: str, stage: str) -> str:
     path = suite_path(stage, table)
     suite = load_suite(path)
-    schema, name = table.split(".")
+    return (f"Great Expectations suite `{path.relative_to(CHECKS_DIR.parent)}` "
+            f"({len(suite['expectations'])} expectations: schema, nulls, keys, enums, ranges). "
+            + (suite.get("meta", {}).get("notes") or ""))
 
-    @dg.asset_check(
-        asset=dg.AssetKey([schema, name]),
-        name="gx_suite",
-        blocking=blocking,
-        description=f"Great Expectations suite `{path.relative_to(CHECKS_DIR.parent)}` "
-                    f"({len(suite['expectations'])} expectations: schema, nulls, keys, enums, ranges). "
-                    + (suite.get("meta", {}).get("notes") or ""),
+
+def gx_result(con: duckdb.DuckDBPyConnection, table: str, stage: str) -> dg.AssetCheckResult:
+    """Run checks/<stage>/<schema>__<table>.json on the table (raises CheckError when GX errors)."""
+    path = suite_path(stage, table)
+    summary = validate(con, table, load_suite(path), RAW_SAMPLE_ROWS if stage == "raw" else SAMPLE_ROWS)
+    failed = [d for d in summary["details"] if not d["success"]]
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(table.split(".")),
+        check_name="gx_suite",
+        passed=summary["success"],
+        metadata={
+            "suite": dg.MetadataValue.path(str(path.relative_to(CHECKS_DIR.parent))),
+            "rows in table": summary["rows"],
+            "rows validated": summary["validated_rows"],
+            "sampled": dg.MetadataValue.bool(summary["sampled"]),
+            "failed expectations": len(failed),
+            "results": dg.MetadataValue.json(summary["details"]),
+        },
+        description=("failed: " + "; ".join(f"{d['expectation']}({d['column']})" for d in failed)) if failed else None,
     )
-    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-        with warehouse.connection() as con:
-            summary = validate(con, table, load_suite(path), RAW_SAMPLE_ROWS if stage == "raw" else SAMPLE_ROWS)
-        failed = [d for d in summary["details"] if not d["success"]]
-        return dg.AssetCheckResult(
-            passed=summary["success"],
-            metadata={
-                "suite": dg.MetadataValue.path(str(path.relative_to(CHECKS_DIR.parent))),
-                "rows in table": summary["rows"],
-                "rows validated": summary["validated_rows"],
-                "sampled": dg.MetadataValue.bool(summary["sampled"]),
-                "failed expectations": len(failed),
-                "results": dg.MetadataValue.json(summary["details"]),
-            },
-            description=("failed: " + "; ".join(f"{d['expectation']}({d['column']})" for d in failed)) if failed else None,
-        )
-
-    _check.__name__ = f"gx_{schema}_{name}"
-    return _check

@@ -71,6 +71,7 @@ class _ProgressHandler(logging.Handler):
                 if ev.description:
                     extra += f" — {ev.description}"
             _stderr(f"  check  {ev.asset_key.to_user_string()}:{ev.check_name} {status} in {took}{extra}")
+            self.started[step] = now  # a table's checks share a step: time each from the previous one
         elif kind == "RUN_FAILURE" and self.skipped:
             _stderr(f"  not run: {self.skipped} steps downstream of the failure")
 

@@ -125,3 +125,32 @@ def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
     assert evaluations[0].metadata["offending rows"].value == 1
     materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
     assert materialized == {"staging/things"}
+
+
+def test_a_tables_checks_share_a_step_and_an_error_is_never_a_pass(tmp_path):
+    """Two checks of one table run in one step: the one that cannot be evaluated gets no result, the other
+    still reports, the step fails and the downstream asset is not built."""
+    from checks.table import table_checks
+
+    wh = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(tmp_path), reports=str(tmp_path))
+
+    @dg.asset(key=dg.AssetKey(["staging", "things"]))
+    def things(warehouse: WarehouseResource):
+        with warehouse.connection() as c:
+            c.execute("CREATE OR REPLACE TABLE staging.things AS SELECT 1 AS id UNION ALL SELECT 2")
+
+    @dg.asset(key=dg.AssetKey(["marts", "downstream"]), deps=[things])
+    def downstream(warehouse: WarehouseResource):
+        with warehouse.connection() as c:
+            c.execute("CREATE OR REPLACE TABLE marts.downstream AS SELECT 1 AS x")
+
+    checks = table_checks("staging.things", None, [
+        Invariant("staging.things", "broken", "refers to a missing column", "SELECT no_such_column FROM staging.things"),
+        Invariant("staging.things", "id_unique", "ids unique", "SELECT id FROM staging.things GROUP BY 1 HAVING count(*) > 1"),
+    ])
+    assert {k.name for k in checks.check_keys} == {"broken", "id_unique"}
+    result = dg.materialize([things, downstream, checks], resources={"warehouse": wh}, raise_on_error=False)
+    assert [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()] == [("id_unique", True)]
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert len(failures) == 1 and "staging.things:broken could not be evaluated" in str(failures[0].step_failure_data.error)
+    assert {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()} == {"staging/things"}
