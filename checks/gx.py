@@ -1,6 +1,7 @@
 """Running a Great Expectations (GX Core 1.x) suite, kept as JSON under checks/<stage>/, on a warehouse table.
 
-GX runs on a pandas batch pulled from DuckDB (GX's SQL datasource is broken on DuckDB). Tables up to
+GX runs on a pandas batch pulled from DuckDB (GX's SQL datasource is broken on DuckDB), in a worker
+process of its own (checks/gx_worker.py). Tables up to
 `SAMPLE_ROWS` rows are validated whole; larger ones on a seeded block sample of about that many rows —
 the metadata says which — while the SQL invariants beside each suite cover the full table for the laws
 (keys unique, one row per account-month, …). An expectation that raised an exception is an ERROR: the
@@ -8,9 +9,10 @@ check raises, so Dagster shows it as errored and never as passed.
 """
 
 
-import functools
 import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import duckdb
 
 from assets.raw.contract import ENTITIES
 from assets.raw.load import raw_select
+
+from . import gx_worker
 
 CHECKS_DIR = Path(__file__).parent
 SAMPLE_ROWS = 200_000
@@ -41,53 +45,50 @@ def load_suite(path: Path) -> dict:
 
 
 _LOCK = threading.Lock()
-_PREWARM: threading.Thread | None = None
-_BUILD_LOCK = threading.Lock()
+_WORKER = None
+_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class _Worker:
+    """The GX worker: `python -m checks.gx_worker`, spoken to over its stdin/stdout with length-prefixed
+    pickles (a plain subprocess, so nothing of the caller's __main__ is re-run in it). It exits when its
+    stdin closes, which happens at the latest when this process ends."""
+
+    def __init__(self):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-m", "checks.gx_worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=_ROOT)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def call(self, name: str, *args):
+        gx_worker.send(self.proc.stdin, (name, args))
+        ok, value = gx_worker.receive(self.proc.stdout)  # EOFError when the worker died
+        if not ok:
+            raise RuntimeError(value)
+        return value
 
 
 def prewarm() -> None:
-    """Import GX and build its context on a background thread (once per process), so that the ~3-5 s it
-    takes overlaps work that releases the GIL (file hashing, DuckDB) instead of delaying the first check."""
-    global _PREWARM
+    """Start the GX worker (once per process); it imports GX at once, so the 4-6 s this takes run on the
+    other core while the first assets are built."""
+    global _WORKER
     with _LOCK:
-        if _PREWARM is None:
-            _PREWARM = threading.Thread(target=_context, name="gx-prewarm", daemon=True)
-            _PREWARM.start()
+        if _WORKER is None or not _WORKER.alive():
+            _WORKER = _Worker()
 
 
-def _context():
-    with _BUILD_LOCK:
-        return _build_context()
-
-
-@functools.lru_cache(maxsize=1)
-def _build_context():
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    import great_expectations as gx  # ~3-10 s: imported only when a suite runs
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    ctx = gx.get_context(mode="ephemeral")
-    ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    batch_def = (ctx.data_sources.add_pandas("warehouse").add_dataframe_asset("table")
-                 .add_batch_definition_whole_dataframe("whole"))
-    return gx, batch_def
-
-
-def _error_of(result) -> str | None:
-    info = result.exception_info or {}
-    if info.get("raised_exception"):
-        return info.get("exception_message") or "raised an exception"
-    for value in info.values():
-        if isinstance(value, dict) and (value.get("raised_exception") or value.get("exception_message")):
-            return value.get("exception_message") or "raised an exception"
-    return None
+def _in_worker(name: str, *args):
+    """Call gx_worker.<name>(*args) in the worker (started when needed), one call at a time."""
+    prewarm()
+    with _LOCK:
+        return _WORKER.call(name, *args)
 
 
 def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_rows: int = SAMPLE_ROWS) -> dict:
     """Validate `table` against the suite dict; returns a summary. Raises CheckError on any errored expectation."""
-    gx, batch_def = _context()
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     sampled = rows > sample_rows
     # Large tables: a seeded block sample of about `sample_rows` rows (system sampling reads only the
@@ -97,29 +98,11 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
     schema, name = table.split(".")
     if sampled and schema == "raw" and name in ENTITIES:  # a view over the files: a block of each file
         query = raw_select(con, name, pct)
-    df = con.execute(query).df()
-    expectations = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})).to_domain_obj()
-                    for e in suite["expectations"]]
-    # BASIC: each expectation's unexpected count and up to 20 unexpected values, which is what the
-    # check's metadata shows; GX's default (SUMMARY) also counts the unexpected values, ~40 % slower.
-    result = batch_def.get_batch(batch_parameters={"dataframe": df}).validate(
-        gx.ExpectationSuite(name=suite["name"], expectations=expectations), result_format="BASIC")
-    details, errors = [], []
-    for r in result.results:
-        cfg = r.expectation_config
-        err = _error_of(r)
-        res = r.result or {}
-        entry = {"expectation": cfg.type, "column": cfg.kwargs.get("column") or cfg.kwargs.get("column_list"),
-                 "success": bool(r.success) and err is None}
-        if "unexpected_count" in res:
-            entry["unexpected_count"] = res["unexpected_count"]
-            entry["sample"] = [str(x) for x in (res.get("partial_unexpected_list") or [])[:5]]
-        if "observed_value" in res:
-            entry["observed"] = str(res["observed_value"])[:200]
-        if err:
-            entry["error"] = err[:500]
-            errors.append(f"{cfg.type}({entry['column']}): {err.splitlines()[0][:200]}")
-        details.append(entry)
+    df = con.execute(query).df()  # DuckDB's own pandas types (DECIMAL as float, DATE as datetime64)
+    try:
+        details, errors = _in_worker("run_suite", df, suite)
+    except Exception as e:  # the worker could not run the suite at all: an error, never a pass
+        raise CheckError(f"GX suite {suite['name']} on {table} could not run: {type(e).__name__}: {e}") from e
     if errors:
         raise CheckError(f"GX suite {suite['name']} on {table} could not evaluate: " + "; ".join(errors))
     return {"success": all(d["success"] for d in details), "rows": rows, "validated_rows": len(df),

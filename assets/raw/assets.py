@@ -5,7 +5,6 @@ import hashlib
 
 import dagster as dg
 
-from checks.gx import prewarm as gx_prewarm
 from pipelines.resources import WarehouseResource
 
 from ..meta import KINDS, OWNERS, table_metadata
@@ -40,9 +39,6 @@ hashes, so an unchanged landing folder gives an unchanged version. Control total
 must match (rows, amount sum, sha256) or the run stops naming the file and both figures.""",
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        # This asset's checks run GX suites; its import (~4 s of Python) overlaps the file hashing and
-        # DuckDB reads below, which release the GIL, instead of delaying the first check.
-        gx_prewarm()
         with warehouse.connection() as con:
             loads = load_entity(con, warehouse.landing, entity, context.log.info)
             meta = table_metadata(con, f"raw.{entity}")
