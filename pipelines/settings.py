@@ -40,6 +40,9 @@ class Settings:
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
         settings.tolerance  # validate early
+        problem = warehouse_name_problem(settings.warehouse)
+        if problem:
+            raise ValueError(problem)
         return settings
 
     @property
@@ -51,3 +54,16 @@ class Settings:
         if value < 0:
             raise ValueError(f"dpd_tolerance must be >= 0, got {value}")
         return value.quantize(Decimal("0.01"))
+
+
+def warehouse_name_problem(path: str) -> str | None:
+    """DuckDB names a database after its file, so a warehouse called raw.duckdb (or staging, marts,
+    intermediate, audit) would make every reference to that schema ambiguous."""
+    from .resources import SCHEMAS
+
+    stem = os.path.splitext(os.path.basename(path))[0].lower()
+    if path != ":memory:" and stem in SCHEMAS:
+        return (f"warehouse file {path!r}: a DuckDB file named after one of the warehouse's schemas "
+                f"({', '.join(SCHEMAS)}) makes that schema's name ambiguous; choose another name, "
+                "e.g. warehouse.duckdb")
+    return None

@@ -104,3 +104,13 @@ def test_refused_file_stops_the_run_naming_file_and_columns(tmp_path, capsys):
     assert code == 1
     assert "accounts/accounts_2026-01.csv" in err and "skip_trace_phone" in err and "refused" in err
     assert not (tmp_path / "r" / "index.html").exists()
+
+
+def test_a_warehouse_named_after_a_schema_is_refused_with_the_reason(tmp_path, capsys):
+    """DuckDB names the database after its file: raw.duckdb would make the schema raw ambiguous."""
+    code = cli(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "raw.duckdb"),
+                "--reports", str(tmp_path / "r")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "raw.duckdb" in err and "ambiguous" in err and "warehouse.duckdb" in err
+    assert not (tmp_path / "raw.duckdb").exists()
