@@ -104,22 +104,28 @@ def test_gx_suite_fails_on_bad_rows_and_errors_are_errors(con):
         validate(con, "marts.account_month", broken)
 
 
-def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
-    wh = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(tmp_path), reports=str(tmp_path))
+def things_then_downstream(ids_sql: str):
+    """Two assets: staging.things (its ids from `ids_sql`) and marts.downstream, which depends on it."""
 
     @dg.asset(key=dg.AssetKey(["staging", "things"]))
     def things(warehouse: WarehouseResource):
         with warehouse.connection() as c:
-            c.execute("CREATE OR REPLACE TABLE staging.things AS SELECT 1 AS id UNION ALL SELECT 1")
+            c.execute(f"CREATE OR REPLACE TABLE staging.things AS {ids_sql}")
 
     @dg.asset(key=dg.AssetKey(["marts", "downstream"]), deps=[things])
     def downstream(warehouse: WarehouseResource):
         with warehouse.connection() as c:
             c.execute("CREATE OR REPLACE TABLE marts.downstream AS SELECT 1 AS x")
 
+    return [things, downstream]
+
+
+def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
+    wh = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(tmp_path), reports=str(tmp_path))
     unique = invariant_check(Invariant("staging.things", "id_unique", "ids unique",
                                        "SELECT id FROM staging.things GROUP BY 1 HAVING count(*) > 1"))
-    result = dg.materialize([things, downstream, unique], resources={"warehouse": wh}, raise_on_error=False)
+    result = dg.materialize([*things_then_downstream("SELECT 1 AS id UNION ALL SELECT 1"), unique],
+                            resources={"warehouse": wh}, raise_on_error=False)
     evaluations = result.get_asset_check_evaluations()
     assert [(e.check_name, e.passed) for e in evaluations] == [("id_unique", False)]
     assert evaluations[0].metadata["offending rows"].value == 1
@@ -133,23 +139,13 @@ def test_a_tables_checks_share_a_step_and_an_error_is_never_a_pass(tmp_path):
     from checks.table import table_checks
 
     wh = WarehouseResource(path=str(tmp_path / "w.duckdb"), landing=str(tmp_path), reports=str(tmp_path))
-
-    @dg.asset(key=dg.AssetKey(["staging", "things"]))
-    def things(warehouse: WarehouseResource):
-        with warehouse.connection() as c:
-            c.execute("CREATE OR REPLACE TABLE staging.things AS SELECT 1 AS id UNION ALL SELECT 2")
-
-    @dg.asset(key=dg.AssetKey(["marts", "downstream"]), deps=[things])
-    def downstream(warehouse: WarehouseResource):
-        with warehouse.connection() as c:
-            c.execute("CREATE OR REPLACE TABLE marts.downstream AS SELECT 1 AS x")
-
     checks = table_checks("staging.things", None, [
         Invariant("staging.things", "broken", "refers to a missing column", "SELECT no_such_column FROM staging.things"),
         Invariant("staging.things", "id_unique", "ids unique", "SELECT id FROM staging.things GROUP BY 1 HAVING count(*) > 1"),
     ])
     assert {k.name for k in checks.check_keys} == {"broken", "id_unique"}
-    result = dg.materialize([things, downstream, checks], resources={"warehouse": wh}, raise_on_error=False)
+    result = dg.materialize([*things_then_downstream("SELECT 1 AS id UNION ALL SELECT 2"), checks],
+                            resources={"warehouse": wh}, raise_on_error=False)
     assert [(e.check_name, e.passed) for e in result.get_asset_check_evaluations()] == [("id_unique", True)]
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert len(failures) == 1 and "staging.things:broken could not be evaluated" in str(failures[0].step_failure_data.error)
