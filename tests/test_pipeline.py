@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 
-import dagster as dg
 import duckdb
 import pytest
 
