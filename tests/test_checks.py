@@ -104,6 +104,18 @@ def test_gx_suite_fails_on_bad_rows_and_errors_are_errors(con):
         validate(con, "marts.account_month", broken)
 
 
+def test_a_gx_worker_that_died_is_replaced(con):
+    """GX runs in a worker process; if it dies, the next suite starts a new one instead of failing."""
+    from checks import gx
+
+    gx.prewarm()
+    gx._WORKER.proc.kill()
+    gx._WORKER.proc.wait()
+    suite = load_suite(suite_path("marts", "marts.account_month"))
+    assert validate(con, "marts.account_month", suite)["success"] is True
+    assert gx._WORKER.alive()
+
+
 def things_then_downstream(ids_sql: str):
     """Two assets: staging.things (its ids from `ids_sql`) and marts.downstream, which depends on it."""
 
