@@ -17,8 +17,9 @@ def connect(path: str, memory_limit: str = "6GB", threads: int = 0) -> duckdb.Du
     """Open the warehouse file (creating its folder and schemas) with the run's limits."""
     from .settings import warehouse_name_problem
 
-    if warehouse_name_problem(path):
-        raise ValueError(warehouse_name_problem(path))
+    problem = warehouse_name_problem(path)
+    if problem:
+        raise ValueError(problem)
     if path != ":memory:":
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     con = duckdb.connect(path)
