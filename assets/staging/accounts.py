@@ -9,9 +9,12 @@ from .common import add_rejects, duplicate_keys_sql, save_rejects, survivors, ty
 ATTRIBUTES = ("portfolio", "product_type", "opened_on", "closed_on", "currency", "credit_limit",
               "original_principal", "region", "hardship_flag")
 
-DUPLICATES_IN_FILE = f"""
+
+def duplicates_in_file(con: duckdb.DuckDBPyConnection) -> str:
+    """The rows of `_typed` repeating an account_id already in the same file, with the reason."""
+    return f"""
     WITH d AS (SELECT source_file, account_id, min(line_number) AS first_line
-               FROM _typed SEMI JOIN ({duplicate_keys_sql("_typed WHERE reason IS NULL", "source_file", "account_id")})
+               FROM _typed SEMI JOIN ({duplicate_keys_sql(con, "_typed WHERE reason IS NULL", "source_file", "account_id")})
                     USING (source_file, account_id)
                WHERE reason IS NULL GROUP BY ALL)
     SELECT t.source_file, t.line_number,
@@ -35,7 +38,7 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """
     type_rows(con, "accounts")
     add_rejects(con, "SELECT source_file, line_number, reason FROM _typed WHERE reason IS NOT NULL")
-    add_rejects(con, DUPLICATES_IN_FILE)
+    add_rejects(con, duplicates_in_file(con))
     con.execute(f"CREATE OR REPLACE TEMP VIEW _valid AS SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors(con)}")
     attrs = ", ".join(ATTRIBUTES)
     con.execute(f"""CREATE OR REPLACE TABLE staging.account_versions AS

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 
 from .rules import raw_json
 from .sources import typed_rows
@@ -49,14 +51,24 @@ def survivors(con: duckdb.DuckDBPyConnection, alias: str = "t") -> str:
             f"WHERE x.source_file = {alias}.source_file AND x.line_number = {alias}.line_number)")
 
 
-def duplicate_keys_sql(source: str, *columns: str) -> str:
-    """The values of `columns` held by more than one row of `source` (a table, optionally with a WHERE),
-    with their count. Exact, but found cheaply: the rows' 64-bit hashes are sorted and each compared with
-    its neighbour (several times faster than grouping 50 million distinct strings), and only the values
-    whose hash repeats are then grouped."""
+def duplicate_keys_sql(con: duckdb.DuckDBPyConnection, source: str, *columns: str) -> str:
+    """SQL giving the values of `columns` held by more than one row of `source` (a table, optionally with
+    a WHERE), with their count. Exact, but found cheaply: the rows' 64-bit hashes are fetched as one
+    array, sorted and each compared with its neighbour (NumPy's sort: 2 s for 45 million hashes, where
+    DuckDB's sort in a window took 4 s and grouping the strings 10 s); only the values whose hash
+    repeats — kept in TEMP `_repeated_hashes`, normally empty — are then grouped exactly, so a hash
+    collision can never report a duplicate that is not one. Run the returned SQL before the next call."""
     cols = ", ".join(columns)
+    hashes = con.sql(f"SELECT hash({cols}) AS h FROM {source}").fetchnumpy()["h"]
+    hashes = np.asarray(hashes, dtype=np.uint64)
+    hashes.sort()
+    repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    con.execute("CREATE OR REPLACE TEMP TABLE _repeated_hashes (h UBIGINT)")
+    if len(repeated):
+        con.register("_repeated_array", pa.table({"h": repeated}))
+        con.execute("INSERT INTO _repeated_hashes SELECT h FROM _repeated_array")
+        con.unregister("_repeated_array")
     where = "AND" if " WHERE " in f" {source} " else "WHERE"
-    return f"""WITH hashed AS (SELECT hash({cols}) AS h FROM {source}),
-        repeated AS (SELECT h FROM (SELECT h, lag(h) OVER (ORDER BY h) AS prev FROM hashed) WHERE h = prev)
-        SELECT {cols}, count(*) AS n FROM {source} {where} hash({cols}) IN (SELECT h FROM repeated)
+    return f"""SELECT {cols}, count(*) AS n FROM {source}
+        {where} hash({cols}) IN (SELECT h FROM _repeated_hashes)
         GROUP BY {cols} HAVING count(*) > 1"""

@@ -95,7 +95,7 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
             FROM ({source}) t LEFT JOIN staging.accounts a USING (account_id)
             WHERE t.reason IS NOT NULL OR a.account_id IS NULL""")
     n = _remove(con, f"""
-        WITH d AS ({duplicate_keys_sql("staging.ledger", "entry_id")})
+        WITH d AS ({duplicate_keys_sql(con, "staging.ledger", "entry_id")})
         SELECT source_file, line_number,
                'duplicate entry_id ''' || entry_id || ''' (first loaded from ' || f_file || ' line ' || f_line || ')'
         FROM (SELECT l.source_file, l.line_number, l.entry_id,

@@ -10,7 +10,7 @@ BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29
 
 INVARIANTS = [
     Invariant("marts.account_month", "one_row_per_account_month", "Exactly one row per account × month_end.",
-              duplicate_keys_sql("marts.account_month", "account_id", "month_end")),
+              lambda con: duplicate_keys_sql(con, "marts.account_month", "account_id", "month_end")),
     Invariant("marts.account_month", "bucket_matches_dpd_and_status",
               "Bucket follows status (charged_off, closed) and, for open rows, the dpd ranges of metrics.md; "
               "terminal rows carry dpd NULL and past_due_amount 0; open rows past due 0 exactly when dpd = 0.",

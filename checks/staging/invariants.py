@@ -7,7 +7,7 @@ INVARIANTS = [
     Invariant("staging.accounts", "account_id_unique", "One row per account_id (latest version).",
               "SELECT account_id, count(*) AS n FROM staging.accounts GROUP BY 1 HAVING count(*) > 1"),
     Invariant("staging.ledger", "entry_id_unique", "entry_id is unique across all loaded ledger files.",
-              duplicate_keys_sql("staging.ledger", "entry_id")),
+              lambda con: duplicate_keys_sql(con, "staging.ledger", "entry_id")),
     Invariant("staging.ledger", "account_ids_in_accounts", "Every ledger account_id is in staging.accounts.",
               """SELECT l.account_id, count(*) AS entries FROM staging.ledger l
                  ANTI JOIN staging.accounts a USING (account_id) GROUP BY 1"""),
