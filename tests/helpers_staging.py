@@ -20,10 +20,10 @@ SCHEMAS = ("staging", "marts", "intermediate")
 ACCOUNTS_DDL = """CREATE OR REPLACE TABLE staging.accounts (
     account_id VARCHAR, portfolio VARCHAR, product_type VARCHAR, opened_on DATE, closed_on DATE,
     currency VARCHAR, credit_limit DECIMAL(18,2), original_principal DECIMAL(18,2), region VARCHAR,
-    hardship_flag VARCHAR, source_file VARCHAR, line_number BIGINT)"""
+    hardship_flag VARCHAR, source_file VARCHAR, line_number BIGINT, account_key INTEGER)"""
 LEDGER_DDL = """CREATE OR REPLACE TABLE staging.ledger (
     entry_id VARCHAR, account_id VARCHAR, posted_on DATE, entry_type VARCHAR, amount DECIMAL(18,2),
-    due_on DATE, reverses_entry_id VARCHAR, source_file VARCHAR, line_number BIGINT)"""
+    due_on DATE, reverses_entry_id VARCHAR, source_file VARCHAR, line_number BIGINT, account_key INTEGER)"""
 MONTHS_DDL = "CREATE OR REPLACE TABLE staging.reporting_months (month_end DATE)"
 
 _ids = itertools.count(1)
@@ -83,16 +83,27 @@ def staging_db(months: tuple[str, str] | list[date], accounts: list[dict], ledge
     if ends:
         con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in ends])
     if accounts:
-        con.executemany("INSERT INTO staging.accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.executemany("INSERT INTO staging.accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", [
             (a["account_id"], a["portfolio"], a["product_type"], a["opened_on"], a["closed_on"], a["currency"],
              a["credit_limit"], a["original_principal"], a["region"], a["hardship_flag"], "accounts_test.csv", i + 1)
             for i, a in enumerate(accounts)])
     if ledger:
-        con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", [
             (e["entry_id"], e["account_id"], e["posted_on"], e["entry_type"], e["amount"], e["due_on"],
              e["reverses_entry_id"], f"ledger_{e['posted_on']:%Y-%m}.csv", i + 1)
             for i, e in enumerate(ledger)])
+    assign_account_keys(con)
     return con
+
+
+def assign_account_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Number the accounts 1..N in account_id order (as staging does) and give every ledger entry
+    without one its account's account_key."""
+    con.execute("""UPDATE staging.accounts a SET account_key = k.n FROM (
+                       SELECT account_id, row_number() OVER (ORDER BY account_id) AS n FROM staging.accounts) k
+                   WHERE a.account_id = k.account_id""")
+    con.execute("""UPDATE staging.ledger l SET account_key = a.account_key FROM staging.accounts a
+                   WHERE a.account_id = l.account_id AND l.account_key IS NULL""")
 
 
 def rows(con: duckdb.DuckDBPyConnection, account_id: str, cols: str = "month_end, status, balance, past_due_amount, dpd, bucket"):

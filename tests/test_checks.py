@@ -90,6 +90,20 @@ def test_source_file_counts_must_add_up(con):
     assert check.evaluate(con)[0] == 1
 
 
+def test_ledger_account_ids_and_keys_must_name_a_known_account(con):
+    check = inv(STAGING, "staging.ledger", "account_ids_in_accounts")
+    con.execute("CREATE TABLE staging.accounts AS SELECT * FROM (VALUES ('A', 1), ('B', 2)) v(account_id, account_key)")
+    con.execute("ALTER TABLE staging.ledger ADD COLUMN account_key INTEGER")
+    con.execute("""INSERT INTO staging.ledger VALUES ('E1', 'A', DATE '2026-01-05', 'fee', 1, NULL, 1),
+                   ('E2', 'B', DATE '2026-01-05', 'fee', 1, NULL, 2)""")
+    assert check.evaluate(con)[0] == 0
+    con.execute("""INSERT INTO staging.ledger VALUES ('E3', 'A', DATE '2026-01-06', 'fee', 1, NULL, 2),
+                   ('E4', 'Z', DATE '2026-01-06', 'fee', 1, NULL, NULL)""")
+    count, sample = check.evaluate(con)
+    assert count == 2
+    assert {(r["account_id"], r["account_id_of_key"]) for r in sample} == {("A", "B"), ("Z", "None")}
+
+
 def test_gx_suite_fails_on_bad_rows_and_errors_are_errors(con):
     suite = load_suite(suite_path("marts", "marts.account_month"))
     assert validate(con, "marts.account_month", suite)["success"] is True

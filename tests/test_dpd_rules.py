@@ -14,7 +14,7 @@ from decimal import Decimal as D
 import pytest
 
 from assets.intermediate.account_month import build_account_month
-from helpers_staging import acct, at, due, entry, month_ends, pay, rows, staging_db
+from helpers_staging import acct, assign_account_keys, at, due, entry, month_ends, pay, rows, staging_db
 
 MONTHS = ("2024-01", "2024-06")
 JAN, FEB, MAR, APR, MAY, JUN = month_ends(*MONTHS)
@@ -352,7 +352,8 @@ def test_matches_literal_definition_on_random_books(seed, tidy, tolerance):
     con = staging_db(ends, accounts, ledger)
     # zero some balances exactly at month ends so closures happen (balance = 0.00 and closed_on <= d)
     con.execute("""INSERT INTO staging.ledger
-        SELECT 'Z' || a.account_id, a.account_id, last_day(a.closed_on), 'credit_adjustment', b.bal, NULL, NULL, 'x', 0
+        SELECT 'Z' || a.account_id, a.account_id, last_day(a.closed_on), 'credit_adjustment', b.bal, NULL, NULL, 'x', 0,
+               a.account_key
         FROM staging.accounts a JOIN (SELECT account_id, sum(CASE WHEN entry_type IN
                ('disbursement','purchase','interest','fee','payment_reversal') THEN amount WHEN entry_type IN
                ('payment','credit_adjustment','waiver','charge_off') THEN -amount ELSE 0 END) AS bal

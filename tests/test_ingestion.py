@@ -263,3 +263,11 @@ def test_closure_month_is_the_first_month_end_at_zero_balance_after_closed_on(tm
                    "fee posted on 2026-03-02 after the account was reported closed at month end 2026-02-28"}
     loaded = {r[0] for r in con.execute("SELECT entry_id FROM staging.ledger").fetchall()}
     assert loaded == {"K1a", "K1b", "K2a", "K2b", "K2c", "K3a", "K3b", "K3c"}
+
+
+def test_account_key_numbers_accounts_in_id_order_and_every_entry_carries_its_own(landing):
+    con = ingest(landing)
+    assert con.execute("SELECT account_id, account_key FROM staging.accounts ORDER BY account_key").fetchall() == [
+        ("A1", 1), ("A2", 2), ("A3", 3), ("C1", 4)]
+    keys = dict(con.execute("SELECT entry_id, account_key FROM staging.ledger").fetchall())
+    assert keys == {"E1": 1, "E2": 2, "E3": 4, "P0": 1, "E10": 1, "E20": 3, "E22": 3, "E23": 4, "E24": 1, "E31": 1}

@@ -48,7 +48,10 @@ def make(rows, months, ledger=(), accounts=None):
     if ledger:
         con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?)",
                         [(f"E{i}", a, p, t, D(x)) for i, (a, p, t, x) in enumerate(ledger)])
-    con.execute("CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio FROM marts.account_month")
+    con.execute("""CREATE TABLE staging.accounts AS SELECT *, row_number() OVER (ORDER BY account_id) AS account_key
+                   FROM (SELECT DISTINCT account_id, portfolio FROM marts.account_month)""")
+    con.execute("""CREATE OR REPLACE TABLE staging.ledger AS
+                   SELECT l.*, a.account_key FROM staging.ledger l LEFT JOIN staging.accounts a USING (account_id)""")
     return con
 
 

@@ -4,8 +4,10 @@ How it is computed — exact, without per-account Python and without sorting the
 carried as integer cents (BIGINT) inside the build and cast back to DECIMAL(18,2) on output. Month
 index i runs over the reporting months (0 = the first); me_i is its month end.
 
-1. Two GROUP BY account_id passes over staging.ledger, pivoted by month index (an entry posted
-   before the first reporting month counts in month 0, one posted after the last never counts):
+1. Two GROUP BY account_key passes over staging.ledger (account_key: the integer surrogate key
+   staging.accounts gives each account and every ledger entry carries), pivoted by month index (an
+   entry posted before the first reporting month counts in month 0, one posted after the last never
+   counts):
    ``_am_mov`` c_i = payments − payment_reversals posted in month i (qualifying credits) and
                o_i = the other balance movements posted in month i (+ disbursement, purchase,
                interest, fee; − credit_adjustment, waiver, charge_off), plus the first charge-off
@@ -140,9 +142,9 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     # Payments/reversals (c) and the other balance movements (o) share one pivot: each month's
     # aggregate is the exact HUGEINT sum of c·2^64 + o, split again by _credits() / _others().
     mov_sql = f"""CREATE OR REPLACE TEMP TABLE _am_mov AS
-        SELECT account_id, min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,
+        SELECT account_key, min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,
                {_cols("sum(CASE WHEN j = {i} THEN m END) AS m{i}", n)}
-        FROM (SELECT account_id, entry_type, {j} AS j,
+        FROM (SELECT account_key, entry_type, {j} AS j,
                      CASE entry_type WHEN 'payment' THEN {cents}::HUGEINT * {TWO64}
                                      WHEN 'payment_reversal' THEN -{cents}::HUGEINT * {TWO64}
                                      ELSE (CASE WHEN entry_type IN ({_in(POSITIVE)}) THEN {cents}
@@ -150,27 +152,27 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
               FROM staging.ledger
               WHERE entry_type IN ({_in(("payment", "payment_reversal") + POSITIVE + NEGATIVE)})
                 AND posted_on <= {last})
-        GROUP BY account_id"""
+        GROUP BY account_key"""
     due_sql = f"""CREATE OR REPLACE TEMP TABLE _am_due AS
-        SELECT account_id, {_cols("sum(CASE WHEN v = {i} THEN k END) AS k{i}", n)}
-        FROM (SELECT account_id, {v} AS v,
+        SELECT account_key, {_cols("sum(CASE WHEN v = {i} THEN k END) AS k{i}", n)}
+        FROM (SELECT account_key, {v} AS v,
                      ({cents}::HUGEINT << 64) + (1::HUGEINT << 40) + (due_on - {DAY0}) AS k
               FROM staging.ledger WHERE entry_type = 'due' AND posted_on <= {last})
-        GROUP BY account_id"""
+        GROUP BY account_key"""
     # Not in order: a month group with more than one due, or one whose due date is not after every
     # earlier group's (greatest() skips the NULLs of empty groups).
     out_of_order = " OR ".join(
         [f"coalesce({_due_count(i)} > 1, false)" for i in range(n)]
         + [f"coalesce(lo{i} <= greatest({_cols('lo{i}', i)}), false)" for i in range(1, n)])
     flag_sql = f"""CREATE OR REPLACE TEMP TABLE _am_flag AS
-        SELECT account_id FROM (SELECT *, {", ".join(f"{_due_date(i)} AS lo{i}" for i in range(n))}
+        SELECT account_key FROM (SELECT *, {", ".join(f"{_due_date(i)} AS lo{i}" for i in range(n))}
                                 FROM _am_due)
         WHERE {out_of_order}"""
 
     def wide(where: str = "true", exact: bool = False) -> str:
         """One row per account: running sums per month, row range [s, e] and od (fast path, or the
         exact od lists of _am_xod when `exact`)."""
-        sql = f"""SELECT a.account_id, a.portfolio, a.product_type, a.closed_on, mv.co_first,
+        sql = f"""SELECT a.account_id, a.account_key, a.portfolio, a.product_type, a.closed_on, mv.co_first,
                          {"x.xod" if exact else "NULL"} AS xod,
                          greatest(datediff('month', {first}, a.opened_on), 0) AS s,
                          {", ".join(f"coalesce({_credits(i)}, 0) AS c{i}" for i in range(n))},
@@ -178,9 +180,9 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                          {_cols("coalesce((k{i} >> 64)::BIGINT, 0) AS p{i}", n)},
                          [{_cols(f"{DAY0} + (k{{i}} & {DAY_MASK})::INTEGER", n)}] AS los
                   FROM staging.accounts a
-                  LEFT JOIN _am_mov mv USING (account_id)
-                  LEFT JOIN _am_due USING (account_id)
-                  {"LEFT JOIN _am_xod x USING (account_id)" if exact else ""}
+                  LEFT JOIN _am_mov mv USING (account_key)
+                  LEFT JOIN _am_due USING (account_key)
+                  {"LEFT JOIN _am_xod x USING (account_key)" if exact else ""}
                   WHERE {where}"""
         for i in range(n):  # running sums, one layer per month so that each is computed once
             prev = (f"cc{i - 1} + ", f"oc{i - 1} + ", f"pc{i - 1} + ") if i else ("", "", "")
@@ -195,7 +197,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
         closed_first = ", ".join(
             f"CASE WHEN s <= {i} AND closed_on <= {me[i]} AND bal{i} = 0 THEN {i} END" for i in range(n))
-        return f"""SELECT account_id, portfolio, product_type, closed_on, co_first, s,
+        return f"""SELECT account_id, account_key, portfolio, product_type, closed_on, co_first, s,
                           least(CASE WHEN co_first IS NOT NULL THEN greatest(co_first, s) END,
                                 {closed_first}, {n - 1}) AS e,
                           [{_cols("bal{i}", n)}] AS bal, [{_cols("cc{i}", n)}] AS cc,
@@ -204,21 +206,21 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                    FROM ({sql})"""
 
     exact_sql = f"""CREATE OR REPLACE TEMP TABLE _am_exact AS
-        WITH q AS (SELECT account_id, unnest(range({n})) AS i, unnest(x) AS x, unnest(pc) AS pc
-                   FROM ({wide("account_id IN (SELECT account_id FROM _am_flag)")})),
-        d AS (SELECT account_id, entry_id, due_on, {cents} AS cents, {v} AS v
-              FROM staging.ledger SEMI JOIN _am_flag USING (account_id)
+        WITH q AS (SELECT account_key, unnest(range({n})) AS i, unnest(x) AS x, unnest(pc) AS pc
+                   FROM ({wide("a.account_key IN (SELECT account_key FROM _am_flag)")})),
+        d AS (SELECT account_key, entry_id, due_on, {cents} AS cents, {v} AS v
+              FROM staging.ledger SEMI JOIN _am_flag USING (account_key)
               WHERE entry_type = 'due' AND posted_on <= {last})
-        SELECT account_id, i, min(due_on) FILTER (WHERE cum > x) AS od
-        FROM (SELECT q.account_id, q.i, q.x, d.due_on,
-                     sum(d.cents) OVER (PARTITION BY q.account_id, q.i ORDER BY d.due_on, d.entry_id
+        SELECT account_key, i, min(due_on) FILTER (WHERE cum > x) AS od
+        FROM (SELECT q.account_key, q.i, q.x, d.due_on,
+                     sum(d.cents) OVER (PARTITION BY q.account_key, q.i ORDER BY d.due_on, d.entry_id
                                         ROWS UNBOUNDED PRECEDING) AS cum
-              FROM q JOIN d ON d.account_id = q.account_id AND d.v <= q.i
+              FROM q JOIN d ON d.account_key = q.account_key AND d.v <= q.i
               WHERE q.pc > q.x)
-        GROUP BY account_id, i"""
+        GROUP BY account_key, i"""
     xod_sql = f"""CREATE OR REPLACE TEMP TABLE _am_xod AS
-        SELECT account_id, [{_cols("max(od) FILTER (WHERE i = {i})", n)}] AS xod
-        FROM _am_exact GROUP BY account_id"""
+        SELECT account_key, [{_cols("max(od) FILTER (WHERE i = {i})", n)}] AS xod
+        FROM _am_exact GROUP BY account_key"""
 
     def rows(exact: bool) -> str:
         """The account's month ends s..e as rows."""

@@ -8,7 +8,7 @@ from assets.marts.common import CREDIT_TYPES, DEBIT_TYPES
 def build_ledger_flows(con: duckdb.DuckDBPyConnection) -> int:
     """intermediate.ledger_flows — one row per reporting month_end × portfolio (and 'all') that had
     entries: the sums of the entries posted in that month (by posted_on), each account's portfolio
-    taken from staging.accounts.
+    taken from staging.accounts (joined on the integer account_key both carry).
 
     debits = disbursement + purchase + interest + fee + payment_reversal; credits = payment +
     credit_adjustment + waiver; charge_offs = charge_off; recoveries = recovery (whenever the account
@@ -22,7 +22,7 @@ def build_ledger_flows(con: duckdb.DuckDBPyConnection) -> int:
                    coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off'), 0) AS charge_offs,
                    coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'recovery'), 0) AS recoveries,
                    count(*) AS entries
-            FROM staging.ledger l JOIN staging.accounts a USING (account_id)
+            FROM staging.ledger l JOIN staging.accounts a USING (account_key)
             WHERE l.entry_type <> 'due'
               AND l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
               AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)

@@ -31,6 +31,10 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     version), staging.account_rows_loaded (valid rows per file, for audit.source_files) and
     staging.accounts_rejected (rows breaking a rule, with the reason).
 
+    account_key numbers the accounts 1..N in account_id order: a surrogate integer key that
+    staging.ledger carries too, so the joins and group-bys over 45 million entries compare integers
+    (not part of the contract; account_id stays the key an auditor reads).
+
     Rules: every column rule of the contract (required fields, ISO dates, enums, decimals, ISO 4217
     currency, credit_limit for revolving, original_principal for installment, closed_on >= opened_on,
     opened_on not after the file's month end) and account_id unique within a file (the first row is
@@ -49,9 +53,10 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                arg_max(line_number, file_month) AS last_line_number
         FROM _valid GROUP BY account_id, {attrs}""")
     con.execute(f"""CREATE OR REPLACE TABLE staging.accounts AS
-        SELECT account_id, {attrs}, last_source_file AS source_file, last_line_number AS line_number
-        FROM staging.account_versions
-        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY last_file_month DESC) = 1""")
+        SELECT *, row_number() OVER (ORDER BY account_id)::INTEGER AS account_key
+        FROM (SELECT account_id, {attrs}, last_source_file AS source_file, last_line_number AS line_number
+              FROM staging.account_versions
+              QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY last_file_month DESC) = 1)""")
     con.execute("""CREATE OR REPLACE TABLE staging.account_rows_loaded AS
         SELECT source_file, count(*) AS rows_loaded FROM _valid GROUP BY source_file""")
     con.execute("DROP VIEW _valid")

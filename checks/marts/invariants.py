@@ -49,9 +49,10 @@ INVARIANTS = [
               "balance).",
               """WITH last AS (SELECT account_id, max(month_end) AS month_end, arg_max(balance, month_end) AS balance
                               FROM marts.account_month GROUP BY 1),
-                 booked AS (SELECT account_id, sum(""" + signed_amount_sql() + """) AS ledger_balance
-                   FROM staging.ledger WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months)
-                   GROUP BY 1)
+                 booked AS (SELECT a.account_id, b.ledger_balance FROM staging.accounts a JOIN (
+                     SELECT account_key, sum(""" + signed_amount_sql() + """) AS ledger_balance FROM staging.ledger
+                     WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months) GROUP BY 1) b
+                   USING (account_key))
                  SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
                  FROM last a LEFT JOIN booked b USING (account_id)
                  WHERE a.balance <> coalesce(b.ledger_balance, 0)"""),

@@ -8,9 +8,11 @@ INVARIANTS = [
               "SELECT account_id, count(*) AS n FROM staging.accounts GROUP BY 1 HAVING count(*) > 1"),
     Invariant("staging.ledger", "entry_id_unique", "entry_id is unique across all loaded ledger files.",
               lambda con: duplicate_keys_sql(con, "staging.ledger", "entry_id")),
-    Invariant("staging.ledger", "account_ids_in_accounts", "Every ledger account_id is in staging.accounts.",
-              """SELECT l.account_id, count(*) AS entries FROM staging.ledger l
-                 ANTI JOIN staging.accounts a USING (account_id) GROUP BY 1"""),
+    Invariant("staging.ledger", "account_ids_in_accounts",
+              "Every ledger account_id is in staging.accounts, and the entry's account_key is that account's.",
+              """SELECT l.account_id, l.account_key, a.account_id AS account_id_of_key, count(*) AS entries
+                 FROM staging.ledger l LEFT JOIN staging.accounts a USING (account_key)
+                 WHERE a.account_id IS DISTINCT FROM l.account_id GROUP BY ALL"""),
     Invariant("staging.ledger", "reversals_name_a_payment",
               "Every payment_reversal names a loaded payment of the same account, reversed once.",
               """SELECT entry_id, reverses_entry_id, payment_found, times_reversed FROM (
