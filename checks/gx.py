@@ -1,7 +1,7 @@
 """Running a Great Expectations (GX Core 1.x) suite, kept as JSON under checks/<stage>/, on a warehouse table.
 
 GX runs on a pandas batch pulled from DuckDB (GX's SQL datasource is broken on DuckDB), in a worker
-process of its own (checks/gx_worker.py). Tables up to
+process of its own (checks/gx_worker.py, started by checks/gx_client.py). Tables up to
 `SAMPLE_ROWS` rows are validated whole; larger ones on a seeded block sample of about that many rows —
 the metadata says which — while the SQL invariants beside each suite cover the full table for the laws
 (keys unique, one row per account-month, …). An expectation that raised an exception is an ERROR: the
@@ -10,10 +10,6 @@ check raises, so Dagster shows it as errored and never as passed.
 
 
 import json
-import os
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import dagster as dg
@@ -22,7 +18,7 @@ import duckdb
 from assets.raw.contract import ENTITIES
 from assets.raw.load import raw_select
 
-from . import gx_worker
+from .gx_client import in_worker
 
 CHECKS_DIR = Path(__file__).parent
 SAMPLE_ROWS = 200_000
@@ -44,49 +40,6 @@ def load_suite(path: Path) -> dict:
         return json.load(fh)
 
 
-_LOCK = threading.Lock()
-_WORKER = None
-_ROOT = str(Path(__file__).resolve().parents[1])
-
-
-class _Worker:
-    """The GX worker: `python -m checks.gx_worker`, spoken to over its stdin/stdout with length-prefixed
-    pickles (a plain subprocess, so nothing of the caller's __main__ is re-run in it). It exits when its
-    stdin closes, which happens at the latest when this process ends."""
-
-    def __init__(self):
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
-        self.proc = subprocess.Popen([sys.executable, "-m", "checks.gx_worker"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env, cwd=_ROOT)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def call(self, name: str, *args):
-        gx_worker.send(self.proc.stdin, (name, args))
-        ok, value = gx_worker.receive(self.proc.stdout)  # EOFError when the worker died
-        if not ok:
-            raise RuntimeError(value)
-        return value
-
-
-def prewarm() -> None:
-    """Start the GX worker (once per process); it imports GX at once, so the 4-6 s this takes run on the
-    other core while the first assets are built."""
-    global _WORKER
-    with _LOCK:
-        if _WORKER is None or not _WORKER.alive():
-            _WORKER = _Worker()
-
-
-def _in_worker(name: str, *args):
-    """Call gx_worker.<name>(*args) in the worker (started when needed), one call at a time."""
-    prewarm()
-    with _LOCK:
-        return _WORKER.call(name, *args)
-
-
 def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_rows: int = SAMPLE_ROWS) -> dict:
     """Validate `table` against the suite dict; returns a summary. Raises CheckError on any errored expectation."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
@@ -100,7 +53,7 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
         query = raw_select(con, name, pct)
     df = con.execute(query).df()  # DuckDB's own pandas types (DECIMAL as float, DATE as datetime64)
     try:
-        details, errors = _in_worker("run_suite", df, suite)
+        details, errors = in_worker("run_suite", df, suite)
     except Exception as e:  # the worker could not run the suite at all: an error, never a pass
         raise CheckError(f"GX suite {suite['name']} on {table} could not run: {type(e).__name__}: {e}") from e
     if errors:

@@ -52,6 +52,9 @@ def cmd_sample(args) -> int:
 
 
 def cmd_run(args) -> int:
+    from checks.gx_client import prewarm
+
+    prewarm()  # before Dagster is imported: GX's import then runs on the other core meanwhile
     from .runner import run_pipeline
     from .settings import Settings
 

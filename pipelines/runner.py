@@ -99,11 +99,11 @@ def progress_logger(_init_context) -> logging.Logger:
 def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None) -> RunOutcome:
     """Materialise every asset and run every check, in-process. Success = no step failed and no
     ERROR-severity check failed."""
-    from checks.gx import prewarm
+    from checks.gx_client import prewarm
+
+    prewarm()  # GX loads in its worker process, on the other core (`arrears run` starts it even earlier)
 
     from .definitions import JOB_NAME, build_definitions
-
-    prewarm()  # GX loads in its worker process, on the other core, while Dagster starts and raw runs
 
     defs = build_definitions(settings, loggers={"progress": progress_logger})
     job = defs.resolve_job_def(JOB_NAME)

@@ -120,14 +120,14 @@ def test_gx_suite_fails_on_bad_rows_and_errors_are_errors(con):
 
 def test_a_gx_worker_that_died_is_replaced(con):
     """GX runs in a worker process; if it dies, the next suite starts a new one instead of failing."""
-    from checks import gx
+    from checks import gx_client
 
-    gx.prewarm()
-    gx._WORKER.proc.kill()
-    gx._WORKER.proc.wait()
+    gx_client.prewarm()
+    gx_client._WORKER.proc.kill()
+    gx_client._WORKER.proc.wait()
     suite = load_suite(suite_path("marts", "marts.account_month"))
     assert validate(con, "marts.account_month", suite)["success"] is True
-    assert gx._WORKER.alive()
+    assert gx_client._WORKER.alive()
 
 
 def things_then_downstream(ids_sql: str):

@@ -14,7 +14,7 @@ from decimal import Decimal as D
 import pytest
 
 from assets.intermediate.account_month import build_account_month
-from helpers_staging import acct, assign_account_keys, at, due, entry, month_ends, pay, rows, staging_db
+from helpers_staging import acct, at, due, entry, month_ends, pay, rows, staging_db
 
 MONTHS = ("2024-01", "2024-06")
 JAN, FEB, MAR, APR, MAY, JUN = month_ends(*MONTHS)

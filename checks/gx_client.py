@@ -1,0 +1,55 @@
+"""The client side of the GX worker (checks/gx_worker.py), standard library only: `arrears run` starts
+the worker before it imports Dagster, so GX's 4-6 s import runs on the other core while Dagster's
+~2 s import and start-up, which use one, go on here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from . import gx_worker
+
+_LOCK = threading.Lock()
+_WORKER = None
+_ROOT = str(Path(__file__).resolve().parents[1])
+
+
+class _Worker:
+    """The GX worker: `python -m checks.gx_worker`, spoken to over its stdin/stdout with length-prefixed
+    pickles (a plain subprocess, so nothing of the caller's __main__ is re-run in it). It exits when its
+    stdin closes, which happens at the latest when this process ends."""
+
+    def __init__(self):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen([sys.executable, "-m", "checks.gx_worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env, cwd=_ROOT)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def call(self, name: str, *args):
+        gx_worker.send(self.proc.stdin, (name, args))
+        ok, value = gx_worker.receive(self.proc.stdout)  # EOFError when the worker died
+        if not ok:
+            raise RuntimeError(value)
+        return value
+
+
+def prewarm() -> None:
+    """Start the GX worker (once per process, again if it died); it imports GX at once, so the 4-6 s
+    this takes run on the other core while Dagster starts and the first assets are built."""
+    global _WORKER
+    with _LOCK:
+        if _WORKER is None or not _WORKER.alive():
+            _WORKER = _Worker()
+
+
+def in_worker(name: str, *args):
+    """Call gx_worker.<name>(*args) in the worker (started when needed), one call at a time."""
+    prewarm()
+    with _LOCK:
+        return _WORKER.call(name, *args)
