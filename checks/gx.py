@@ -18,7 +18,7 @@ import duckdb
 from assets.raw.contract import ENTITIES
 from assets.raw.load import raw_select
 
-from .gx_client import in_worker
+from .gx_client import submit
 
 CHECKS_DIR = Path(__file__).parent
 SAMPLE_ROWS = 200_000
@@ -42,6 +42,12 @@ def load_suite(path: Path) -> dict:
 
 def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_rows: int = SAMPLE_ROWS) -> dict:
     """Validate `table` against the suite dict; returns a summary. Raises CheckError on any errored expectation."""
+    return start_validation(con, table, suite, sample_rows)()
+
+
+def start_validation(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_rows: int = SAMPLE_ROWS):
+    """Pull the batch from DuckDB and hand it to the GX worker; returns a function that waits for the
+    outcome and gives validate()'s summary (raising CheckError as validate() does). Call it exactly once."""
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     sampled = rows > sample_rows
     # Large tables: a seeded block sample of about `sample_rows` rows (system sampling reads only the
@@ -52,14 +58,19 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
     if sampled and schema == "raw" and name in ENTITIES:  # a view over the files: a block of each file
         query = raw_select(con, name, pct)
     df = con.execute(query).df()  # DuckDB's own pandas types (DECIMAL as float, DATE as datetime64)
-    try:
-        details, errors = in_worker("run_suite", df, suite)
-    except Exception as e:  # the worker could not run the suite at all: an error, never a pass
-        raise CheckError(f"GX suite {suite['name']} on {table} could not run: {type(e).__name__}: {e}") from e
-    if errors:
-        raise CheckError(f"GX suite {suite['name']} on {table} could not evaluate: " + "; ".join(errors))
-    return {"success": all(d["success"] for d in details), "rows": rows, "validated_rows": len(df),
-            "sampled": sampled, "details": details}
+    pending = submit("run_suite", df, suite)
+
+    def finish() -> dict:
+        try:
+            details, errors = pending()
+        except Exception as e:  # the worker could not run the suite at all: an error, never a pass
+            raise CheckError(f"GX suite {suite['name']} on {table} could not run: {type(e).__name__}: {e}") from e
+        if errors:
+            raise CheckError(f"GX suite {suite['name']} on {table} could not evaluate: " + "; ".join(errors))
+        return {"success": all(d["success"] for d in details), "rows": rows, "validated_rows": len(df),
+                "sampled": sampled, "details": details}
+
+    return finish
 
 
 def gx_description(table: str, stage: str) -> str:
@@ -72,8 +83,18 @@ def gx_description(table: str, stage: str) -> str:
 
 def gx_result(con: duckdb.DuckDBPyConnection, table: str, stage: str) -> dg.AssetCheckResult:
     """Run checks/<stage>/<schema>__<table>.json on the table (raises CheckError when GX errors)."""
+    return start_gx_result(con, table, stage)()
+
+
+def start_gx_result(con: duckdb.DuckDBPyConnection, table: str, stage: str):
+    """gx_result() in two halves: this pulls the batch and hands it to the GX worker; the function it
+    returns waits for GX and gives the check result (or raises CheckError). Call it exactly once."""
     path = suite_path(stage, table)
-    summary = validate(con, table, load_suite(path), RAW_SAMPLE_ROWS if stage == "raw" else SAMPLE_ROWS)
+    finish = start_validation(con, table, load_suite(path), RAW_SAMPLE_ROWS if stage == "raw" else SAMPLE_ROWS)
+    return lambda: _check_result(table, path, finish())
+
+
+def _check_result(table: str, path: Path, summary: dict) -> dg.AssetCheckResult:
     failed = [d for d in summary["details"] if not d["success"]]
     return dg.AssetCheckResult(
         asset_key=dg.AssetKey(table.split(".")),

@@ -31,13 +31,6 @@ class _Worker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def call(self, name: str, *args):
-        gx_worker.send(self.proc.stdin, (name, args))
-        ok, value = gx_worker.receive(self.proc.stdout)  # EOFError when the worker died
-        if not ok:
-            raise RuntimeError(value)
-        return value
-
 
 def prewarm() -> None:
     """Start the GX worker (once per process, again if it died); it imports GX at once, so the 4-6 s
@@ -50,6 +43,40 @@ def prewarm() -> None:
 
 def in_worker(name: str, *args):
     """Call gx_worker.<name>(*args) in the worker (started when needed), one call at a time."""
+    return submit(name, *args)()
+
+
+def submit(name: str, *args) -> "Pending":
+    """Send gx_worker.<name>(*args) to the worker and return at once: the caller goes on (e.g. with the
+    SQL checks of the same table, in DuckDB) while GX works on the other core, then calls the returned
+    Pending for the result. One call is outstanding at a time: the next waits until this one's result
+    has been collected, so every Pending must be called (table.py does so in a `finally`)."""
     prewarm()
-    with _LOCK:
-        return _WORKER.call(name, *args)
+    _LOCK.acquire()
+    try:
+        gx_worker.send(_WORKER.proc.stdin, (name, args))
+    except BaseException:
+        _LOCK.release()
+        raise
+    return Pending(_WORKER)
+
+
+class Pending:
+    """The result of a call sent to the worker: calling it waits for the result (once; later calls give
+    the same) and raises RuntimeError when the call raised or the worker died."""
+
+    def __init__(self, worker: _Worker):
+        self._worker, self._outcome = worker, None
+
+    def __call__(self):
+        if self._outcome is None:
+            try:
+                self._outcome = gx_worker.receive(self._worker.proc.stdout)
+            except Exception as e:  # noqa: BLE001 - the worker died (EOFError) or its reply was unreadable
+                self._outcome = (False, f"no reply from the GX worker: {type(e).__name__}: {e}")
+            finally:
+                _LOCK.release()
+        ok, value = self._outcome
+        if not ok:
+            raise RuntimeError(value)
+        return value

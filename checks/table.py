@@ -11,7 +11,7 @@ import time
 
 import dagster as dg
 
-from .gx import CheckError, gx_description, gx_result
+from .gx import CheckError, gx_description, start_gx_result
 from .sql import Invariant
 
 
@@ -26,7 +26,9 @@ def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) 
     if gx_stage is not None:
         specs.append(dg.AssetCheckSpec("gx_suite", asset=key, blocking=True,
                                        description=gx_description(table, gx_stage)))
-        runs.append(("gx_suite", lambda con: gx_result(con, table, gx_stage)))
+        # GX starts first and finishes last: it works in its worker, on the other core, while DuckDB
+        # runs the SQL invariants (a started suite is always collected, even when one of those fails).
+        runs.append(("gx_suite", lambda con: start_gx_result(con, table, gx_stage)))
     for inv in invariants:
         assert inv.table == table, (inv.table, table)
         specs.append(dg.AssetCheckSpec(inv.name, asset=key, blocking=inv.blocking and not inv.warn,
@@ -37,20 +39,32 @@ def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) 
                           description=f"The checks of {table}.")
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = {k.name for k in context.selected_asset_check_keys}
-        errors = []
+        errors, started = [], []
+
+        def evaluate(check_name, run, *args):
+            t0 = time.monotonic()
+            try:
+                result = run(*args)
+            except Exception as e:  # noqa: BLE001 - any error (GX raised, SQL failed) is reported, never a pass
+                errors.append(f"{table}:{check_name} could not be evaluated: {e}")
+                context.log.error(errors[-1])
+                return None
+            context.log.debug(f"{table}:{check_name} in {time.monotonic() - t0:.1f}s")
+            return result
+
         with warehouse.connection() as con:
-            for check_name, run in runs:
-                if check_name not in selected:
-                    continue
-                started = time.monotonic()
-                try:
-                    result = run(con)
-                except Exception as e:  # noqa: BLE001 - any error (GX raised, SQL failed) is reported, never a pass
-                    errors.append(f"{table}:{check_name} could not be evaluated: {e}")
-                    context.log.error(errors[-1])
-                    continue
-                context.log.debug(f"{table}:{check_name} in {time.monotonic() - started:.1f}s")
-                yield result
+            try:
+                for check_name, run in runs:
+                    if check_name not in selected:
+                        continue
+                    result = evaluate(check_name, run, con)
+                    if check_name == "gx_suite":
+                        started.extend([result] if result is not None else [])
+                    elif result is not None:
+                        yield result
+            finally:
+                gx_results = [evaluate("gx_suite", finish) for finish in started]
+            yield from (r for r in gx_results if r is not None)
         if errors:
             raise CheckError("; ".join(errors))
 
