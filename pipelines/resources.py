@@ -25,10 +25,6 @@ def connect(path: str, memory_limit: str = "6GB", threads: int = 0) -> duckdb.Du
     con = duckdb.connect(path)
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
-    # Group-bys on account_key (1..N accounts, a narrow integer range) use DuckDB's perfect hash
-    # aggregate up to 2^24 keys instead of a hash table: the balance reconciliation's per-account sum
-    # over 45 M entries took 1.6 s instead of 3.0 s at the benchmark size (DuckDB's default stops at 2^12).
-    con.execute("SET perfect_ht_threshold = 24")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     for schema in SCHEMAS:

@@ -176,3 +176,25 @@ def test_a_tables_checks_share_a_step_and_an_error_is_never_a_pass(tmp_path):
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert len(failures) == 1 and "staging.things:broken could not be evaluated" in str(failures[0].step_failure_data.error)
     assert {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()} == {"staging/things"}
+
+
+def test_balance_must_reconcile_to_the_ledger_per_account():
+    from assets.intermediate.account_month import build_account_month
+    from helpers_staging import acct, entry, pay, staging_db
+
+    con = staging_db(("2024-01", "2024-02"), [acct("A1"), acct("A2")], [
+        entry("A1", "2024-01-01", "disbursement", "100.00"), pay("A1", "2024-02-10", "30.00"),
+        entry("A2", "2024-01-01", "disbursement", "50.00")])
+    build_account_month(con)
+    check = inv(MART, "marts.account_month", "balance_reconciles_to_ledger")
+    assert check.evaluate(con)[0] == 0
+    con.execute("UPDATE marts.account_month SET balance = 71.00 WHERE account_id = 'A1' AND month_end = '2024-02-29'")
+    count, sample = check.evaluate(con)
+    assert count == 1
+    assert sample == [{"account_id": "A1", "month_end": "2024-02-29", "balance": "71.00", "ledger_balance": "70.00"}]
+    con.execute("UPDATE marts.account_month SET balance = 70.00 WHERE account_id = 'A1'")  # all rows; only the last counts
+    assert check.evaluate(con)[0] == 0
+    con.execute("""INSERT INTO staging.ledger SELECT 'X1', 'A2', DATE '2024-02-03', 'fee', 5.00, NULL, NULL, 'x', 1,
+                   account_key FROM staging.accounts WHERE account_id = 'A2'""")  # an entry account_month lacks
+    count, sample = check.evaluate(con)
+    assert count == 1 and sample[0]["account_id"] == "A2" and sample[0]["ledger_balance"] == "55.00"

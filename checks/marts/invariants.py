@@ -8,6 +8,27 @@ BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29
     WHEN dpd < 90 THEN 'dpd_60_89' WHEN dpd < 120 THEN 'dpd_90_119' WHEN dpd < 150 THEN 'dpd_120_149'
     WHEN dpd < 180 THEN 'dpd_150_179' ELSE 'dpd_180_plus' END"""
 
+
+def _balance_reconciliation_sql(con) -> str:
+    """The per-account ledger sums are computed first, into TEMP `_booked`, with DuckDB's perfect hash
+    aggregate on the integer account_key (an array indexed by the key: 1.6 s instead of 3.0 s over 45 M
+    entries; one sum per account, so ~50 MB per million accounts). The setting is put back at once, so
+    no wider aggregate elsewhere sizes such an array."""
+    con.execute("SET perfect_ht_threshold = 24")
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE _booked AS
+            SELECT account_key, sum({signed_amount_sql()}) AS ledger_balance FROM staging.ledger
+            WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months) GROUP BY 1""")
+    finally:
+        con.execute("RESET perfect_ht_threshold")
+    return """WITH last AS (SELECT account_id, max(month_end) AS month_end, arg_max(balance, month_end) AS balance
+                            FROM marts.account_month GROUP BY 1),
+               booked AS (SELECT a.account_id, b.ledger_balance FROM staging.accounts a JOIN _booked b USING (account_key))
+               SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
+               FROM last a LEFT JOIN booked b USING (account_id)
+               WHERE a.balance <> coalesce(b.ledger_balance, 0)"""
+
+
 INVARIANTS = [
     Invariant("marts.account_month", "one_row_per_account_month", "Exactly one row per account × month_end.",
               lambda con: duplicate_keys_sql(con, "marts.account_month", "account_id", "month_end")),
@@ -47,15 +68,7 @@ INVARIANTS = [
               "Each account's balance at its last row equals the signed sum of all its loaded ledger entries "
               "(after an account's last, terminal row only recoveries may be posted, and they do not move the "
               "balance).",
-              """WITH last AS (SELECT account_id, max(month_end) AS month_end, arg_max(balance, month_end) AS balance
-                              FROM marts.account_month GROUP BY 1),
-                 booked AS (SELECT a.account_id, b.ledger_balance FROM staging.accounts a JOIN (
-                     SELECT account_key, sum(""" + signed_amount_sql() + """) AS ledger_balance FROM staging.ledger
-                     WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months) GROUP BY 1) b
-                   USING (account_key))
-                 SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
-                 FROM last a LEFT JOIN booked b USING (account_id)
-                 WHERE a.balance <> coalesce(b.ledger_balance, 0)"""),
+              lambda con: _balance_reconciliation_sql(con)),
     Invariant("marts.account_month", "charge_off_policy",
               "FFIEC policy: open revolving accounts at 180+ DPD and open installment accounts at 120+ DPD at a "
               "month end are policy exceptions (warning: reported and counted, not blocking).",
