@@ -41,11 +41,6 @@ def prewarm() -> None:
             _WORKER = _Worker()
 
 
-def in_worker(name: str, *args):
-    """Call gx_worker.<name>(*args) in the worker (started when needed), one call at a time."""
-    return submit(name, *args)()
-
-
 def submit(name: str, *args) -> "Pending":
     """Send gx_worker.<name>(*args) to the worker and return at once: the caller goes on (e.g. with the
     SQL checks of the same table, in DuckDB) while GX works on the other core, then calls the returned

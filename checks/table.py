@@ -39,7 +39,7 @@ def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) 
                           description=f"The checks of {table}.")
     def _checks(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = {k.name for k in context.selected_asset_check_keys}
-        errors, started = [], []
+        errors = []
 
         def evaluate(check_name, run, *args):
             t0 = time.monotonic()
@@ -52,6 +52,7 @@ def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) 
             context.log.debug(f"{table}:{check_name} in {time.monotonic() - t0:.1f}s")
             return result
 
+        finish_gx = None  # the started GX suite: collected after the SQL invariants, whatever happens
         with warehouse.connection() as con:
             try:
                 for check_name, run in runs:
@@ -59,12 +60,13 @@ def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) 
                         continue
                     result = evaluate(check_name, run, con)
                     if check_name == "gx_suite":
-                        started.extend([result] if result is not None else [])
+                        finish_gx = result
                     elif result is not None:
                         yield result
             finally:
-                gx_results = [evaluate("gx_suite", finish) for finish in started]
-            yield from (r for r in gx_results if r is not None)
+                gx = evaluate("gx_suite", finish_gx) if finish_gx else None
+            if gx is not None:
+                yield gx
         if errors:
             raise CheckError("; ".join(errors))
 
