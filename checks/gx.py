@@ -81,14 +81,10 @@ def gx_description(table: str, stage: str) -> str:
             + (suite.get("meta", {}).get("notes") or ""))
 
 
-def gx_result(con: duckdb.DuckDBPyConnection, table: str, stage: str) -> dg.AssetCheckResult:
-    """Run checks/<stage>/<schema>__<table>.json on the table (raises CheckError when GX errors)."""
-    return start_gx_result(con, table, stage)()
-
-
 def start_gx_result(con: duckdb.DuckDBPyConnection, table: str, stage: str):
-    """gx_result() in two halves: this pulls the batch and hands it to the GX worker; the function it
-    returns waits for GX and gives the check result (or raises CheckError). Call it exactly once."""
+    """The gx_suite check of checks/<stage>/<schema>__<table>.json, in two halves: this pulls the batch
+    and hands it to the GX worker; the function it returns waits for GX and gives the check result (or
+    raises CheckError when GX errors). Call it exactly once."""
     path = suite_path(stage, table)
     finish = start_validation(con, table, load_suite(path), RAW_SAMPLE_ROWS if stage == "raw" else SAMPLE_ROWS)
     return lambda: _check_result(table, path, finish())

@@ -25,6 +25,7 @@ from assets.marts.delinquency_rates import build_delinquency_rates
 from assets.marts.roll_forward import build_roll_forward
 from assets.marts.roll_rates import build_roll_rates
 from pipelines.resources import connect
+from helpers_staging import assign_account_keys
 
 JAN, FEB, MAR = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)
 BUCKET = {0: "current", 5: "dpd_1_29", 10: "dpd_1_29", 20: "dpd_1_29", 35: "dpd_30_59", 40: "dpd_30_59", 48: "dpd_30_59"}
@@ -48,10 +49,10 @@ def make(rows, months, ledger=(), accounts=None):
     if ledger:
         con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?)",
                         [(f"E{i}", a, p, t, D(x)) for i, (a, p, t, x) in enumerate(ledger)])
-    con.execute("""CREATE TABLE staging.accounts AS SELECT *, row_number() OVER (ORDER BY account_id) AS account_key
-                   FROM (SELECT DISTINCT account_id, portfolio FROM marts.account_month)""")
-    con.execute("""CREATE OR REPLACE TABLE staging.ledger AS
-                   SELECT l.*, a.account_key FROM staging.ledger l LEFT JOIN staging.accounts a USING (account_id)""")
+    con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, NULL::INTEGER AS account_key
+                   FROM marts.account_month""")
+    con.execute("ALTER TABLE staging.ledger ADD COLUMN account_key INTEGER")
+    assign_account_keys(con)
     return con
 
 
