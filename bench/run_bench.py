@@ -55,8 +55,11 @@ def main() -> int:
     t0 = time.monotonic()
     # A small wrapper process measures the peak RSS of `arrears run` alone (not of the sample step).
     rss_file = os.path.join(out, "peak_rss_kb")
+    # It also records the CPU time (user + system) the run used: against 2 cores x the run's wall time,
+    # that shows how much of the run left a core idle.
     wrapper = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[2:]).returncode; "
-               "open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)); sys.exit(rc)")
+               "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+               "open(sys.argv[1], 'w').write(f'{u.ru_maxrss} {u.ru_utime + u.ru_stime}'); sys.exit(rc)")
     proc = subprocess.Popen([sys.executable, "-c", wrapper, rss_file, arrears, "run", "--landing", landing,
                              "--warehouse", warehouse, "--reports", reports], env=env, stderr=subprocess.PIPE, text=True)
     steps = []  # (seconds, "asset|check name") from the run's progress lines, echoed as they come
@@ -67,7 +70,8 @@ def main() -> int:
             steps.append((float(m[3]), f"{m[1]} {m[2]}"))
     proc.wait()
     run_s = time.monotonic() - t0
-    peak_gb = int(open(rss_file).read()) / 1024 / 1024
+    rss_kb, cpu_s = open(rss_file).read().split()
+    peak_gb, cpu_s = int(rss_kb) / 1024 / 1024, float(cpu_s)
     if proc.returncode != 0:
         print(f"arrears run failed (exit {proc.returncode}) after {run_s:.1f}s", file=sys.stderr)
         return proc.returncode
@@ -94,7 +98,7 @@ def main() -> int:
                    f"{platform.machine()}, duckdb {duckdb.__version__}",
         "accounts": args.accounts, "months": args.months, "format": args.format,
         "ledger_rows_read": rows_read, "ledger_rows_loaded": ledger_rows, "account_month_rows": am_rows,
-        "run_seconds": round(run_s, 1), "peak_memory_gb": round(peak_gb, 2),
+        "run_seconds": round(run_s, 1), "cpu_seconds": round(cpu_s, 1), "peak_memory_gb": round(peak_gb, 2),
         "account_month_seconds": round(am_s, 1), "yardstick_seconds": round(yardstick_s, 2), "ledger_rows_per_second": int(rows_read / run_s),
         "targets": {"run_under_120s": run_s < 120, "peak_under_8gb": peak_gb < 8},
         "slowest_steps": [f"{name} {sec:.1f}s" for sec, name in sorted(steps, reverse=True)[:12]],
