@@ -17,6 +17,7 @@ import duckdb
 
 from assets.raw.contract import ENTITIES
 from assets.raw.load import raw_select
+from assets.staging.ledger import ENTRIES, ledger_view_sql
 
 from .gx_client import submit
 
@@ -25,6 +26,11 @@ SAMPLE_ROWS = 200_000
 # The raw views are read from the landing files (Parquet in place) and every row of them is typed and
 # judged by staging anyway; their suite checks the files' shape, on a smaller sample.
 RAW_SAMPLE_ROWS = 50_000
+
+
+# Views over one stored table, with as many rows: counted on the stored table, and sampled there
+# before the view's join (a sample of the view itself would first compute it over every row).
+VIEWS = {"staging.ledger": (ENTRIES, ledger_view_sql)}
 
 
 class CheckError(RuntimeError):
@@ -48,12 +54,14 @@ def validate(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_row
 def start_validation(con: duckdb.DuckDBPyConnection, table: str, suite: dict, sample_rows: int = SAMPLE_ROWS):
     """Pull the batch from DuckDB and hand it to the GX worker; returns a function that waits for the
     outcome and gives validate()'s summary (raising CheckError as validate() does). Call it exactly once."""
-    rows = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    stored, view_sql = VIEWS.get(table, (table, None))
+    rows = con.execute(f"SELECT count(*) FROM {stored}").fetchall()[0][0]
     sampled = rows > sample_rows
     # Large tables: a seeded block sample of about `sample_rows` rows (system sampling reads only the
     # sampled vectors, where a reservoir sample would scan the whole table).
     pct = min(100.0, 100.0 * sample_rows / rows) if sampled else 100.0
-    query = f"SELECT * FROM {table}" + (f" USING SAMPLE {pct:.6f}% (system, 42)" if sampled else "")
+    sample = f"TABLESAMPLE {pct:.6f}% (system, 42)" if sampled else ""
+    query = view_sql(sample) if view_sql else f"SELECT * FROM {table} {sample}"
     schema, name = table.split(".")
     if sampled and schema == "raw" and name in ENTITIES:  # a view over the files: a block of each file
         query = raw_select(con, name, pct)

@@ -15,15 +15,14 @@ from decimal import Decimal
 
 import duckdb
 
+from assets.staging.ledger import create_ledger_tables
+
 SCHEMAS = ("staging", "marts", "intermediate")
 
 ACCOUNTS_DDL = """CREATE OR REPLACE TABLE staging.accounts (
     account_id VARCHAR, portfolio VARCHAR, product_type VARCHAR, opened_on DATE, closed_on DATE,
     currency VARCHAR, credit_limit DECIMAL(18,2), original_principal DECIMAL(18,2), region VARCHAR,
     hardship_flag VARCHAR, source_file VARCHAR, line_number BIGINT, account_key INTEGER)"""
-LEDGER_DDL = """CREATE OR REPLACE TABLE staging.ledger (
-    entry_id VARCHAR, account_id VARCHAR, posted_on DATE, entry_type VARCHAR, amount DECIMAL(18,2),
-    due_on DATE, reverses_entry_id VARCHAR, source_file VARCHAR, line_number BIGINT, account_key INTEGER)"""
 MONTHS_DDL = "CREATE OR REPLACE TABLE staging.reporting_months (month_end DATE)"
 
 _ids = itertools.count(1)
@@ -77,8 +76,9 @@ def staging_db(months: tuple[str, str] | list[date], accounts: list[dict], ledge
     con = con or duckdb.connect(":memory:")
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-    for ddl in (ACCOUNTS_DDL, LEDGER_DDL, MONTHS_DDL):
+    for ddl in (ACCOUNTS_DDL, MONTHS_DDL):
         con.execute(ddl)
+    create_ledger_tables(con)  # staging.ledger_entries and the view staging.ledger, as staging builds them
     ends = month_ends(*months) if isinstance(months, tuple) else list(months)
     if ends:
         con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in ends])
@@ -87,23 +87,34 @@ def staging_db(months: tuple[str, str] | list[date], accounts: list[dict], ledge
             (a["account_id"], a["portfolio"], a["product_type"], a["opened_on"], a["closed_on"], a["currency"],
              a["credit_limit"], a["original_principal"], a["region"], a["hardship_flag"], "accounts_test.csv", i + 1)
             for i, a in enumerate(accounts)])
-    if ledger:
-        con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", [
-            (e["entry_id"], e["account_id"], e["posted_on"], e["entry_type"], e["amount"], e["due_on"],
-             e["reverses_entry_id"], f"ledger_{e['posted_on']:%Y-%m}.csv", i + 1)
-            for i, e in enumerate(ledger)])
     assign_account_keys(con)
+    add_entries(con, ledger)
     return con
 
 
 def assign_account_keys(con: duckdb.DuckDBPyConnection) -> None:
-    """Number the accounts 1..N in account_id order (as staging does) and give every ledger entry
-    without one its account's account_key."""
+    """Number the accounts 1..N in account_id order (as staging does for a new warehouse)."""
     con.execute("""UPDATE staging.accounts a SET account_key = k.n FROM (
                        SELECT account_id, row_number() OVER (ORDER BY account_id) AS n FROM staging.accounts) k
                    WHERE a.account_id = k.account_id""")
-    con.execute("""UPDATE staging.ledger l SET account_key = a.account_key FROM staging.accounts a
-                   WHERE a.account_id = l.account_id AND l.account_key IS NULL""")
+
+
+def add_entries(con: duckdb.DuckDBPyConnection, ledger: list[dict]) -> None:
+    """Store entries (entry() dicts) in staging.ledger_entries as staging does: each with its account's
+    account_key (NULL for an account_id staging.accounts lacks); source file by posted month, line by position."""
+    if not ledger:
+        return
+    con.execute("""CREATE OR REPLACE TEMP TABLE _test_entries (entry_id VARCHAR, account_id VARCHAR, posted_on DATE,
+        entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, reverses_entry_id VARCHAR, source_file VARCHAR,
+        line_number BIGINT)""")
+    con.executemany("INSERT INTO _test_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        (e["entry_id"], e["account_id"], e["posted_on"], e["entry_type"], e["amount"], e["due_on"],
+         e["reverses_entry_id"], f"ledger_{e['posted_on']:%Y-%m}.csv", i + 1)
+        for i, e in enumerate(ledger)])
+    con.execute("""INSERT INTO staging.ledger_entries BY NAME
+                   SELECT t.* EXCLUDE (account_id), a.account_key
+                   FROM _test_entries t LEFT JOIN staging.accounts a USING (account_id)""")
+    con.execute("DROP TABLE _test_entries")
 
 
 def rows(con: duckdb.DuckDBPyConnection, account_id: str, cols: str = "month_end, status, balance, past_due_amount, dpd, bucket"):

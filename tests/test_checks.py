@@ -19,8 +19,9 @@ def inv(invariants, table, name) -> Invariant:
 @pytest.fixture
 def con():
     c = connect(":memory:")
-    c.execute("""CREATE TABLE staging.ledger (entry_id VARCHAR, account_id VARCHAR, posted_on DATE, entry_type VARCHAR,
-        amount DECIMAL(18,2), due_on DATE)""")
+    c.execute("CREATE TABLE staging.accounts AS SELECT * FROM (VALUES ('A', 1), ('B', 2)) v(account_id, account_key)")
+    c.execute("""CREATE TABLE staging.ledger_entries (entry_id VARCHAR, account_key INTEGER, posted_on DATE,
+        entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, source_file VARCHAR)""")
     c.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
         product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR)""")
     c.execute("""INSERT INTO marts.account_month VALUES
@@ -35,7 +36,7 @@ def test_dpd_jump_explained_by_a_reversal_is_allowed(con):
     check = inv(MART, "marts.account_month", "dpd_grows_at_most_by_elapsed_days")
     con.execute("UPDATE marts.account_month SET dpd = 52 WHERE dpd = 51")
     assert check.evaluate(con)[0] == 1
-    con.execute("INSERT INTO staging.ledger VALUES ('R1', 'A', DATE '2026-03-02', 'payment_reversal', 10, NULL)")
+    con.execute("INSERT INTO staging.ledger_entries VALUES ('R1', 1, DATE '2026-03-02', 'payment_reversal', 10, NULL, 'x')")
     assert check.evaluate(con)[0] == 0
 
 
@@ -90,18 +91,30 @@ def test_source_file_counts_must_add_up(con):
     assert check.evaluate(con)[0] == 1
 
 
-def test_ledger_account_ids_and_keys_must_name_a_known_account(con):
+def test_every_ledger_entry_must_name_a_known_account(con):
     check = inv(STAGING, "staging.ledger", "account_ids_in_accounts")
-    con.execute("CREATE TABLE staging.accounts AS SELECT * FROM (VALUES ('A', 1), ('B', 2)) v(account_id, account_key)")
-    con.execute("ALTER TABLE staging.ledger ADD COLUMN account_key INTEGER")
-    con.execute("""INSERT INTO staging.ledger VALUES ('E1', 'A', DATE '2026-01-05', 'fee', 1, NULL, 1),
-                   ('E2', 'B', DATE '2026-01-05', 'fee', 1, NULL, 2)""")
+    con.execute("""INSERT INTO staging.ledger_entries VALUES ('E1', 1, DATE '2026-01-05', 'fee', 1, NULL, 'f1'),
+                   ('E2', 2, DATE '2026-01-05', 'fee', 1, NULL, 'f1')""")
     assert check.evaluate(con)[0] == 0
-    con.execute("""INSERT INTO staging.ledger VALUES ('E3', 'A', DATE '2026-01-06', 'fee', 1, NULL, 2),
-                   ('E4', 'Z', DATE '2026-01-06', 'fee', 1, NULL, NULL)""")
+    # key 7 names no account (twice), one entry has no key at all, key 0 is below every account's
+    con.execute("""INSERT INTO staging.ledger_entries VALUES ('E3', 7, DATE '2026-01-06', 'fee', 1, NULL, 'f2'),
+                   ('E4', 7, DATE '2026-01-07', 'fee', 1, NULL, 'f3'), ('E5', NULL, DATE '2026-01-06', 'fee', 1, NULL, 'f2'),
+                   ('E6', 0, DATE '2026-01-06', 'fee', 1, NULL, 'f2')""")
+    count, sample = check.evaluate(con)
+    assert count == 3
+    assert sorted((r["account_key"], r["entries"], r["first_file"], r["first_entry_id"]) for r in sample) == [
+        ("0", "1", "f2", "E6"), ("7", "2", "f2", "E3"), ("None", "1", "f2", "E5")]
+    con.execute("DELETE FROM staging.ledger_entries WHERE entry_id IN ('E3', 'E4', 'E5', 'E6')")
+    assert check.evaluate(con)[0] == 0
+
+
+def test_account_keys_must_be_unique(con):
+    check = inv(STAGING, "staging.accounts", "account_key_unique")
+    assert check.evaluate(con)[0] == 0
+    con.execute("INSERT INTO staging.accounts VALUES ('C', 2), ('D', NULL)")
     count, sample = check.evaluate(con)
     assert count == 2
-    assert {(r["account_id"], r["account_id_of_key"]) for r in sample} == {("A", "B"), ("Z", "None")}
+    assert sorted((r["account_key"], r["n"], r["first_account_id"]) for r in sample) == [("2", "2", "B"), ("None", "1", "D")]
 
 
 def test_gx_suite_fails_on_bad_rows_and_errors_are_errors(con):
@@ -194,7 +207,8 @@ def test_balance_must_reconcile_to_the_ledger_per_account():
     assert sample == [{"account_id": "A1", "month_end": "2024-02-29", "balance": "71.00", "ledger_balance": "70.00"}]
     con.execute("UPDATE marts.account_month SET balance = 70.00 WHERE account_id = 'A1'")  # all rows; only the last counts
     assert check.evaluate(con)[0] == 0
-    con.execute("""INSERT INTO staging.ledger SELECT 'X1', 'A2', DATE '2024-02-03', 'fee', 5.00, NULL, NULL, 'x', 1,
-                   account_key FROM staging.accounts WHERE account_id = 'A2'""")  # an entry account_month lacks
+    con.execute("""INSERT INTO staging.ledger_entries BY NAME SELECT 'X1' AS entry_id, account_key,
+                   DATE '2024-02-03' AS posted_on, 'fee' AS entry_type, 5.00 AS amount, 'x' AS source_file, 1 AS line_number
+                   FROM staging.accounts WHERE account_id = 'A2'""")  # an entry account_month lacks
     count, sample = check.evaluate(con)
     assert count == 1 and sample[0]["account_id"] == "A2" and sample[0]["ledger_balance"] == "55.00"

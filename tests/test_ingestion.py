@@ -271,3 +271,39 @@ def test_account_key_numbers_accounts_in_id_order_and_every_entry_carries_its_ow
         ("A1", 1), ("A2", 2), ("A3", 3), ("C1", 4)]
     keys = dict(con.execute("SELECT entry_id, account_key FROM staging.ledger").fetchall())
     assert keys == {"E1": 1, "E2": 2, "E3": 4, "P0": 1, "E10": 1, "E20": 3, "E22": 3, "E23": 4, "E24": 1, "E31": 1}
+
+
+def test_account_keys_are_permanent_across_runs(landing):
+    con = ingest(landing)
+    # a later run of the same warehouse: a new account B0 arrives, which sorts between A3 and C1
+    write_csv(landing, "accounts", "2026-03", ACC_COLS, [
+        account("A1"), account("A2", "installment"), account("A3"), account("B0"),
+        account("C1", "installment", closed="2026-02-20")])
+    write_csv(landing, "ledger", "2026-04", LED_COLS, [entry("E40", "B0", "2026-04-02", "purchase", "9.00")])
+    ingest(landing, con)
+    assert con.execute("SELECT account_id, account_key FROM staging.accounts ORDER BY account_key").fetchall() == [
+        ("A1", 1), ("A2", 2), ("A3", 3), ("C1", 4), ("B0", 5)]
+    assert con.execute("SELECT account_id, account_key FROM staging.ledger WHERE entry_id IN ('E3', 'E40') "
+                       "ORDER BY 1").fetchall() == [("B0", 5), ("C1", 4)]
+
+
+def test_account_versions_record_first_and_last_delivery(tmp_path):
+    # A1's limit goes 1000 -> 2500 -> 1000: two versions, the first delivered in January and again in March
+    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account("X0"), account("A1", credit_limit="1000.00")])
+    write_csv(tmp_path, "accounts", "2026-02", ACC_COLS, [account("A1", credit_limit="2500.00")])
+    write_csv(tmp_path, "accounts", "2026-03", ACC_COLS, [account("X0"), account("X1"), account("A1", credit_limit="1000.00")])
+    for month in ("2026-01", "2026-02", "2026-03"):
+        write_csv(tmp_path, "ledger", month, LED_COLS, [])
+    con = ingest(tmp_path)
+    got = con.execute("""SELECT account_id, credit_limit::VARCHAR, first_file_month::VARCHAR, last_file_month::VARCHAR,
+                                files, source_file, line_number, last_source_file, last_line_number
+                         FROM staging.account_versions ORDER BY 1, 3""").fetchall()
+    f = "accounts/accounts_2026-0{}.csv".format
+    assert got == [
+        ("A1", "1000.00", "2026-01-01", "2026-03-01", 2, f(1), 3, f(3), 4),
+        ("A1", "2500.00", "2026-02-01", "2026-02-01", 1, f(2), 2, f(2), 2),
+        ("X0", "1000.00", "2026-01-01", "2026-03-01", 2, f(1), 2, f(3), 2),
+        ("X1", "1000.00", "2026-03-01", "2026-03-01", 1, f(3), 3, f(3), 3)]
+    assert con.execute("SELECT account_id, credit_limit::VARCHAR, source_file, line_number FROM staging.accounts "
+                       "ORDER BY 1").fetchall() == [("A1", "1000.00", f(3), 4), ("X0", "1000.00", f(3), 2),
+                                                    ("X1", "1000.00", f(3), 3)]

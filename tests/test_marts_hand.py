@@ -24,8 +24,9 @@ from assets.marts.cure_rates import build_cure_rates
 from assets.marts.delinquency_rates import build_delinquency_rates
 from assets.marts.roll_forward import build_roll_forward
 from assets.marts.roll_rates import build_roll_rates
+from assets.staging.ledger import create_ledger_tables
 from pipelines.resources import connect
-from helpers_staging import assign_account_keys
+from helpers_staging import add_entries, assign_account_keys, entry
 
 JAN, FEB, MAR = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)
 BUCKET = {0: "current", 5: "dpd_1_29", 10: "dpd_1_29", 20: "dpd_1_29", 35: "dpd_30_59", 40: "dpd_30_59", 48: "dpd_30_59"}
@@ -44,15 +45,11 @@ def make(rows, months, ledger=(), accounts=None):
     con.executemany("INSERT INTO marts.account_month VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute("CREATE TABLE staging.reporting_months (month_end DATE)")
     con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in months])
-    con.execute("""CREATE TABLE staging.ledger (entry_id VARCHAR, account_id VARCHAR, posted_on DATE,
-        entry_type VARCHAR, amount DECIMAL(18,2))""")
-    if ledger:
-        con.executemany("INSERT INTO staging.ledger VALUES (?, ?, ?, ?, ?)",
-                        [(f"E{i}", a, p, t, D(x)) for i, (a, p, t, x) in enumerate(ledger)])
     con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, NULL::INTEGER AS account_key
                    FROM marts.account_month""")
-    con.execute("ALTER TABLE staging.ledger ADD COLUMN account_key INTEGER")
     assign_account_keys(con)
+    create_ledger_tables(con)
+    add_entries(con, [entry(a, p, t, x, entry_id=f"E{i}") for i, (a, p, t, x) in enumerate(ledger)])
     return con
 
 

@@ -149,7 +149,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                                      WHEN 'payment_reversal' THEN -{cents}::HUGEINT * {TWO64}
                                      ELSE (CASE WHEN entry_type IN ({_in(POSITIVE)}) THEN {cents}
                                                 ELSE -{cents} END)::HUGEINT END AS m
-              FROM staging.ledger
+              FROM staging.ledger_entries
               WHERE entry_type IN ({_in(("payment", "payment_reversal") + POSITIVE + NEGATIVE)})
                 AND posted_on <= {last})
         GROUP BY account_key"""
@@ -157,7 +157,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         SELECT account_key, {_cols("sum(CASE WHEN v = {i} THEN k END) AS k{i}", n)}
         FROM (SELECT account_key, {v} AS v,
                      ({cents}::HUGEINT << 64) + (1::HUGEINT << 40) + (due_on - {DAY0}) AS k
-              FROM staging.ledger WHERE entry_type = 'due' AND posted_on <= {last})
+              FROM staging.ledger_entries WHERE entry_type = 'due' AND posted_on <= {last})
         GROUP BY account_key"""
     # Not in order: a month group with more than one due, or one whose due date is not after every
     # earlier group's (greatest() skips the NULLs of empty groups).
@@ -209,7 +209,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         WITH q AS (SELECT account_key, unnest(range({n})) AS i, unnest(x) AS x, unnest(pc) AS pc
                    FROM ({wide("a.account_key IN (SELECT account_key FROM _am_flag)")})),
         d AS (SELECT account_key, entry_id, due_on, {cents} AS cents, {v} AS v
-              FROM staging.ledger SEMI JOIN _am_flag USING (account_key)
+              FROM staging.ledger_entries SEMI JOIN _am_flag USING (account_key)
               WHERE entry_type = 'due' AND posted_on <= {last})
         SELECT account_key, i, min(due_on) FILTER (WHERE cum > x) AS od
         FROM (SELECT q.account_key, q.i, q.x, d.due_on,

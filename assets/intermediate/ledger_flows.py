@@ -22,7 +22,7 @@ def build_ledger_flows(con: duckdb.DuckDBPyConnection) -> int:
                    coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off'), 0) AS charge_offs,
                    coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'recovery'), 0) AS recoveries,
                    count(*) AS entries
-            FROM staging.ledger l JOIN staging.accounts a USING (account_key)
+            FROM staging.ledger_entries l JOIN staging.accounts a USING (account_key)
             WHERE l.entry_type <> 'due'
               AND l.posted_on >= (SELECT date_trunc('month', min(month_end)) FROM staging.reporting_months)
               AND l.posted_on <= (SELECT max(month_end) FROM staging.reporting_months)

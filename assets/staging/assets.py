@@ -6,18 +6,18 @@ from ..meta import warehouse_asset
 from .accounts import build_accounts
 from .audit import build_rejected_rows, build_source_files
 from .complaints import build_complaints
-from .ledger import build_ledger
+from .ledger import ENTRIES, build_ledger
 
 staging_accounts = warehouse_asset(
     table="staging.accounts", deps=["raw.accounts"], group="staging",
     build=lambda con, wh, log: build_accounts(con),
-    extra_tables=("staging.account_versions", "staging.accounts_rejected"),
+    extra_tables=("staging.account_versions", "staging.account_keys", "staging.accounts_rejected"),
     description=build_accounts.__doc__,
 )
 staging_ledger = warehouse_asset(
     table="staging.ledger", deps=["raw.ledger", "staging.accounts"], group="staging",
     build=lambda con, wh, log: build_ledger(con, log),
-    extra_tables=("staging.ledger_rejected", "staging.reporting_months"),
+    extra_tables=("staging.ledger_rejected", "staging.reporting_months"), rows_from=ENTRIES,
     description=build_ledger.__doc__,
 )
 staging_complaints = warehouse_asset(

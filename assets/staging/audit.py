@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
-# Rows loaded per file, for each entity: counted from where its valid rows are kept (staging.ledger
+# Rows loaded per file, for each entity: counted from where its valid rows are kept (staging.ledger_entries
 # holds every loaded entry; accounts keep only changed versions, so staging counts its valid rows per
 # file as it loads them; complaint_versions holds every valid complaint row).
 LOADED = {
     "accounts": ("staging.account_rows_loaded", "SELECT source_file, rows_loaded AS n FROM staging.account_rows_loaded"),
-    "ledger": ("staging.ledger", "SELECT source_file, count(*) AS n FROM staging.ledger GROUP BY source_file"),
+    "ledger": ("staging.ledger_entries", "SELECT source_file, count(*) AS n FROM staging.ledger_entries GROUP BY source_file"),
     "complaints": ("staging.complaint_versions",
                    "SELECT source_file, count(*) AS n FROM staging.complaint_versions GROUP BY source_file"),
 }

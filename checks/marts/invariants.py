@@ -17,7 +17,7 @@ def _balance_reconciliation_sql(con) -> str:
     con.execute("SET perfect_ht_threshold = 24")
     try:
         con.execute(f"""CREATE OR REPLACE TEMP TABLE _booked AS
-            SELECT account_key, sum({signed_amount_sql()}) AS ledger_balance FROM staging.ledger
+            SELECT account_key, sum({signed_amount_sql()}) AS ledger_balance FROM staging.ledger_entries
             WHERE posted_on <= (SELECT max(month_end) FROM staging.reporting_months) GROUP BY 1""")
     finally:
         con.execute("RESET perfect_ht_threshold")
@@ -46,12 +46,14 @@ INVARIANTS = [
               "account age faster than the calendar.",
               """WITH growth AS (
                    SELECT account_id, month_end, dpd, lag(month_end) OVER w AS prev_month_end, lag(dpd) OVER w AS prev_dpd
-                   FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end))
-                 SELECT g.account_id, g.month_end, g.prev_month_end, g.prev_dpd, g.dpd FROM growth g
-                 WHERE g.prev_dpd IS NOT NULL AND g.dpd IS NOT NULL AND g.dpd - g.prev_dpd > g.month_end - g.prev_month_end
-                   AND NOT EXISTS (
-                       SELECT 1 FROM staging.ledger l
-                       WHERE l.account_id = g.account_id AND l.posted_on > g.prev_month_end AND l.posted_on <= g.month_end
+                   FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end)),
+                 faster AS (  -- aged faster than the calendar; then: is there an entry that explains it?
+                   SELECT g.*, a.account_key FROM growth g LEFT JOIN staging.accounts a USING (account_id)
+                   WHERE g.prev_dpd IS NOT NULL AND g.dpd IS NOT NULL AND g.dpd - g.prev_dpd > g.month_end - g.prev_month_end)
+                 SELECT g.account_id, g.month_end, g.prev_month_end, g.prev_dpd, g.dpd FROM faster g
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM staging.ledger_entries l
+                       WHERE l.account_key = g.account_key AND l.posted_on > g.prev_month_end AND l.posted_on <= g.month_end
                          AND (l.entry_type = 'payment_reversal' OR (l.entry_type = 'due' AND l.due_on <= g.prev_month_end)))"""),
     Invariant("marts.account_month", "no_rows_after_terminal",
               "An account has no row after the month end at which it is charged off or closed (at most one "
