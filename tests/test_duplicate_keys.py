@@ -1,8 +1,12 @@
 """duplicate_keys_sql: the hash sort finds exactly the repeated keys (hand-made tables)."""
 
-import duckdb
+import os
 
-from assets.staging.common import duplicate_keys_sql
+import duckdb
+import numpy as np
+import pytest
+
+from assets.staging.common import duplicate_keys_sql, sort_on_all_cores
 
 
 def _dups(con, source, *cols):
@@ -24,3 +28,14 @@ def test_no_duplicates_among_many_rows():
     assert _dups(con, "t", "k") == []
     con.execute("INSERT INTO t VALUES ('E199999')")
     assert _dups(con, "t", "k") == [("E199999", 2)]
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_sort_on_all_cores_sorts_like_numpy(monkeypatch, cores):
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    rng = np.random.default_rng(cores)
+    a = rng.integers(0, 2**64 - 1, 1_500_001, dtype=np.uint64, endpoint=True)
+    a[7], a[1_400_000] = a[1_200_000], a[3]  # repeats across the chunks
+    expected = np.sort(a)
+    sort_on_all_cores(a)
+    assert np.array_equal(a, expected)

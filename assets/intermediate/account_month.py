@@ -4,10 +4,10 @@ How it is computed — exact, without per-account Python and without sorting the
 carried as integer cents (BIGINT) inside the build and cast back to DECIMAL(18,2) on output. Month
 index i runs over the reporting months (0 = the first); me_i is its month end.
 
-1. Two GROUP BY account_key passes over staging.ledger (account_key: the integer surrogate key
-   staging.accounts gives each account and every ledger entry carries), pivoted by month index (an
-   entry posted before the first reporting month counts in month 0, one posted after the last never
-   counts):
+1. Two GROUP BY account_key passes over the stored entries of staging.ledger (staging.ledger_entries;
+   account_key: the warehouse's integer number for each account, which every entry is stored with),
+   pivoted by month index (an entry posted before the first reporting month counts in month 0, one
+   posted after the last never counts):
    ``_am_mov`` c_i = payments − payment_reversals posted in month i (qualifying credits) and
                o_i = the other balance movements posted in month i (+ disbursement, purchase,
                interest, fee; − credit_adjustment, waiver, charge_off), plus the first charge-off
@@ -105,7 +105,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     """Account × month end: one row per account per reporting month end, from the month it opens
     (or the first reporting month) through the first month end at which it is terminal.
 
-    Reads staging.accounts, staging.ledger and staging.reporting_months. At a month end d an entry
+    Reads staging.accounts, staging.ledger (its stored entries) and staging.reporting_months. At a month end d an entry
     counts when posted_on <= d (metrics.md, "As-of date"):
 
     * balance = Σ(disbursement, purchase, interest, fee, payment_reversal)
