@@ -23,12 +23,13 @@ def con():
     c.execute("""CREATE TABLE staging.ledger_entries (entry_id VARCHAR, account_key INTEGER, posted_on DATE,
         entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, source_file VARCHAR)""")
     c.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
-        product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR)""")
+        product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
+        account_key INTEGER)""")
     c.execute("""INSERT INTO marts.account_month VALUES
-        ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 100, 0, 0, 'current'),
-        ('A', DATE '2026-02-28', 'p', 'revolving', 'open', 100, 25, 20, 'dpd_1_29'),
-        ('A', DATE '2026-03-31', 'p', 'revolving', 'open', 100, 50, 51, 'dpd_30_59'),
-        ('B', DATE '2026-01-31', 'p', 'installment', 'closed', 0, 0, NULL, 'closed')""")
+        ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 100, 0, 0, 'current', 1),
+        ('A', DATE '2026-02-28', 'p', 'revolving', 'open', 100, 25, 20, 'dpd_1_29', 1),
+        ('A', DATE '2026-03-31', 'p', 'revolving', 'open', 100, 50, 51, 'dpd_30_59', 1),
+        ('B', DATE '2026-01-31', 'p', 'installment', 'closed', 0, 0, NULL, 'closed', 2)""")
     return c
 
 
@@ -47,13 +48,13 @@ def test_account_month_invariants_pass_on_clean_rows(con):
 
 
 @pytest.mark.parametrize("name, plant", [
-    ("one_row_per_account_month", "INSERT INTO marts.account_month VALUES ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 1, 0, 0, 'current')"),
+    ("one_row_per_account_month", "INSERT INTO marts.account_month VALUES ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 1, 0, 0, 'current', 1)"),
     ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET bucket = 'dpd_30_59' WHERE dpd = 20"),
     ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET dpd = 0 WHERE status = 'closed'"),
     ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET past_due_amount = 0 WHERE dpd = 20"),
     # Feb 28 -> Mar 31 is 31 days: 20 -> 52 is one day too many
     ("dpd_grows_at_most_by_elapsed_days", "UPDATE marts.account_month SET dpd = 52 WHERE dpd = 51"),
-    ("no_rows_after_terminal", "INSERT INTO marts.account_month VALUES ('B', DATE '2026-02-28', 'p', 'installment', 'open', 0, 0, 0, 'current')"),
+    ("no_rows_after_terminal", "INSERT INTO marts.account_month VALUES ('B', DATE '2026-02-28', 'p', 'installment', 'open', 0, 0, 0, 'current', 2)"),
     ("no_rows_after_terminal", "DELETE FROM marts.account_month WHERE account_id = 'A' AND month_end = DATE '2026-02-28'"),
 ])
 def test_account_month_invariants_catch_violations(con, name, plant):

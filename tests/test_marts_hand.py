@@ -48,6 +48,9 @@ def make(rows, months, ledger=(), accounts=None):
     con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, NULL::INTEGER AS account_key
                    FROM marts.account_month""")
     assign_account_keys(con)
+    con.execute("ALTER TABLE marts.account_month ADD COLUMN account_key INTEGER")
+    con.execute("""UPDATE marts.account_month m SET account_key = a.account_key FROM staging.accounts a
+                   WHERE a.account_id = m.account_id""")
     create_ledger_tables(con)
     add_entries(con, [entry(a, p, t, x, entry_id=f"E{i}") for i, (a, p, t, x) in enumerate(ledger)])
     return con

@@ -123,8 +123,9 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
     Extra columns: qualifying_credits (C(d)), past_dues_to_date (Σ posted dues with due_on < d) and
     oldest_unpaid_due_on (the due that sets dpd), so each row's dpd and past_due_amount can be checked
-    by hand; account attributes (currency, limits, region) stay in staging.accounts. Returns the row
-    count.
+    by hand; account attributes (currency, limits, region) stay in staging.accounts. And account_key
+    (the warehouse's integer number for the account, staging.account_keys), on which the marts and
+    checks that pair an account's months join and partition. Returns the row count.
     """
     tau = int(_tolerance(tolerance) * 100)  # cents
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
@@ -224,7 +225,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
     def rows(exact: bool) -> str:
         """The account's month ends s..e as rows."""
-        return f"""SELECT account_id, portfolio, product_type, closed_on, co_first,
+        return f"""SELECT account_id, account_key, portfolio, product_type, closed_on, co_first,
                          unnest(range(s, e + 1)) AS i,
                          unnest([{", ".join(me)}][s + 1:e + 1]) AS month_end,
                          unnest(bal[s + 1:e + 1]) AS bal, unnest(cc[s + 1:e + 1]) AS cc,
@@ -241,7 +242,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                {money("CASE WHEN dpd > 0 THEN pc - cc ELSE 0 END")} AS past_due_amount, dpd,
                CASE WHEN status <> 'open' THEN status {bucket} ELSE 'dpd_180_plus' END AS bucket,
                {money("cc")} AS qualifying_credits, {money("pc")} AS past_dues_to_date,
-               CASE WHEN dpd > 0 THEN od END AS oldest_unpaid_due_on
+               CASE WHEN dpd > 0 THEN od END AS oldest_unpaid_due_on, account_key
         FROM (SELECT *, CAST(CASE WHEN status = 'open' THEN coalesce(month_end - od, 0) END AS INTEGER) AS dpd
               FROM (SELECT *, CASE WHEN co_first <= i THEN 'charged_off'
                                    WHEN closed_on <= month_end AND bal = 0 THEN 'closed'
@@ -266,4 +267,4 @@ _EMPTY = """CREATE OR REPLACE TABLE marts.account_month (
     account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type VARCHAR, status VARCHAR,
     balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
     qualifying_credits DECIMAL(18,2), past_dues_to_date DECIMAL(18,2),
-    oldest_unpaid_due_on DATE)"""
+    oldest_unpaid_due_on DATE, account_key INTEGER)"""

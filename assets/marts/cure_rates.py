@@ -17,6 +17,7 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
     list of reporting months."""
     # Rows of an account are consecutive month ends (opening .. terminal), so "the next k rows" are
     # the next k month ends: from a row at m−1, rows +1..+3 are m..m+2 and rows +2..+7 are m+1..m+6.
+    # An account's rows are found by its integer account_key (one per account_id, by construction).
     con.execute(f"""CREATE OR REPLACE TABLE marts.cure_rates AS
         WITH feats AS (
             SELECT portfolio, status, dpd, bucket AS from_bucket, balance,
@@ -26,9 +27,9 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
                             false) AS cured_3m,
                    coalesce(max(dpd >= 30) OVER (w ROWS BETWEEN 2 FOLLOWING AND 7 FOLLOWING), false) AS redefault_6m
             FROM marts.account_month
-            SEMI JOIN (SELECT DISTINCT account_id FROM marts.account_month WHERE status = 'open' AND dpd >= 1) d
-                 USING (account_id)
-            WINDOW w AS (PARTITION BY account_id ORDER BY month_end)),
+            SEMI JOIN (SELECT DISTINCT account_key FROM marts.account_month WHERE status = 'open' AND dpd >= 1) d
+                 USING (account_key)
+            WINDOW w AS (PARTITION BY account_key ORDER BY month_end)),
         base AS (SELECT * FROM feats WHERE status = 'open' AND dpd >= 1 AND month_end IS NOT NULL),
         last AS (SELECT max(month_end) AS last_month FROM staging.reporting_months)
         SELECT month_end, {PORTFOLIO}, from_bucket, count(*) AS accounts,

@@ -45,11 +45,12 @@ INVARIANTS = [
               "late-posted due (due_on on or before the earlier month end), the two ways metrics.md lets an "
               "account age faster than the calendar.",
               """WITH growth AS (
-                   SELECT account_id, month_end, dpd, lag(month_end) OVER w AS prev_month_end, lag(dpd) OVER w AS prev_dpd
-                   FROM marts.account_month WINDOW w AS (PARTITION BY account_id ORDER BY month_end)),
+                   SELECT account_id, account_key, month_end, dpd, lag(month_end) OVER w AS prev_month_end,
+                          lag(dpd) OVER w AS prev_dpd
+                   FROM marts.account_month WINDOW w AS (PARTITION BY account_key ORDER BY month_end)),
                  faster AS (  -- aged faster than the calendar; then: is there an entry that explains it?
-                   SELECT g.*, a.account_key FROM growth g LEFT JOIN staging.accounts a USING (account_id)
-                   WHERE g.prev_dpd IS NOT NULL AND g.dpd IS NOT NULL AND g.dpd - g.prev_dpd > g.month_end - g.prev_month_end)
+                   SELECT * FROM growth
+                   WHERE prev_dpd IS NOT NULL AND dpd IS NOT NULL AND dpd - prev_dpd > month_end - prev_month_end)
                  SELECT g.account_id, g.month_end, g.prev_month_end, g.prev_dpd, g.dpd FROM faster g
                  WHERE NOT EXISTS (
                        SELECT 1 FROM staging.ledger_entries l
