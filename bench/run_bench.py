@@ -82,7 +82,7 @@ def main() -> int:
     from pipelines.resources import connect
 
     con = connect(warehouse)
-    ledger_rows = con.execute("SELECT count(*) FROM staging.ledger").fetchall()[0][0]
+    ledger_rows = con.execute("SELECT count(*) FROM staging.ledger_entries").fetchall()[0][0]
     rows_read = con.execute("SELECT sum(rows_read) FROM audit.source_files WHERE entity = 'ledger'").fetchall()[0][0]
     t1 = time.monotonic()
     am_rows = build_account_month(con, "5.00")
@@ -90,7 +90,7 @@ def main() -> int:
     # A yardstick for the VM's speed at the time of the run (its speed drifts by 20 % and more): one
     # fixed CPU-bound statement, sorting the 45 M entry-id hashes (3.4-4.3 s measured on 2026-11-28).
     t1 = time.monotonic()
-    con.execute("CREATE TEMP TABLE _yardstick AS SELECT hash(entry_id) AS h FROM staging.ledger ORDER BY h")
+    con.execute("CREATE TEMP TABLE _yardstick AS SELECT hash(entry_id) AS h FROM staging.ledger_entries ORDER BY h")
     yardstick_s = time.monotonic() - t1
     con.close()
     result = {
