@@ -8,6 +8,7 @@ import pytest
 
 from assets.raw.landing import ContractError
 from helpers_landing import ACC_COLS, LED_COLS, account, entry, ingest, rejected, write_csv
+from pipelines.resources import connect
 
 LF = "ledger/ledger_2026-02.csv"
 
@@ -307,3 +308,13 @@ def test_account_versions_record_first_and_last_delivery(tmp_path):
     assert con.execute("SELECT account_id, credit_limit::VARCHAR, source_file, line_number FROM staging.accounts "
                        "ORDER BY 1").fetchall() == [("A1", "1000.00", f(3), 4), ("X0", "1000.00", f(3), 2),
                                                     ("X1", "1000.00", f(3), 3)]
+
+
+def test_a_warehouse_holding_the_ledger_as_a_table_gets_the_view(landing):
+    # warehouses written before staging.ledger became a view hold it as a table
+    con = connect(":memory:")
+    con.execute("CREATE TABLE staging.ledger (entry_id VARCHAR, account_id VARCHAR)")
+    ingest(landing, con)
+    assert con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'staging' "
+                       "AND table_name = 'ledger'").fetchall() == [("VIEW",)]
+    assert con.execute("SELECT count(*), count(account_id) FROM staging.ledger").fetchall() == [(10, 10)]
