@@ -105,8 +105,8 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     """Account × month end: one row per account per reporting month end, from the month it opens
     (or the first reporting month) through the first month end at which it is terminal.
 
-    Reads staging.accounts, staging.ledger (its stored entries) and staging.reporting_months. At a month end d an entry
-    counts when posted_on <= d (metrics.md, "As-of date"):
+    Reads staging.accounts, staging.ledger (its stored entries) and staging.reporting_months. At a
+    month end d an entry counts when posted_on <= d (metrics.md, "As-of date"):
 
     * balance = Σ(disbursement, purchase, interest, fee, payment_reversal)
       − Σ(payment, credit_adjustment, waiver, charge_off); due and recovery do not move it.

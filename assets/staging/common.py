@@ -74,8 +74,8 @@ def sort_on_all_cores(a: np.ndarray) -> None:
 def duplicate_keys_sql(con: duckdb.DuckDBPyConnection, source: str, *columns: str) -> str:
     """SQL giving the values of `columns` held by more than one row of `source` (a table, optionally with
     a WHERE), with their count. Exact, but found cheaply: the rows' 64-bit hashes are fetched as one
-    array, sorted and each compared with its neighbour (NumPy's sort on every core: ~1 s for 45 million hashes, where
-    DuckDB's sort in a window took 4 s and grouping the strings 10 s); only the values whose hash
+    array, sorted and each compared with its neighbour (NumPy's sort on every core: ~1 s for 45 million
+    hashes, where DuckDB's sort in a window took 4 s and grouping the strings 10 s); only the values whose hash
     repeats — kept in TEMP `_repeated_hashes`, normally empty — are then grouped exactly, so a hash
     collision can never report a duplicate that is not one. Run the returned SQL before the next call."""
     cols = ", ".join(columns)
