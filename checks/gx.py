@@ -17,7 +17,7 @@ import duckdb
 
 from assets.raw.contract import ENTITIES
 from assets.raw.load import raw_select
-from assets.staging.ledger import ENTRIES, ledger_view_sql
+from assets.meta import VIEWS
 
 from .gx_client import submit
 
@@ -26,11 +26,6 @@ SAMPLE_ROWS = 200_000
 # The raw views are read from the landing files (Parquet in place) and every row of them is typed and
 # judged by staging anyway; their suite checks the files' shape, on a smaller sample.
 RAW_SAMPLE_ROWS = 50_000
-
-
-# Views over one stored table, with as many rows: counted on the stored table, and sampled there
-# before the view's join (a sample of the view itself would first compute it over every row).
-VIEWS = {"staging.ledger": (ENTRIES, ledger_view_sql)}
 
 
 class CheckError(RuntimeError):

@@ -6,7 +6,7 @@ from ..meta import warehouse_asset
 from .accounts import build_accounts
 from .audit import build_rejected_rows, build_source_files
 from .complaints import build_complaints
-from .ledger import ENTRIES, build_ledger
+from .ledger import build_ledger
 
 staging_accounts = warehouse_asset(
     table="staging.accounts", deps=["raw.accounts"], group="staging",
@@ -17,7 +17,7 @@ staging_accounts = warehouse_asset(
 staging_ledger = warehouse_asset(
     table="staging.ledger", deps=["raw.ledger", "staging.accounts"], group="staging",
     build=lambda con, wh, log: build_ledger(con, log),
-    extra_tables=("staging.ledger_rejected", "staging.reporting_months"), rows_from=ENTRIES,
+    extra_tables=("staging.ledger_rejected", "staging.reporting_months"),
     description=build_ledger.__doc__,
 )
 staging_complaints = warehouse_asset(

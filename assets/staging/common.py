@@ -54,6 +54,16 @@ def survivors(con: duckdb.DuckDBPyConnection, alias: str = "t") -> str:
             f"WHERE x.source_file = {alias}.source_file AND x.line_number = {alias}.line_number)")
 
 
+def array_to_temp_table(con: duckdb.DuckDBPyConnection, table: str, column: str, values: np.ndarray) -> None:
+    """TEMP `table` with one column (`column`: name and type) holding `values` (replaced if it exists)."""
+    name = column.split()[0]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({column})")
+    if len(values):
+        con.register("_array_in", pa.table({name: values}))
+        con.execute(f"INSERT INTO {table} SELECT {name} FROM _array_in")
+        con.unregister("_array_in")
+
+
 def sort_on_all_cores(a: np.ndarray) -> None:
     """Sort a large NumPy array in place using every core: its contiguous chunks are sorted in threads
     (NumPy's sort runs without the GIL), then one stable sort (timsort, which merges sorted runs in
@@ -83,11 +93,7 @@ def duplicate_keys_sql(con: duckdb.DuckDBPyConnection, source: str, *columns: st
     hashes = np.asarray(hashes, dtype=np.uint64)
     sort_on_all_cores(hashes)
     repeated = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    con.execute("CREATE OR REPLACE TEMP TABLE _repeated_hashes (h UBIGINT)")
-    if len(repeated):
-        con.register("_repeated_array", pa.table({"h": repeated}))
-        con.execute("INSERT INTO _repeated_hashes SELECT h FROM _repeated_array")
-        con.unregister("_repeated_array")
+    array_to_temp_table(con, "_repeated_hashes", "h UBIGINT", repeated)
     where = "AND" if " WHERE " in f" {source} " else "WHERE"
     return f"""SELECT {cols}, count(*) AS n FROM {source}
         {where} hash({cols}) IN (SELECT h FROM _repeated_hashes)

@@ -2,11 +2,9 @@
 
 import duckdb
 import numpy as np
-import pyarrow as pa
 
-from assets.staging.common import duplicate_keys_sql
+from assets.staging.common import array_to_temp_table, duplicate_keys_sql
 from checks.sql import Invariant
-
 
 
 def entries_without_account_sql(con: duckdb.DuckDBPyConnection) -> str:
@@ -30,11 +28,7 @@ def entries_without_account_sql(con: duckdb.DuckDBPyConnection) -> str:
             unknown = np.unique(keys[~valid[keys - lo]])
         else:  # keys spread too thinly for a bitmap: sort-based lookup
             unknown = np.unique(keys[~np.isin(keys, known)])
-    con.execute("CREATE OR REPLACE TEMP TABLE _unknown_keys (k BIGINT)")
-    if len(unknown):
-        con.register("_unknown_array", pa.table({"k": unknown}))
-        con.execute("INSERT INTO _unknown_keys SELECT k FROM _unknown_array")
-        con.unregister("_unknown_array")
+    array_to_temp_table(con, "_unknown_keys", "k BIGINT", unknown)
     return """SELECT account_key, count(*) AS entries, min(source_file) AS first_file, min(entry_id) AS first_entry_id
         FROM staging.ledger_entries WHERE account_key IS NULL OR account_key IN (SELECT k FROM _unknown_keys)
         GROUP BY account_key"""
