@@ -101,16 +101,20 @@ def assign_account_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 def add_entries(con: duckdb.DuckDBPyConnection, ledger: list[dict]) -> None:
     """Store entries (entry() dicts) in staging.ledger_entries as staging does: each with its account's
-    account_key (NULL for an account_id staging.accounts lacks); source file by posted month, line by position."""
+    account_key (NULL for an account_id staging.accounts lacks); the file is that of the posted month
+    (ledger/ledger_YYYY-MM.csv, recorded in raw.files), the line its position in `ledger`."""
     if not ledger:
         return
     con.execute("""CREATE OR REPLACE TEMP TABLE _test_entries (entry_id VARCHAR, account_id VARCHAR, posted_on DATE,
-        entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, reverses_entry_id VARCHAR, source_file VARCHAR,
-        line_number BIGINT)""")
+        entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, reverses_entry_id VARCHAR, file_month DATE,
+        line_number INTEGER)""")
     con.executemany("INSERT INTO _test_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         (e["entry_id"], e["account_id"], e["posted_on"], e["entry_type"], e["amount"], e["due_on"],
-         e["reverses_entry_id"], f"ledger_{e['posted_on']:%Y-%m}.csv", i + 1)
+         e["reverses_entry_id"], e["posted_on"].replace(day=1), i + 1)
         for i, e in enumerate(ledger)])
+    con.execute("""INSERT INTO raw.files (entity, source_file, file_month)
+                   SELECT DISTINCT 'ledger', strftime(file_month, 'ledger/ledger_%Y-%m.csv'), file_month
+                   FROM _test_entries ANTI JOIN (SELECT file_month FROM raw.files WHERE entity = 'ledger') USING (file_month)""")
     con.execute("""INSERT INTO staging.ledger_entries BY NAME
                    SELECT t.* EXCLUDE (account_id), a.account_key
                    FROM _test_entries t LEFT JOIN staging.accounts a USING (account_id)""")

@@ -21,7 +21,9 @@ def con():
     c = connect(":memory:")
     c.execute("CREATE TABLE staging.accounts AS SELECT * FROM (VALUES ('A', 1), ('B', 2)) v(account_id, account_key)")
     c.execute("""CREATE TABLE staging.ledger_entries (entry_id VARCHAR, account_key INTEGER, posted_on DATE,
-        entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, source_file VARCHAR)""")
+        entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, file_month DATE)""")
+    c.execute("""CREATE TABLE raw.files AS SELECT * FROM (VALUES ('ledger', 'f1', DATE '2026-01-01'),
+        ('ledger', 'f2', DATE '2026-02-01'), ('ledger', 'f3', DATE '2026-03-01')) v(entity, source_file, file_month)""")
     c.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
         product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
         account_key INTEGER)""")
@@ -37,7 +39,7 @@ def test_dpd_jump_explained_by_a_reversal_is_allowed(con):
     check = inv(MART, "marts.account_month", "dpd_grows_at_most_by_elapsed_days")
     con.execute("UPDATE marts.account_month SET dpd = 52 WHERE dpd = 51")
     assert check.evaluate(con)[0] == 1
-    con.execute("INSERT INTO staging.ledger_entries VALUES ('R1', 1, DATE '2026-03-02', 'payment_reversal', 10, NULL, 'x')")
+    con.execute("INSERT INTO staging.ledger_entries VALUES ('R1', 1, DATE '2026-03-02', 'payment_reversal', 10, NULL, DATE '2026-03-01')")
     assert check.evaluate(con)[0] == 0
 
 
@@ -94,13 +96,15 @@ def test_source_file_counts_must_add_up(con):
 
 def test_every_ledger_entry_must_name_a_known_account(con):
     check = inv(STAGING, "staging.ledger", "account_ids_in_accounts")
-    con.execute("""INSERT INTO staging.ledger_entries VALUES ('E1', 1, DATE '2026-01-05', 'fee', 1, NULL, 'f1'),
-                   ('E2', 2, DATE '2026-01-05', 'fee', 1, NULL, 'f1')""")
+    con.execute("""INSERT INTO staging.ledger_entries VALUES ('E1', 1, DATE '2026-01-05', 'fee', 1, NULL, '2026-01-01'),
+                   ('E2', 2, DATE '2026-01-05', 'fee', 1, NULL, '2026-01-01')""")
     assert check.evaluate(con)[0] == 0
     # key 7 names no account (twice), one entry has no key at all, key 0 is below every account's
-    con.execute("""INSERT INTO staging.ledger_entries VALUES ('E3', 7, DATE '2026-01-06', 'fee', 1, NULL, 'f2'),
-                   ('E4', 7, DATE '2026-01-07', 'fee', 1, NULL, 'f3'), ('E5', NULL, DATE '2026-01-06', 'fee', 1, NULL, 'f2'),
-                   ('E6', 0, DATE '2026-01-06', 'fee', 1, NULL, 'f2')""")
+    # (the entries' files are named by their month, as staging stores them; raw.files gives the names)
+    con.execute("""INSERT INTO staging.ledger_entries VALUES ('E3', 7, DATE '2026-01-06', 'fee', 1, NULL, '2026-02-01'),
+                   ('E4', 7, DATE '2026-01-07', 'fee', 1, NULL, '2026-03-01'),
+                   ('E5', NULL, DATE '2026-01-06', 'fee', 1, NULL, '2026-02-01'),
+                   ('E6', 0, DATE '2026-01-06', 'fee', 1, NULL, '2026-02-01')""")
     count, sample = check.evaluate(con)
     assert count == 3
     assert sorted((r["account_key"], r["entries"], r["first_file"], r["first_entry_id"]) for r in sample) == [
@@ -209,7 +213,8 @@ def test_balance_must_reconcile_to_the_ledger_per_account():
     con.execute("UPDATE marts.account_month SET balance = 70.00 WHERE account_id = 'A1'")  # all rows; only the last counts
     assert check.evaluate(con)[0] == 0
     con.execute("""INSERT INTO staging.ledger_entries BY NAME SELECT 'X1' AS entry_id, account_key,
-                   DATE '2024-02-03' AS posted_on, 'fee' AS entry_type, 5.00 AS amount, 'x' AS source_file, 1 AS line_number
+                   DATE '2024-02-03' AS posted_on, 'fee' AS entry_type, 5.00 AS amount, DATE '2024-02-01' AS file_month,
+                   1 AS line_number
                    FROM staging.accounts WHERE account_id = 'A2'""")  # an entry account_month lacks
     count, sample = check.evaluate(con)
     assert count == 1 and sample[0]["account_id"] == "A2" and sample[0]["ledger_balance"] == "55.00"

@@ -353,7 +353,8 @@ def test_matches_literal_definition_on_random_books(seed, tidy, tolerance):
     # zero some balances exactly at month ends so closures happen (balance = 0.00 and closed_on <= d)
     con.execute("""INSERT INTO staging.ledger_entries BY NAME
         SELECT 'Z' || a.account_id AS entry_id, a.account_key, last_day(a.closed_on) AS posted_on,
-               'credit_adjustment' AS entry_type, b.bal AS amount, 'x' AS source_file, 0 AS line_number
+               'credit_adjustment' AS entry_type, b.bal AS amount, date_trunc('month', a.closed_on) AS file_month,
+               0 AS line_number
         FROM staging.accounts a JOIN (SELECT account_id, sum(CASE WHEN entry_type IN
                ('disbursement','purchase','interest','fee','payment_reversal') THEN amount WHEN entry_type IN
                ('payment','credit_adjustment','waiver','charge_off') THEN -amount ELSE 0 END) AS bal

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 
@@ -227,6 +228,10 @@ def test_malformed_lines_and_physical_line_numbers(tmp_path):
     assert raw[5] == "E3,A1"
     assert con.execute("SELECT rows_read, rows_loaded, rows_rejected FROM audit.source_files "
                        "WHERE entity = 'ledger'").fetchall()[0] == (5, 2, 3)
+    # the entries are stored with their file's month; the view gives the file's name and the line back
+    assert con.execute("SELECT entry_id, source_file, line_number FROM staging.ledger ORDER BY 1").fetchall() == [
+        ("E1", "ledger/ledger_2026-01.csv", 2), ("E5", "ledger/ledger_2026-01.csv", 7)]
+    assert con.execute("SELECT DISTINCT file_month FROM staging.ledger_entries").fetchall() == [(date(2026, 1, 1),)]
 
 
 def test_file_names_outside_the_contract_are_an_error(tmp_path):

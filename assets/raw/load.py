@@ -44,6 +44,14 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# One row per file read (every entity); staging.ledger_entries names each entry's file by its month,
+# which this table turns back into the file's name (exactly one file per entity and month).
+FILES_DDL = """CREATE TABLE IF NOT EXISTS raw.files (entity VARCHAR, source_file VARCHAR, file_month DATE,
+    format VARCHAR, sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_malformed BIGINT,
+    dropped_personal_columns VARCHAR[], ignored_columns VARCHAR[], absent_optional_columns VARCHAR[],
+    read_at TIMESTAMP, location VARCHAR, mtime_ns BIGINT, columns VARCHAR)"""
+
+
 def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     cols = ", ".join(f"{c.name} VARCHAR" for c in CONTRACT[entity])
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
@@ -58,10 +66,7 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
                                       "WHERE table_schema = 'raw' AND table_name = 'files'").fetchall()}
     if have and "columns" not in have:
         con.execute("DROP TABLE raw.files")
-    con.execute("""CREATE TABLE IF NOT EXISTS raw.files (entity VARCHAR, source_file VARCHAR, file_month DATE,
-        format VARCHAR, sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_malformed BIGINT,
-        dropped_personal_columns VARCHAR[], ignored_columns VARCHAR[], absent_optional_columns VARCHAR[],
-        read_at TIMESTAMP, location VARCHAR, mtime_ns BIGINT, columns VARCHAR)""")
+    con.execute(FILES_DDL)
     con.execute("""CREATE TABLE IF NOT EXISTS raw.malformed (entity VARCHAR, source_file VARCHAR,
         line_number BIGINT, reason VARCHAR, raw VARCHAR)""")
     con.execute("DELETE FROM raw.files WHERE entity = ?", [entity])

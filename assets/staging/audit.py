@@ -9,7 +9,10 @@ import duckdb
 # file as it loads them; complaint_versions holds every valid complaint row).
 LOADED = {
     "accounts": ("staging.account_rows_loaded", "SELECT source_file, rows_loaded AS n FROM staging.account_rows_loaded"),
-    "ledger": ("staging.ledger_entries", "SELECT source_file, count(*) AS n FROM staging.ledger_entries GROUP BY source_file"),
+    "ledger": ("staging.ledger_entries",  # which names each entry's file by its month (one ledger file a month)
+               """SELECT f.source_file, l.n FROM (SELECT file_month, count(*) AS n FROM staging.ledger_entries
+                                                  GROUP BY file_month) l
+                  JOIN raw.files f ON f.entity = 'ledger' AND f.file_month = l.file_month"""),
     "complaints": ("staging.complaint_versions",
                    "SELECT source_file, count(*) AS n FROM staging.complaint_versions GROUP BY source_file"),
 }

@@ -6,6 +6,7 @@ import duckdb
 
 from assets.raw.contract import signed_amount_sql
 from assets.raw.landing import ContractError
+from assets.raw.load import FILES_DDL
 
 from .common import add_rejects, duplicate_keys_sql, save_rejects
 from .sources import typed_rows
@@ -35,33 +36,39 @@ def build_reporting_months(con: duckdb.DuckDBPyConnection) -> list:
 
 ENTRIES = "staging.ledger_entries"
 COLUMNS = ", ".join(f"t.{c}" for c in ("entry_id", "posted_on", "entry_type", "amount", "due_on", "reverses_entry_id",
-                                         "source_file", "line_number"))
+                                         "file_month", "line_number"))
 # Where the loaded entries are stored. Each entry's account is stored once, as its account_key (the
 # warehouse's permanent number for an account_id, staging.account_keys); the view staging.ledger shows
 # the contract's columns, account_id taken from staging.accounts by that key. Writing the 45 million
 # account_id strings a second time was 5 s of the run at the benchmark size, and the check comparing
 # the two copies another 4-5 s. entry_id is stored uncompressed: choosing a compression for 45 million
 # distinct-ish strings was a third of the cost of writing the table (measured 33 s -> 21 s at the
-# benchmark size, and scans got faster), for ~0.5 GB more on disk.
+# benchmark size, and scans got faster), for ~0.5 GB more on disk. Each entry's file is stored as its
+# file_month (there is exactly one ledger file per month, and raw.files gives its name back) and its
+# line number as an INTEGER: 45 million copies of a file name cost ~1.5 s to write, of a date ~0.3 s.
 ENTRIES_DDL = f"""CREATE OR REPLACE TABLE {ENTRIES} (
     entry_id VARCHAR USING COMPRESSION uncompressed, account_key INTEGER,
     posted_on DATE, entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, reverses_entry_id VARCHAR,
-    source_file VARCHAR, line_number BIGINT)"""
+    file_month DATE, line_number INTEGER)"""
+FILE_MONTHS = "(SELECT source_file, file_month FROM raw.files WHERE entity = 'ledger')"
 
 
 def ledger_view_sql(sample: str = "") -> str:
-    """The SELECT behind the view staging.ledger: every stored entry with its account_id (a LEFT JOIN,
-    so an entry whose key named no account would still show, with account_id NULL, and fail the check
-    staging.ledger:account_ids_in_accounts). `sample` (e.g. "TABLESAMPLE 1% (system, 42)") samples the
-    stored entries before the join: sampling the view itself would first join all of them."""
+    """The SELECT behind the view staging.ledger: every stored entry with its account_id and the name of
+    its file (LEFT JOINs, so an entry whose key named no account would still show, with account_id NULL,
+    and fail the check staging.ledger:account_ids_in_accounts). `sample` (e.g. "TABLESAMPLE 1% (system,
+    42)") samples the stored entries before the joins: sampling the view itself would first join them all."""
     return f"""SELECT e.entry_id, a.account_id, e.posted_on, e.entry_type, e.amount, e.due_on, e.reverses_entry_id,
-               e.source_file, e.line_number, e.account_key
-        FROM {ENTRIES} e {sample} LEFT JOIN staging.accounts a USING (account_key)"""
+               f.source_file, CAST(e.line_number AS BIGINT) AS line_number, e.account_key
+        FROM {ENTRIES} e {sample} LEFT JOIN staging.accounts a USING (account_key)
+        LEFT JOIN {FILE_MONTHS} f USING (file_month)"""
 
 
 def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     """An empty staging.ledger_entries and the view staging.ledger over it (a warehouse written before
     the view existed holds staging.ledger as a table: it is dropped first)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(FILES_DDL)  # the view takes each entry's file name from raw.files
     kind = con.execute("SELECT table_type FROM information_schema.tables "
                        "WHERE table_schema = 'staging' AND table_name = 'ledger'").fetchall()
     if kind and kind[0][0] == "BASE TABLE":
@@ -70,19 +77,18 @@ def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE VIEW staging.ledger AS {ledger_view_sql()}")
 
 
-FILE_MONTHS = "(SELECT source_file, file_month FROM raw.files WHERE entity = 'ledger')"
-
 
 def _remove(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:
-    """Reject the rows `select_sql` names (source_file, line_number, reason): record them in `_rejects`
-    and delete them from staging.ledger_entries, which so always holds exactly the rows that passed so far."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM ({select_sql}) x(source_file, line_number, reason)",
+    """Reject the stored entries `select_sql` names (file_month, line_number, reason): record them in
+    `_rejects` with their file's name and delete them from staging.ledger_entries, which so always holds
+    exactly the rows that passed so far."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _new AS SELECT * FROM ({select_sql}) x(file_month, line_number, reason)",
                 params or [])
     n = con.execute("SELECT count(*) FROM _new").fetchall()[0][0]
     if n:
-        add_rejects(con, "SELECT source_file, line_number, reason FROM _new")
+        add_rejects(con, f"SELECT f.source_file, x.line_number, x.reason FROM _new x JOIN {FILE_MONTHS} f USING (file_month)")
         con.execute(f"""DELETE FROM {ENTRIES} l USING _new x
-                       WHERE l.source_file = x.source_file AND l.line_number = x.line_number""")
+                       WHERE l.file_month = x.file_month AND l.line_number = x.line_number""")
     con.execute("DROP TABLE _new")
     return n
 
@@ -130,18 +136,18 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
             WHERE t.reason IS NOT NULL OR a.account_id IS NULL""")
     n = _remove(con, f"""
         WITH d AS ({duplicate_keys_sql(con, ENTRIES, "entry_id")})
-        SELECT source_file, line_number,
-               'duplicate entry_id ''' || entry_id || ''' (first loaded from ' || f_file || ' line ' || f_line || ')'
-        FROM (SELECT l.source_file, l.line_number, l.entry_id,
-                     first_value(l.source_file) OVER w AS f_file, first_value(l.line_number) OVER w AS f_line,
+        SELECT x.file_month, x.line_number,
+               'duplicate entry_id ''' || x.entry_id || ''' (first loaded from ' || f.source_file || ' line ' || x.f_line || ')'
+        FROM (SELECT l.file_month, l.line_number, l.entry_id,
+                     first_value(l.file_month) OVER w AS f_month, first_value(l.line_number) OVER w AS f_line,
                      row_number() OVER w AS n
-              FROM {ENTRIES} l SEMI JOIN d USING (entry_id) JOIN {FILE_MONTHS} f USING (source_file)
-              WINDOW w AS (PARTITION BY l.entry_id ORDER BY f.file_month, l.line_number))
-        WHERE n > 1""")
+              FROM {ENTRIES} l SEMI JOIN d USING (entry_id)
+              WINDOW w AS (PARTITION BY l.entry_id ORDER BY l.file_month, l.line_number)) x
+        JOIN {FILE_MONTHS} f ON f.file_month = x.f_month
+        WHERE x.n > 1""")
     log(f"ledger: {n:,} duplicate entry ids")
     n = _remove(con, f"""
-        WITH rv AS (SELECT l.*, f.file_month FROM {ENTRIES} l JOIN {FILE_MONTHS} f USING (source_file)
-                    WHERE l.entry_type = 'payment_reversal'),
+        WITH rv AS (SELECT * FROM {ENTRIES} WHERE entry_type = 'payment_reversal'),
         pay AS (SELECT entry_id, account_key, posted_on FROM {ENTRIES}
                 WHERE entry_type = 'payment' AND entry_id IN (SELECT reverses_entry_id FROM rv)),
         j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
@@ -150,7 +156,7 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
                      first_value(rv.entry_id) OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
                                         ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS first_rv
               FROM rv LEFT JOIN pay p ON p.entry_id = rv.reverses_entry_id AND p.account_key = rv.account_key)
-        SELECT source_file, line_number, CASE
+        SELECT file_month, line_number, CASE
             WHEN p_id IS NULL THEN 'payment_reversal names ''' || reverses_entry_id
                  || ''', which is not a loaded payment of account ''' || account_id || ''''
             WHEN p_posted > posted_on THEN 'payment_reversal posted on ' || posted_on
@@ -162,12 +168,12 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     n = _remove(con, f"""
         WITH co AS (
             SELECT l.account_key, l.posted_on AS co_on, l.entry_id AS co_id
-            FROM {ENTRIES} l JOIN {FILE_MONTHS} f USING (source_file)
+            FROM {ENTRIES} l
             WHERE l.entry_type = 'charge_off'
-            QUALIFY row_number() OVER (PARTITION BY l.account_key ORDER BY l.posted_on, f.file_month, l.line_number) = 1)
+            QUALIFY row_number() OVER (PARTITION BY l.account_key ORDER BY l.posted_on, l.file_month, l.line_number) = 1)
         -- entries of charged-off accounts from the charge-off on (the posted_on bound lets DuckDB skip
         -- the row groups before the first charge-off) ...
-        SELECT t.source_file, t.line_number, CASE
+        SELECT t.file_month, t.line_number, CASE
             WHEN t.entry_type = 'charge_off' AND t.posted_on = co.co_on
                  THEN 'account already charged off on ' || co.co_on || ' by entry ''' || co.co_id || ''''
             ELSE t.entry_type || ' posted on ' || t.posted_on || ' after the account''s charge-off on '
@@ -176,14 +182,14 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
         WHERE t.posted_on >= (SELECT min(co_on) FROM co) AND t.entry_type <> 'recovery'
           AND (t.posted_on > co.co_on OR (t.entry_type = 'charge_off' AND t.posted_on = co.co_on AND t.entry_id <> co.co_id))
         UNION ALL  -- ... and recoveries without a charge-off on or before them
-        SELECT t.source_file, t.line_number, 'recovery posted on ' || t.posted_on || ' with no charge-off on or before it'
+        SELECT t.file_month, t.line_number, 'recovery posted on ' || t.posted_on || ' with no charge-off on or before it'
         FROM {ENTRIES} t LEFT JOIN co USING (account_key)
         WHERE t.entry_type = 'recovery' AND (co.co_on IS NULL OR t.posted_on < co.co_on)""")
     log(f"ledger: {n:,} entries after a charge-off")
     n = _remove(con, f"""
         WITH closed AS (SELECT account_key, closed_on, last_day(closed_on) AS close_me FROM staging.accounts
                         WHERE closed_on IS NOT NULL AND closed_on <= last_day(?::DATE)),
-        e AS (SELECT t.account_key, t.posted_on, t.entry_type, t.amount, t.source_file, t.line_number
+        e AS (SELECT t.account_key, t.posted_on, t.entry_type, t.amount, t.file_month, t.line_number
               FROM {ENTRIES} t JOIN closed USING (account_key)),
         net AS (SELECT account_key, last_day(posted_on) AS month_end, sum({SIGNED_AMOUNT}) AS net,
                        bool_or(entry_type = 'charge_off') AS co FROM e GROUP BY ALL),
@@ -204,7 +210,7 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
         closure AS (
             SELECT account_key, min(month_end) AS closed_at FROM bal
             WHERE balance = 0 AND (charged_off_at IS NULL OR charged_off_at > month_end) GROUP BY account_key)
-        SELECT e.source_file, e.line_number, e.entry_type || ' posted on ' || e.posted_on
+        SELECT e.file_month, e.line_number, e.entry_type || ' posted on ' || e.posted_on
                || ' after the account was reported closed at month end ' || c.closed_at
         FROM e JOIN closure c USING (account_key) WHERE e.posted_on > c.closed_at""", [months[-1], months[-1]])
     log(f"ledger: {n:,} entries after the account was reported closed")

@@ -29,9 +29,11 @@ def entries_without_account_sql(con: duckdb.DuckDBPyConnection) -> str:
         else:  # keys spread too thinly for a bitmap: sort-based lookup
             unknown = np.unique(keys[~np.isin(keys, known)])
     array_to_temp_table(con, "_unknown_keys", "k BIGINT", unknown)
-    return """SELECT account_key, count(*) AS entries, min(source_file) AS first_file, min(entry_id) AS first_entry_id
-        FROM staging.ledger_entries WHERE account_key IS NULL OR account_key IN (SELECT k FROM _unknown_keys)
-        GROUP BY account_key"""
+    return """SELECT e.account_key, e.entries, f.source_file AS first_file, e.first_entry_id
+        FROM (SELECT account_key, count(*) AS entries, min(file_month) AS file_month, min(entry_id) AS first_entry_id
+              FROM staging.ledger_entries WHERE account_key IS NULL OR account_key IN (SELECT k FROM _unknown_keys)
+              GROUP BY account_key) e
+        LEFT JOIN raw.files f ON f.entity = 'ledger' AND f.file_month = e.file_month"""
 
 
 INVARIANTS = [
