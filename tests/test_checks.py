@@ -177,6 +177,31 @@ def test_a_failing_blocking_check_stops_downstream_assets(tmp_path):
     assert materialized == {"staging/things"}
 
 
+def test_a_run_syncs_the_warehouse_to_disk_once_at_its_end(tmp_path, monkeypatch):
+    """Inside a run DuckDB does not wait for the disk at each commit; the run's teardown closes the
+    warehouse and then fsyncs the file and its folder, so a finished run is on stable storage."""
+    import os
+
+    seen, settings = [], []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (seen.append(os.readlink(f"/proc/self/fd/{fd}")), real_fsync(fd))[1])
+
+    @dg.asset(key=dg.AssetKey(["staging", "things"]))
+    def things(warehouse: WarehouseResource):
+        with warehouse.connection() as c:
+            settings.append(c.execute("SELECT current_setting('fsync_mode')").fetchall()[0][0])
+            c.execute("CREATE OR REPLACE TABLE staging.things AS SELECT range AS id FROM range(10)")
+
+    path = tmp_path / "w.duckdb"
+    wh = WarehouseResource(path=str(path), landing=str(tmp_path), reports=str(tmp_path))
+    assert dg.materialize([things], resources={"warehouse": wh}).success
+    assert settings == ["NONE"]
+    assert seen == [str(path), str(tmp_path)]  # after the close: the file, then its folder
+    con = connect(str(path))
+    assert con.execute("SELECT count(*) FROM staging.things").fetchall()[0][0] == 10
+    assert con.execute("SELECT current_setting('fsync_mode')").fetchall()[0][0] == "STANDARD"  # outside runs
+
+
 def test_a_tables_checks_share_a_step_and_an_error_is_never_a_pass(tmp_path):
     """Two checks of one table run in one step: the one that cannot be evaluated gets no result, the other
     still reports, the step fails and the downstream asset is not built."""
