@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
+from .ledger import FILE_MONTHS
+
 # Rows loaded per file, for each entity: counted from where its valid rows are kept (staging.ledger_entries
 # holds every loaded entry; accounts keep only changed versions, so staging counts its valid rows per
 # file as it loads them; complaint_versions holds every valid complaint row).
 LOADED = {
     "accounts": ("staging.account_rows_loaded", "SELECT source_file, rows_loaded AS n FROM staging.account_rows_loaded"),
     "ledger": ("staging.ledger_entries",  # which names each entry's file by its month (one ledger file a month)
-               """SELECT f.source_file, l.n FROM (SELECT file_month, count(*) AS n FROM staging.ledger_entries
-                                                  GROUP BY file_month) l
-                  JOIN raw.files f ON f.entity = 'ledger' AND f.file_month = l.file_month"""),
+               f"""SELECT f.source_file, l.n FROM (SELECT file_month, count(*) AS n FROM staging.ledger_entries
+                                                   GROUP BY file_month) l JOIN {FILE_MONTHS} f USING (file_month)"""),
     "complaints": ("staging.complaint_versions",
                    "SELECT source_file, count(*) AS n FROM staging.complaint_versions GROUP BY source_file"),
 }

@@ -77,7 +77,6 @@ def create_ledger_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE VIEW staging.ledger AS {ledger_view_sql()}")
 
 
-
 def _remove(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:
     """Reject the stored entries `select_sql` names (file_month, line_number, reason): record them in
     `_rejects` with their file's name and delete them from staging.ledger_entries, which so always holds

@@ -4,6 +4,7 @@ import duckdb
 import numpy as np
 
 from assets.staging.common import array_to_temp_table, duplicate_keys_sql
+from assets.staging.ledger import FILE_MONTHS
 from checks.sql import Invariant
 
 
@@ -29,11 +30,11 @@ def entries_without_account_sql(con: duckdb.DuckDBPyConnection) -> str:
         else:  # keys spread too thinly for a bitmap: sort-based lookup
             unknown = np.unique(keys[~np.isin(keys, known)])
     array_to_temp_table(con, "_unknown_keys", "k BIGINT", unknown)
-    return """SELECT e.account_key, e.entries, f.source_file AS first_file, e.first_entry_id
+    return f"""SELECT e.account_key, e.entries, f.source_file AS first_file, e.first_entry_id
         FROM (SELECT account_key, count(*) AS entries, min(file_month) AS file_month, min(entry_id) AS first_entry_id
               FROM staging.ledger_entries WHERE account_key IS NULL OR account_key IN (SELECT k FROM _unknown_keys)
               GROUP BY account_key) e
-        LEFT JOIN raw.files f ON f.entity = 'ledger' AND f.file_month = e.file_month"""
+        LEFT JOIN {FILE_MONTHS} f USING (file_month)"""
 
 
 INVARIANTS = [
