@@ -52,6 +52,12 @@ FILES_DDL = """CREATE TABLE IF NOT EXISTS raw.files (entity VARCHAR, source_file
     read_at TIMESTAMP, location VARCHAR, mtime_ns BIGINT, columns VARCHAR)"""
 
 
+def files_by_month(entity: str) -> str:
+    """Subquery (source_file, file_month) of the entity's files read: one file per month, so a month
+    names its file (staging stores the month where it needs the file)."""
+    return f"(SELECT source_file, file_month FROM raw.files WHERE entity = {_lit(entity)})"
+
+
 def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     cols = ", ".join(f"{c.name} VARCHAR" for c in CONTRACT[entity])
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "

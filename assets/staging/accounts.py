@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.raw.load import files_by_month
+
 from .common import add_rejects, duplicate_keys_sql, save_rejects, survivors, type_rows
 
 MONTH0 = "DATE '0001-01-01'"
@@ -60,14 +62,13 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                                 (datediff('month', {MONTH0}, file_month)::BIGINT << 40) | line_number AS pk
                          FROM _valid)
                    GROUP BY ALL),
-        m AS (SELECT source_file, datediff('month', {MONTH0}, file_month) AS mi FROM raw.files
-              WHERE entity = 'accounts')
-        SELECT v.account_id, {", ".join(f"v.{a}" for a in ATTRIBUTES)},
-               ({MONTH0} + to_months((v.first_pk >> 40)::INTEGER))::DATE AS first_file_month,
-               ({MONTH0} + to_months((v.last_pk >> 40)::INTEGER))::DATE AS last_file_month, v.files,
-               f.source_file, v.first_pk & {LINE_MASK} AS line_number,
-               l.source_file AS last_source_file, v.last_pk & {LINE_MASK} AS last_line_number
-        FROM v JOIN m f ON f.mi = v.first_pk >> 40 JOIN m l ON l.mi = v.last_pk >> 40""")
+        d AS (SELECT *, ({MONTH0} + to_months((first_pk >> 40)::INTEGER))::DATE AS first_file_month,
+                        ({MONTH0} + to_months((last_pk >> 40)::INTEGER))::DATE AS last_file_month FROM v)
+        SELECT d.account_id, {", ".join(f"d.{a}" for a in ATTRIBUTES)}, d.first_file_month, d.last_file_month,
+               d.files, f.source_file, d.first_pk & {LINE_MASK} AS line_number,
+               l.source_file AS last_source_file, d.last_pk & {LINE_MASK} AS last_line_number
+        FROM d JOIN {files_by_month("accounts")} f ON f.file_month = d.first_file_month
+               JOIN {files_by_month("accounts")} l ON l.file_month = d.last_file_month""")
     con.execute("""CREATE TABLE IF NOT EXISTS staging.account_keys (account_id VARCHAR NOT NULL,
                                                                      account_key INTEGER NOT NULL)""")
     con.execute("""INSERT INTO staging.account_keys

@@ -6,7 +6,7 @@ import duckdb
 
 from assets.raw.contract import signed_amount_sql
 from assets.raw.landing import ContractError
-from assets.raw.load import FILES_DDL
+from assets.raw.load import FILES_DDL, files_by_month
 
 from .common import add_rejects, duplicate_keys_sql, save_rejects
 from .sources import typed_rows
@@ -50,7 +50,7 @@ ENTRIES_DDL = f"""CREATE OR REPLACE TABLE {ENTRIES} (
     entry_id VARCHAR USING COMPRESSION uncompressed, account_key INTEGER,
     posted_on DATE, entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, reverses_entry_id VARCHAR,
     file_month DATE, line_number INTEGER)"""
-FILE_MONTHS = "(SELECT source_file, file_month FROM raw.files WHERE entity = 'ledger')"
+FILE_MONTHS = files_by_month("ledger")
 
 
 def ledger_view_sql(sample: str = "") -> str:
