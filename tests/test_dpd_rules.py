@@ -221,9 +221,21 @@ def test_columns_and_types():
                              "WHERE table_schema = 'marts' AND table_name = 'account_month'").fetchall())
     assert {k: types[k] for k in ("account_id", "month_end", "portfolio", "product_type", "status", "balance",
                                   "past_due_amount", "dpd", "bucket")} == {
-        "account_id": "VARCHAR", "month_end": "DATE", "portfolio": "VARCHAR", "product_type": "VARCHAR",
-        "status": "VARCHAR", "balance": "DECIMAL(18,2)", "past_due_amount": "DECIMAL(18,2)", "dpd": "INTEGER",
-        "bucket": "VARCHAR"}
+        "account_id": "VARCHAR", "month_end": "DATE", "portfolio": "VARCHAR",
+        "product_type": "ENUM('revolving', 'installment')", "status": "ENUM('open', 'closed', 'charged_off')",
+        "balance": "DECIMAL(18,2)", "past_due_amount": "DECIMAL(18,2)", "dpd": "INTEGER",
+        "bucket": "ENUM('current', 'dpd_1_29', 'dpd_30_59', 'dpd_60_89', 'dpd_90_119', 'dpd_120_149', "
+                  "'dpd_150_179', 'dpd_180_plus', 'charged_off', 'closed')"}
+
+
+def test_enum_columns_are_queried_like_text():
+    """status, bucket and product_type are ENUMs: a finance query compares them with text, and a value
+    that is not one of the names (a typo) matches no row instead of failing."""
+    con = build([acct("X")], [])
+    q = "SELECT count(*) FROM marts.account_month WHERE "
+    assert con.execute(q + "bucket = 'current' AND status = 'open' AND product_type = 'installment'").fetchall() == [(6,)]
+    assert con.execute(q + "bucket = 'Current' OR bucket IN ('dpd_30-59') OR status = 'opened'").fetchall() == [(0,)]
+    assert con.execute(q + "bucket LIKE 'curr%' AND bucket || '' = 'current'").fetchall() == [(6,)]
 
 
 def test_empty_months_and_gap():

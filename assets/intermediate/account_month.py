@@ -41,11 +41,21 @@ from decimal import Decimal, InvalidOperation
 
 import duckdb
 
+from assets.raw.contract import CONTRACT, sql_list
+
 POSITIVE = ("disbursement", "purchase", "interest", "fee")
 NEGATIVE = ("credit_adjustment", "waiver", "charge_off")
 TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod")
 BUCKETS = ((1, "current"), (30, "dpd_1_29"), (60, "dpd_30_59"), (90, "dpd_60_89"),
            (120, "dpd_90_119"), (150, "dpd_120_149"), (180, "dpd_150_179"))
+# status, bucket and product_type are stored as DuckDB ENUMs of these values, in this order (one byte
+# per row instead of a string: writing the 13.75 M rows of the benchmark measured ~1.5 s faster, and
+# the marts reading them faster too). They compare with text like text ("bucket = 'current'"; a value
+# not in the list simply matches no row) and sort in the order listed: buckets by age.
+STATUSES = ("open", "closed", "charged_off")
+BUCKET_NAMES = tuple(name for _, name in BUCKETS) + ("dpd_180_plus", "charged_off", "closed")
+PRODUCT_TYPES = next(c.values for c in CONTRACT["accounts"] if c.name == "product_type")
+STATUS_TYPE, BUCKET_TYPE, PRODUCT_TYPE = (f"ENUM{sql_list(v)}" for v in (STATUSES, BUCKET_NAMES, PRODUCT_TYPES))
 DAY0 = "DATE '0001-01-01'"
 N_MASK, DAY_MASK = 2**24 - 1, 2**40 - 1
 TWO63, TWO64 = f"{2**63}::HUGEINT", f"{2**64}::HUGEINT"
@@ -238,9 +248,10 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     def final_sql(source: str) -> str:
         bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for hi, name in BUCKETS)
         return f"""CREATE OR REPLACE TABLE marts.account_month AS
-        SELECT account_id, month_end, portfolio, product_type, status, {money("bal")} AS balance,
+        SELECT account_id, month_end, portfolio, CAST(product_type AS {PRODUCT_TYPE}) AS product_type,
+               CAST(status AS {STATUS_TYPE}) AS status, {money("bal")} AS balance,
                {money("CASE WHEN dpd > 0 THEN pc - cc ELSE 0 END")} AS past_due_amount, dpd,
-               CASE WHEN status <> 'open' THEN status {bucket} ELSE 'dpd_180_plus' END AS bucket,
+               CAST(CASE WHEN status <> 'open' THEN status {bucket} ELSE 'dpd_180_plus' END AS {BUCKET_TYPE}) AS bucket,
                {money("cc")} AS qualifying_credits, {money("pc")} AS past_dues_to_date,
                CASE WHEN dpd > 0 THEN od END AS oldest_unpaid_due_on, account_key
         FROM (SELECT *, CAST(CASE WHEN status = 'open' THEN coalesce(month_end - od, 0) END AS INTEGER) AS dpd
@@ -263,8 +274,8 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     return con.execute("SELECT count(*) FROM marts.account_month").fetchall()[0][0]
 
 
-_EMPTY = """CREATE OR REPLACE TABLE marts.account_month (
-    account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type VARCHAR, status VARCHAR,
-    balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
+_EMPTY = f"""CREATE OR REPLACE TABLE marts.account_month (
+    account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type {PRODUCT_TYPE}, status {STATUS_TYPE},
+    balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket {BUCKET_TYPE},
     qualifying_credits DECIMAL(18,2), past_dues_to_date DECIMAL(18,2),
     oldest_unpaid_due_on DATE, account_key INTEGER)"""

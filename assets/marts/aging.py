@@ -14,7 +14,7 @@ def build_aging(con: duckdb.DuckDBPyConnection) -> int:
     bucket once, at the month end it became terminal). Reads only marts.account_month; only buckets
     holding at least one account have a row."""
     con.execute(f"""CREATE OR REPLACE TABLE marts.aging AS
-        SELECT month_end, {PORTFOLIO}, bucket, count(*) AS accounts,
+        SELECT month_end, {PORTFOLIO}, CAST(bucket AS VARCHAR) AS bucket, count(*) AS accounts,
                CAST(sum(balance) AS DECIMAL(18,2)) AS balance,
                CAST(sum(past_due_amount) AS DECIMAL(18,2)) AS past_due_amount
         FROM marts.account_month

@@ -180,11 +180,11 @@ bucket_complaints AS (
     JOIN previous p ON p.account_id = c.account_id AND p.month_end = last_day(c.received_on)
     GROUP BY p.month_end, p.bucket
 )
-SELECT k.month_end, k.bucket, k.complaints, a.accounts,
+SELECT k.month_end, CAST(k.bucket AS VARCHAR) AS bucket, k.complaints, a.accounts,
        1000.0 * k.complaints / a.accounts AS complaints_per_1000
 FROM bucket_complaints k
 JOIN bucket_accounts a ON a.month_end = k.month_end AND a.bucket = k.bucket
-ORDER BY k.month_end, k.bucket
+ORDER BY k.month_end, CAST(k.bucket AS VARCHAR)
 """
 
 

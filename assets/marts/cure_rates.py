@@ -32,7 +32,7 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
             WINDOW w AS (PARTITION BY account_key ORDER BY month_end)),
         base AS (SELECT * FROM feats WHERE status = 'open' AND dpd >= 1 AND month_end IS NOT NULL),
         last AS (SELECT max(month_end) AS last_month FROM staging.reporting_months)
-        SELECT month_end, {PORTFOLIO}, from_bucket, count(*) AS accounts,
+        SELECT month_end, {PORTFOLIO}, CAST(from_bucket AS VARCHAR) AS from_bucket, count(*) AS accounts,
                CAST(sum(balance) AS DECIMAL(18,2)) AS balance,
                count(*) FILTER (WHERE cured) AS cured_accounts,
                count(*) FILTER (WHERE cured) / count(*) AS cure_rate,

@@ -23,7 +23,8 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
             JOIN marts.account_month n ON n.account_key = p.account_key AND n.month_end = {next_month_end("p.month_end")}
             WHERE p.status = 'open'),
         cells AS (
-            SELECT month_end, {PORTFOLIO}, from_bucket, to_bucket, count(*) AS accounts,
+            SELECT month_end, {PORTFOLIO}, CAST(from_bucket AS VARCHAR) AS from_bucket,
+                   CAST(to_bucket AS VARCHAR) AS to_bucket, count(*) AS accounts,
                    CAST(sum(balance) AS DECIMAL(18,2)) AS balance
             FROM pairs {by_portfolio("month_end, from_bucket, to_bucket")})
         SELECT month_end, portfolio, from_bucket, to_bucket, accounts, balance,
