@@ -91,10 +91,6 @@ def _cols(fmt: str, n: int, sep: str = ", ") -> str:
     return sep.join(fmt.format(i=i) for i in range(n))
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return ", ".join(f"'{v}'" for v in values)
-
-
 def _others(i: int) -> str:  # o from m = c·2^64 + o with −2^63 <= o < 2^63: the low 64 bits, signed
     return f"(((m{i} + {TWO63}) & {2**64 - 1}::HUGEINT) - {TWO63})::BIGINT"
 
@@ -158,10 +154,10 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         FROM (SELECT account_key, entry_type, {j} AS j,
                      CASE entry_type WHEN 'payment' THEN {cents}::HUGEINT * {TWO64}
                                      WHEN 'payment_reversal' THEN -{cents}::HUGEINT * {TWO64}
-                                     ELSE (CASE WHEN entry_type IN ({_in(POSITIVE)}) THEN {cents}
+                                     ELSE (CASE WHEN entry_type IN {sql_list(POSITIVE)} THEN {cents}
                                                 ELSE -{cents} END)::HUGEINT END AS m
               FROM staging.ledger_entries
-              WHERE entry_type IN ({_in(("payment", "payment_reversal") + POSITIVE + NEGATIVE)})
+              WHERE entry_type IN {sql_list(("payment", "payment_reversal") + POSITIVE + NEGATIVE)}
                 AND posted_on <= {last})
         GROUP BY account_key"""
     due_sql = f"""CREATE OR REPLACE TEMP TABLE _am_due AS
