@@ -53,7 +53,8 @@ BUCKETS = ((1, "current"), (30, "dpd_1_29"), (60, "dpd_30_59"), (90, "dpd_60_89"
 # the marts reading them faster too). They compare with text like text ("bucket = 'current'"; a value
 # not in the list simply matches no row) and sort in the order listed: buckets by age.
 STATUSES = ("open", "closed", "charged_off")
-BUCKET_NAMES = tuple(name for _, name in BUCKETS) + ("dpd_180_plus", "charged_off", "closed")
+OPEN_BUCKETS = tuple(name for _, name in BUCKETS) + ("dpd_180_plus",)  # the buckets of open rows, by age
+BUCKET_NAMES = OPEN_BUCKETS + ("charged_off", "closed")
 PRODUCT_TYPES = next(c.values for c in CONTRACT["accounts"] if c.name == "product_type")
 STATUS_TYPE, BUCKET_TYPE, PRODUCT_TYPE = (f"ENUM{sql_list(v)}" for v in (STATUSES, BUCKET_NAMES, PRODUCT_TYPES))
 DAY0 = "DATE '0001-01-01'"

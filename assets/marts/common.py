@@ -21,5 +21,3 @@ def next_month_end(expr: str, n: int = 1) -> str:
 
 DEBIT_TYPES = sql_list(BALANCE_DEBITS)
 CREDIT_TYPES = sql_list(tuple(t for t in BALANCE_CREDITS if t != "charge_off"))  # charge-offs are their own column
-OPEN_BUCKETS = ("current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149",
-                "dpd_150_179", "dpd_180_plus")

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.intermediate.account_month import OPEN_BUCKETS
 from assets.staging.issue_groups import conduct_sql
 
 #: Calendar days within which an answer is timely (metrics.md) and the closure window reported.
@@ -41,11 +42,6 @@ REPEAT_LOOKBACK_DAYS = 365
 CLOSED_RESPONSES = ("Closed with explanation", "Closed with non-monetary relief", "Closed with monetary relief")
 IN_PROGRESS = "In progress"
 UNTIMELY = "Untimely response"
-
-OPEN_BUCKETS = (
-    "current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149", "dpd_150_179",
-    "dpd_180_plus",
-)
 
 COMPLAINT_METRICS_SQL = f"""
 CREATE OR REPLACE TABLE marts.complaint_metrics AS
