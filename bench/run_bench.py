@@ -78,8 +78,8 @@ def main() -> int:
 
     import duckdb
 
-    from assets.intermediate.account_month import build_account_month
-    from pipelines.resources import connect
+    from assets.marts.account_month import build_account_month
+    from assets.warehouse import connect
 
     con = connect(warehouse)
     ledger_rows = con.execute("SELECT count(*) FROM staging.ledger_entries").fetchall()[0][0]

@@ -16,8 +16,8 @@ import dagster as dg
 import duckdb
 
 from assets.raw.contract import ENTITIES
+from assets.metadata import VIEWS
 from assets.raw.load import raw_select
-from assets.meta import VIEWS
 
 from .gx_client import submit
 

@@ -1,32 +1,56 @@
-"""All asset checks, by stage: a GX suite per table plus the SQL invariants beside it."""
+"""Every asset check, keyed by the table it guards: the GX suite of the table (when
+`checks/<stage>/<schema>__<table>.json` exists) and the SQL invariants that name the table.
+
+The tables are the raw views of the contract's entities and the registered tables (assets/registry.py);
+each table's checks run as one Dagster step (checks/table.py).
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from .marts.invariants import GX_TABLES as MART_TABLES, INVARIANTS as MART_INVARIANTS
-from .raw.invariants import GX_TABLES as RAW_TABLES, INVARIANTS as RAW_INVARIANTS
+from assets.raw.contract import ENTITIES
+from assets.registry import TABLES
+
+from .gx import suite_path
+from .marts.invariants import INVARIANTS as MART_INVARIANTS
+from .raw.invariants import INVARIANTS as RAW_INVARIANTS
+from .sql import Invariant
+from .staging.invariants import INVARIANTS as STAGING_INVARIANTS
 from .staging.issue_groups import issue_groups_known
-from .staging.invariants import GX_TABLES as STAGING_TABLES, INVARIANTS as STAGING_INVARIANTS
 from .table import table_checks
 
-STAGES = {
-    "raw": (RAW_TABLES, RAW_INVARIANTS),
-    "staging": (STAGING_TABLES, STAGING_INVARIANTS),
-    "marts": (MART_TABLES, MART_INVARIANTS),
-}
+# The folder of checks/ that guards each schema.
+STAGE_OF_SCHEMA = {"raw": "raw", "staging": "staging", "audit": "staging", "intermediate": "marts", "marts": "marts"}
+CHECKED_TABLES = (*(f"raw.{e}" for e in ENTITIES), *(t.name for t in TABLES))
+INVARIANTS: tuple[Invariant, ...] = (*RAW_INVARIANTS, *STAGING_INVARIANTS, *MART_INVARIANTS)
+# Checks written as their own Dagster check, by table.
+OTHER_CHECKS = {"staging.complaints": (issue_groups_known,)}
+
+
+def stage_of(table: str) -> str:
+    return STAGE_OF_SCHEMA[table.split(".")[0]]
+
+
+def has_gx_suite(table: str) -> bool:
+    return suite_path(stage_of(table), table).exists()
+
+
+def invariants_of(table: str) -> list[Invariant]:
+    return [i for i in INVARIANTS if i.table == table]
 
 
 def all_checks(tables: set[str] | None = None) -> list[dg.AssetChecksDefinition]:
-    """Every check whose table is in `tables` (all when None): one step per table (checks/table.py)."""
+    """Every check whose table is in `tables` (all when None): one step per table."""
+    unknown = sorted({i.table for i in INVARIANTS} - set(CHECKED_TABLES))
+    if unknown:
+        raise ValueError(f"invariants name tables that are neither raw nor registered: {', '.join(unknown)}")
     out = []
-    for stage, (gx_tables, invariants) in STAGES.items():
-        names = list(dict.fromkeys([*gx_tables, *(i.table for i in invariants)]))
-        for table in names:
-            if tables is not None and table not in tables:
-                continue
-            out.append(table_checks(table, stage if table in gx_tables else None,
-                                    [i for i in invariants if i.table == table]))
-    if tables is None or "staging.complaints" in tables:
-        out.append(issue_groups_known)
+    for table in CHECKED_TABLES:
+        if tables is not None and table not in tables:
+            continue
+        gx, invariants = has_gx_suite(table), invariants_of(table)
+        if gx or invariants:
+            out.append(table_checks(table, stage_of(table) if gx else None, invariants))
+        out.extend(OTHER_CHECKS.get(table, ()))
     return out

@@ -39,10 +39,3 @@ class Invariant:
             metadata={"offending rows": count, "sample": dg.MetadataValue.json(sample)},
             description=f"{count:,} offending row(s)" if count else None,
         )
-
-
-def invariant_check(inv: Invariant) -> dg.AssetChecksDefinition:
-    """One invariant as its own Dagster check (the pipeline groups a table's checks: checks/table.py)."""
-    from .table import table_checks
-
-    return table_checks(inv.table, None, [inv])

@@ -11,6 +11,8 @@ import time
 
 import dagster as dg
 
+from assets.warehouse import WarehouseResource
+
 from .gx import CheckError, gx_description, start_gx_result
 from .sql import Invariant
 
@@ -18,8 +20,6 @@ from .sql import Invariant
 def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) -> dg.AssetChecksDefinition:
     """Dagster checks of `table`: the GX suite of checks/<gx_stage>/ (when gx_stage is given) and the
     invariants, run in that order in one step."""
-    from pipelines.resources import WarehouseResource
-
     schema, name = table.split(".")
     key = dg.AssetKey([schema, name])
     specs, runs = [], []
@@ -71,3 +71,8 @@ def table_checks(table: str, gx_stage: str | None, invariants: list[Invariant]) 
             raise CheckError("; ".join(errors))
 
     return _checks
+
+
+def invariant_check(inv: Invariant) -> dg.AssetChecksDefinition:
+    """One invariant as its own Dagster check (the pipeline groups a table's checks in table_checks)."""
+    return table_checks(inv.table, None, [inv])

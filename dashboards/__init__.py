@@ -4,6 +4,6 @@
 and plotly.min.js (once, referenced relatively by every page) and returns the paths written.
 """
 
-from dashboards.build import PAGES, build_reports
+from dashboards.build import PAGES, build_reports, page_for_table
 
 __all__ = ["PAGES", "build_reports"]

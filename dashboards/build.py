@@ -99,3 +99,8 @@ def _headline(ctx: c.Context) -> str:
         "open balance.</p>\n"
         f"{table}\n{chart}\n"
     )
+
+
+def page_for_table() -> dict[str, c.Page]:
+    """Each warehouse table a page draws (schema.table) → that page."""
+    return {f"marts.{t}": p for p in PAGES for t in p.tables}

@@ -1,7 +1,8 @@
 """The Dagster code location of arrears: every asset, every check, the warehouse resource, the job.
 
 Loaded by `workspace.yaml` (and so by `dagster dev` / `make ui`) with paths from the environment
-(see pipelines/settings.py), and by `arrears run` with paths from its arguments.
+(see pipelines/settings.py), and by `arrears run` with paths from its arguments. Loading refuses a
+registry in which a mart lacks its checks or its page (`check_registry`).
 """
 
 from __future__ import annotations
@@ -10,17 +11,33 @@ import os
 
 import dagster as dg
 
-from assets.marts.assets import ASSETS as MART_ASSETS
 from assets.raw.assets import ASSETS as RAW_ASSETS
+from assets.registry import MARTS, Table
 from assets.reports.assets import ASSETS as REPORT_ASSETS
-from assets.staging.assets import ASSETS as STAGING_ASSETS
-from checks.registry import all_checks
+from assets.warehouse import WarehouseResource
+from assets.warehouse_assets import ASSETS as WAREHOUSE_ASSETS
+from checks.registry import all_checks, has_gx_suite
+from dashboards import page_for_table
 
-from .resources import WarehouseResource
 from .settings import Settings
 
-ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *MART_ASSETS, *REPORT_ASSETS]
+ALL_ASSETS = [*RAW_ASSETS, *WAREHOUSE_ASSETS, *REPORT_ASSETS]
 JOB_NAME = "arrears"
+
+
+def check_registry(marts: tuple[Table, ...] = MARTS, pages: dict | None = None) -> None:
+    """Raise ValueError naming each mart that has no GX suite, or no page without saying why."""
+    pages = page_for_table() if pages is None else pages
+    problems = []
+    for mart in marts:
+        if not has_gx_suite(mart.name):
+            problems.append(f"{mart.name} has no checks: add its GX suite checks/marts/"
+                            f"{mart.name.replace('.', '__')}.json (and its invariants in checks/marts/invariants.py)")
+        if mart.name not in pages and not mart.no_page:
+            problems.append(f"{mart.name} has no page: add one in dashboards/ that declares the table, "
+                            "or say in its registry entry (no_page=...) why it is not drawn")
+    if problems:
+        raise ValueError("assets/registry.py: " + "; ".join(problems))
 
 
 def warehouse_for(settings: Settings) -> WarehouseResource:
@@ -35,6 +52,7 @@ def warehouse_for(settings: Settings) -> WarehouseResource:
 
 
 def build_definitions(settings: Settings | None = None, loggers: dict | None = None) -> dg.Definitions:
+    check_registry()
     settings = settings or Settings.from_env()
     job = dg.define_asset_job(
         JOB_NAME,

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from assets.domain import DEFAULT_DPD_TOLERANCE, parse_tolerance
+from assets.warehouse import warehouse_name_problem
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Settings:
     landing: str = "data/landing"
     warehouse: str = "data/warehouse.duckdb"
     reports: str = "data/reports"
-    dpd_tolerance: str = "5.00"
+    dpd_tolerance: str = DEFAULT_DPD_TOLERANCE
     memory_limit: str = "6GB"
     threads: int = 0  # 0 = DuckDB's default (all cores)
 
@@ -47,23 +50,4 @@ class Settings:
 
     @property
     def tolerance(self) -> Decimal:
-        try:
-            value = Decimal(str(self.dpd_tolerance))
-        except InvalidOperation:
-            raise ValueError(f"dpd_tolerance must be a decimal amount, got {self.dpd_tolerance!r}") from None
-        if value < 0:
-            raise ValueError(f"dpd_tolerance must be >= 0, got {value}")
-        return value.quantize(Decimal("0.01"))
-
-
-def warehouse_name_problem(path: str) -> str | None:
-    """DuckDB names a database after its file, so a warehouse called raw.duckdb (or staging, marts,
-    intermediate, audit) would make every reference to that schema ambiguous."""
-    from .resources import SCHEMAS
-
-    stem = os.path.splitext(os.path.basename(path))[0].lower()
-    if path != ":memory:" and stem in SCHEMAS:
-        return (f"warehouse file {path!r}: a DuckDB file named after one of the warehouse's schemas "
-                f"({', '.join(SCHEMAS)}) makes that schema's name ambiguous; choose another name, "
-                "e.g. warehouse.duckdb")
-    return None
+        return parse_tolerance(self.dpd_tolerance)

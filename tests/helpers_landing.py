@@ -14,7 +14,7 @@ from assets.staging.accounts import build_accounts
 from assets.staging.audit import build_rejected_rows, build_source_files
 from assets.staging.complaints import build_complaints
 from assets.staging.ledger import build_ledger
-from pipelines.resources import connect
+from assets.warehouse import connect
 
 ACC_COLS = ["account_id", "portfolio", "product_type", "opened_on", "closed_on", "currency", "credit_limit",
             "original_principal", "region", "hardship_flag"]

@@ -7,9 +7,10 @@ import pytest
 
 from checks.gx import CheckError, load_suite, suite_path, validate
 from checks.marts.invariants import INVARIANTS as MART
-from checks.sql import Invariant, invariant_check
+from checks.sql import Invariant
+from checks.table import invariant_check
 from checks.staging.invariants import INVARIANTS as STAGING
-from pipelines.resources import WarehouseResource, connect
+from assets.warehouse import WarehouseResource, connect
 
 
 def inv(invariants, table, name) -> Invariant:
@@ -222,7 +223,7 @@ def test_a_tables_checks_share_a_step_and_an_error_is_never_a_pass(tmp_path):
 
 
 def test_balance_must_reconcile_to_the_ledger_per_account():
-    from assets.intermediate.account_month import build_account_month
+    from assets.marts.account_month import build_account_month
     from helpers_staging import acct, entry, pay, staging_db
 
     con = staging_db(("2024-01", "2024-02"), [acct("A1"), acct("A2")], [

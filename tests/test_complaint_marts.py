@@ -56,7 +56,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from assets.marts.complaints import build_complaint_metrics, build_complaints_by_bucket
+from assets.marts.complaint_metrics import build_complaint_metrics
+from assets.marts.complaints_by_bucket import build_complaints_by_bucket
 
 D = dt.date.fromisoformat
 CT = "Communication tactics"

@@ -13,7 +13,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from assets.intermediate.account_month import build_account_month
+from assets.marts.account_month import build_account_month
 from helpers_staging import acct, at, due, entry, month_ends, pay, rows, staging_db
 
 MONTHS = ("2024-01", "2024-06")

@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from assets.staging.common import duplicate_keys_sql, sort_on_all_cores
+from assets.staging.duplicate_keys import duplicate_keys_sql, sort_on_all_cores
 
 
 def _dups(con, source, *cols):

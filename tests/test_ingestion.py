@@ -9,7 +9,7 @@ import pytest
 
 from assets.raw.landing import ContractError
 from helpers_landing import ACC_COLS, LED_COLS, account, entry, ingest, rejected, write_csv
-from pipelines.resources import connect
+from assets.warehouse import connect
 
 LF = "ledger/ledger_2026-02.csv"
 

@@ -25,7 +25,7 @@ from assets.marts.delinquency_rates import build_delinquency_rates
 from assets.marts.roll_forward import build_roll_forward
 from assets.marts.roll_rates import build_roll_rates
 from assets.staging.ledger import create_ledger_tables
-from pipelines.resources import connect
+from assets.warehouse import connect
 from helpers_staging import add_entries, assign_account_keys, entry
 
 JAN, FEB, MAR = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)

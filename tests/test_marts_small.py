@@ -27,7 +27,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from assets.intermediate.account_month import build_account_month
+from assets.marts.account_month import build_account_month
 from assets.marts.aging import build_aging
 from assets.intermediate.ledger_flows import build_ledger_flows
 from assets.marts.charge_offs import build_charge_offs

@@ -15,7 +15,7 @@ from assets.raw.load import load_entity
 from assets.staging.accounts import build_accounts
 from assets.staging.ledger import build_ledger
 from helpers_landing import ingest, rejected
-from pipelines.resources import connect
+from assets.warehouse import connect
 
 
 def _write(landing, entity, month, columns: dict[str, tuple[pa.DataType, list]]):

@@ -2,7 +2,8 @@
 
 import duckdb
 
-from assets.marts.common import CREDIT_TYPES, DEBIT_TYPES
+from assets.domain import FLOW_CREDITS, FLOW_DEBITS
+from assets.sql import sql_list
 
 
 def build_ledger_flows(con: duckdb.DuckDBPyConnection) -> int:
@@ -17,8 +18,8 @@ def build_ledger_flows(con: duckdb.DuckDBPyConnection) -> int:
     con.execute(f"""CREATE OR REPLACE TABLE intermediate.ledger_flows AS
         WITH per_portfolio AS (
             SELECT last_day(l.posted_on) AS month_end, a.portfolio,
-                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {DEBIT_TYPES}), 0) AS debits,
-                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {CREDIT_TYPES}), 0) AS credits,
+                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {sql_list(FLOW_DEBITS)}), 0) AS debits,
+                   coalesce(sum(l.amount) FILTER (WHERE l.entry_type IN {sql_list(FLOW_CREDITS)}), 0) AS credits,
                    coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'charge_off'), 0) AS charge_offs,
                    coalesce(sum(l.amount) FILTER (WHERE l.entry_type = 'recovery'), 0) AS recoveries,
                    count(*) AS entries

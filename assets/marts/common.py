@@ -1,6 +1,5 @@
-"""Shared SQL pieces of the marts: the 'all' portfolio, month arithmetic, the entry-type groups."""
+"""Shared SQL pieces of the marts: the 'all' portfolio and month arithmetic."""
 
-from assets.raw.contract import BALANCE_CREDITS, BALANCE_DEBITS, sql_list
 
 # Every mart has one row set per portfolio and one for the whole book, portfolio = 'all'.
 def by_portfolio(keys: str) -> str:
@@ -17,7 +16,3 @@ def prev_month_end(expr: str) -> str:
 
 def next_month_end(expr: str, n: int = 1) -> str:
     return f"last_day(date_trunc('month', {expr}) + INTERVAL {n} MONTH)::DATE"
-
-
-DEBIT_TYPES = sql_list(BALANCE_DEBITS)
-CREDIT_TYPES = sql_list(tuple(t for t in BALANCE_CREDITS if t != "charge_off"))  # charge-offs are their own column

@@ -5,9 +5,9 @@ import hashlib
 
 import dagster as dg
 
-from pipelines.resources import WarehouseResource
+from assets.metadata import KINDS, OWNERS, table_metadata
+from assets.warehouse import WarehouseResource
 
-from ..meta import KINDS, OWNERS, table_metadata
 from .load import load_entity
 
 DESCRIPTIONS = {

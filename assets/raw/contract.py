@@ -1,4 +1,4 @@
-"""The input contract (../shared/spec/data-contract.md) as data: columns, types, and the column-name rules.
+"""The input contract (docs/spec/data-contract.md) as data: columns, types, and the column-name rules.
 
 Everything that decides whether a column is read, dropped or refused lives here, so an auditor can read
 the whole policy in one place.
@@ -22,21 +22,6 @@ ENTRY_TYPES = (
     "disbursement", "purchase", "interest", "fee", "payment", "payment_reversal",
     "credit_adjustment", "waiver", "charge_off", "recovery", "due",
 )
-# Effect on the on-book balance (data-contract.md, metrics.md "Balance at d"); due and recovery: none.
-BALANCE_DEBITS = ("disbursement", "purchase", "interest", "fee", "payment_reversal")
-BALANCE_CREDITS = ("payment", "credit_adjustment", "waiver", "charge_off")
-
-
-def sql_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-def signed_amount_sql(entry_type: str = "entry_type", amount: str = "amount") -> str:
-    """SQL: the entry's effect on the balance (+ debits, − credits and charge-offs, 0 otherwise)."""
-    return (f"CASE WHEN {entry_type} IN {sql_list(BALANCE_DEBITS)} THEN {amount} "
-            f"WHEN {entry_type} IN {sql_list(BALANCE_CREDITS)} THEN -{amount} ELSE 0 END")
-
-
 CHANNELS = ("phone", "email", "web", "letter", "in_person", "regulator")
 COMPANY_RESPONSES = (
     "Closed with explanation", "Closed with non-monetary relief", "Closed with monetary relief",

@@ -6,18 +6,15 @@ import os
 
 import dagster as dg
 
+from assets.metadata import OWNERS
+from assets.registry import REPORTED
+from assets.warehouse import WarehouseResource
 from dashboards import build_reports
-from pipelines.resources import WarehouseResource
-
-from ..meta import OWNERS
-
-MARTS = ["aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs", "roll_forward",
-         "complaint_metrics", "complaints_by_bucket"]
 
 
 @dg.asset(
     key=dg.AssetKey(["reports", "dashboards"]),
-    deps=[dg.AssetKey(["marts", m]) for m in MARTS],
+    deps=[dg.AssetKey(t.split(".")) for t in REPORTED],
     group_name="reports",
     owners=OWNERS,
     code_version="1",

@@ -6,7 +6,8 @@ import duckdb
 
 from assets.raw.load import files_by_month
 
-from .common import add_rejects, duplicate_keys_sql, save_rejects, survivors, type_rows
+from .duplicate_keys import duplicate_keys_sql
+from .rejects import add_rejects, save_rejects, survivors, type_rows
 
 MONTH0 = "DATE '0001-01-01'"
 LINE_MASK = 2**40 - 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .common import add_rejects, save_rejects, survivors, type_rows
+from .rejects import add_rejects, save_rejects, survivors, type_rows
 from .issue_groups import issue_group_sql, load_crosswalk
 
 

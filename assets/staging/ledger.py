@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.raw.contract import signed_amount_sql
+from assets.domain import signed_amount_sql
 from assets.raw.landing import ContractError
 from assets.raw.load import FILES_DDL, files_by_month
 
-from .common import add_rejects, duplicate_keys_sql, save_rejects
+from .duplicate_keys import duplicate_keys_sql
+from .rejects import add_rejects, save_rejects
 from .sources import typed_rows
 
 SIGNED_AMOUNT = signed_amount_sql("t.entry_type", "t.amount")

@@ -1,12 +1,10 @@
 """Mart invariants: the laws of the account-month table and of the metrics built on it."""
 
-from assets.raw.contract import signed_amount_sql
-from assets.staging.common import duplicate_keys_sql
+from assets.domain import bucket_of_dpd_sql, signed_amount_sql
+from assets.staging.duplicate_keys import duplicate_keys_sql
 from checks.sql import Invariant
 
-BUCKET_OF_DPD = """CASE WHEN dpd = 0 THEN 'current' WHEN dpd < 30 THEN 'dpd_1_29' WHEN dpd < 60 THEN 'dpd_30_59'
-    WHEN dpd < 90 THEN 'dpd_60_89' WHEN dpd < 120 THEN 'dpd_90_119' WHEN dpd < 150 THEN 'dpd_120_149'
-    WHEN dpd < 180 THEN 'dpd_150_179' ELSE 'dpd_180_plus' END"""
+BUCKET_OF_DPD = bucket_of_dpd_sql()
 
 
 def _balance_reconciliation_sql(con) -> str:
@@ -111,5 +109,3 @@ INVARIANTS = [
                  SELECT coalesce(s.month_end, m.month_end) AS month_end, s.n AS in_staging, m.n AS in_mart
                  FROM s FULL JOIN m USING (month_end) WHERE s.n IS DISTINCT FROM m.n"""),
 ]
-GX_TABLES = ["marts.account_month", "marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates",
-             "marts.charge_offs", "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket"]

@@ -15,4 +15,3 @@ INVARIANTS = [
     )
     for entity in ("accounts", "ledger", "complaints")
 ]
-GX_TABLES = ["raw.accounts", "raw.ledger", "raw.complaints"]

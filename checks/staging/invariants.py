@@ -3,7 +3,7 @@
 import duckdb
 import numpy as np
 
-from assets.staging.common import array_to_temp_table, duplicate_keys_sql
+from assets.staging.duplicate_keys import array_to_temp_table, duplicate_keys_sql
 from assets.staging.ledger import FILE_MONTHS
 from checks.sql import Invariant
 
@@ -81,4 +81,3 @@ INVARIANTS = [
               """SELECT source_file, rows_read, rows_loaded, rows_rejected FROM audit.source_files
                  WHERE rows_read <> rows_loaded + rows_rejected"""),
 ]
-GX_TABLES = ["staging.accounts", "staging.ledger", "staging.complaints", "audit.source_files", "audit.rejected_rows"]

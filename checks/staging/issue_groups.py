@@ -4,7 +4,7 @@ import dagster as dg
 import duckdb
 
 from assets.staging.issue_groups import CROSSWALK_TABLE, OTHER
-from pipelines.resources import WarehouseResource
+from assets.warehouse import WarehouseResource
 
 
 def evaluate(con: duckdb.DuckDBPyConnection) -> tuple[bool, dict]:

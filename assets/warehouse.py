@@ -1,4 +1,7 @@
-"""The warehouse resource: the one DuckDB connection every asset and check runs its SQL through."""
+"""The warehouse resource: the one DuckDB connection every asset and check runs its SQL through.
+
+It lives with the assets (the lowest layer that uses it): the assets and checks run their SQL through
+it, and pipelines/ only configures it from the settings."""
 
 from __future__ import annotations
 
@@ -10,13 +13,13 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
+from assets.domain import DEFAULT_DPD_TOLERANCE
+
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit")
 
 
 def connect(path: str, memory_limit: str = "6GB", threads: int = 0) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating its folder and schemas) with the run's limits."""
-    from .settings import warehouse_name_problem
-
     problem = warehouse_name_problem(path)
     if problem:
         raise ValueError(problem)
@@ -44,7 +47,7 @@ class WarehouseResource(dg.ConfigurableResource):
     path: str
     landing: str
     reports: str
-    dpd_tolerance: str = "5.00"
+    dpd_tolerance: str = DEFAULT_DPD_TOLERANCE
     memory_limit: str = "6GB"
     threads: int = 0
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
@@ -98,3 +101,13 @@ def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
             "UNION ALL SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND NOT internal").fetchall():
         con.execute(f'DROP {kind} IF EXISTS temp.main."{name}"')
 
+
+def warehouse_name_problem(path: str) -> str | None:
+    """DuckDB names a database after its file, so a warehouse called raw.duckdb (or staging, marts,
+    intermediate, audit) would make every reference to that schema ambiguous."""
+    stem = os.path.splitext(os.path.basename(path))[0].lower()
+    if path != ":memory:" and stem in SCHEMAS:
+        return (f"warehouse file {path!r}: a DuckDB file named after one of the warehouse's schemas "
+                f"({', '.join(SCHEMAS)}) makes that schema's name ambiguous; choose another name, "
+                "e.g. warehouse.duckdb")
+    return None

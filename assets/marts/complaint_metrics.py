@@ -1,12 +1,12 @@
-"""Complaint marts: ``marts.complaint_metrics`` and ``marts.complaints_by_bucket``.
+"""marts.complaint_metrics: complaints per month, portfolio and issue group, with their response figures.
 
-Definitions: ``shared/spec/metrics.md`` (Complaints); columns: ``shared/spec/outputs.md``; every choice the
-spec leaves open is written down in ``docs/complaints.md`` and repeated, briefly, in the SQL comments.
+Definitions: docs/spec/metrics.md (Complaints); columns: docs/spec/outputs.md; every choice the spec
+leaves open is written down in docs/complaints.md and repeated, briefly, in the SQL comments.
 
 Inputs (``docs/architecture.md``): ``staging.complaints`` (one row per complaint, latest version, with
 ``issue_group``), ``marts.account_month`` (portfolio, status, dpd and bucket of every account at every
-reporting month end) and ``staging.reporting_months``. Both functions are one set-based statement each,
-replace their table, and return its row count.
+reporting month end) and ``staging.reporting_months``. One set-based statement, which replaces the
+table.
 
 Conventions used below
 - ``month_end`` of a complaint = last day of the month of ``received_on``.
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.intermediate.account_month import OPEN_BUCKETS
+from assets.sql import sql_list, sql_literal
 from assets.staging.issue_groups import conduct_sql
 
 #: Calendar days within which an answer is timely (metrics.md) and the closure window reported.
@@ -53,11 +53,11 @@ complaint AS (
            c.issue_group AS complaint_group,
            last_day(c.received_on) AS month_end,
            -- closed, date unknown: the response says closed but there is no closed_on
-           coalesce(c.company_response IN ({', '.join(f"'{r}'" for r in CLOSED_RESPONSES)})
+           coalesce(c.company_response IN {sql_list(CLOSED_RESPONSES)}
                     AND c.closed_on IS NULL, false) AS closed_unknown,
            -- answered, date unknown: any response but 'In progress' without responded_on
-           coalesce(c.company_response <> '{IN_PROGRESS}' AND c.responded_on IS NULL, false) AS answered_unknown,
-           coalesce(c.company_response = '{UNTIMELY}', false) AS untimely_response
+           coalesce(c.company_response <> {sql_literal(IN_PROGRESS)} AND c.responded_on IS NULL, false) AS answered_unknown,
+           coalesce(c.company_response = {sql_literal(UNTIMELY)}, false) AS untimely_response
     FROM staging.complaints c
 ),
 complaint_portfolio AS (  -- the account's row at the complaint's month end, else the nearest: earlier first
@@ -157,33 +157,6 @@ GROUP BY s.month_end, s.portfolio, s.issue_group, a.open_accounts, a.delinquent_
 ORDER BY s.month_end, s.portfolio, s.issue_group
 """
 
-COMPLAINTS_BY_BUCKET_SQL = f"""
-CREATE OR REPLACE TABLE marts.complaints_by_bucket AS
-WITH previous AS (  -- each reporting month m with the accounts open at m-1 and their bucket then
-    SELECT rm.month_end, am.account_id, am.bucket
-    FROM staging.reporting_months rm
-    JOIN marts.account_month am
-      ON am.month_end = last_day(rm.month_end - INTERVAL 1 MONTH)
-     AND am.status = 'open'
-     AND am.bucket IN ({', '.join(f"'{b}'" for b in OPEN_BUCKETS)})
-),
-bucket_accounts AS (
-    SELECT month_end, bucket, count(*) AS accounts FROM previous GROUP BY month_end, bucket
-),
-bucket_complaints AS (
-    SELECT p.month_end, p.bucket, count(*) AS complaints
-    FROM staging.complaints c
-    JOIN previous p ON p.account_id = c.account_id AND p.month_end = last_day(c.received_on)
-    GROUP BY p.month_end, p.bucket
-)
-SELECT k.month_end, CAST(k.bucket AS VARCHAR) AS bucket, k.complaints, a.accounts,
-       1000.0 * k.complaints / a.accounts AS complaints_per_1000
-FROM bucket_complaints k
-JOIN bucket_accounts a ON a.month_end = k.month_end AND a.bucket = k.bucket
-ORDER BY k.month_end, CAST(k.bucket AS VARCHAR)
-"""
-
-
 def build_complaint_metrics(con: duckdb.DuckDBPyConnection) -> int:
     """Build ``marts.complaint_metrics``: month_end x portfolio x issue_group; return its row count.
 
@@ -222,18 +195,3 @@ def build_complaint_metrics(con: duckdb.DuckDBPyConnection) -> int:
     """
     con.execute(COMPLAINT_METRICS_SQL)
     return con.execute("SELECT count(*) FROM marts.complaint_metrics").fetchall()[0][0]
-
-
-def build_complaints_by_bucket(con: duckdb.DuckDBPyConnection) -> int:
-    """Build ``marts.complaints_by_bucket``: month_end x bucket; return its row count.
-
-    For each reporting month m whose previous month end m-1 has ``marts.account_month`` rows, and each
-    open bucket (``current`` … ``dpd_180_plus``): ``accounts`` = accounts open in that bucket at m-1;
-    ``complaints`` = complaints received in m from those accounts; ``complaints_per_1000`` =
-    complaints / accounts x 1,000. Rows only where ``complaints`` >= 1 (metrics.md: rows only where
-    there is a complaint). Left out: complaints without account, complaints whose account had no row
-    at m-1 or was charged off or closed then, and complaints received outside the reporting months
-    or in the first reporting month (m-1 not observed).
-    """
-    con.execute(COMPLAINTS_BY_BUCKET_SQL)
-    return con.execute("SELECT count(*) FROM marts.complaints_by_bucket").fetchall()[0][0]

@@ -16,10 +16,8 @@ index i runs over the reporting months (0 = the first); me_i is its month end.
                due_on < me_i, i.e. the month end of max(posted_on, due_on + 1)): their sum p_i,
                count n_i and, when n_i = 1, their due date lo_i, packed into one exact HUGEINT
                sum p·2^64 + n·2^40 + Σ days since 0001-01-01 per month.
-   (A pivot's cost grows with its number of aggregates, hence the packing; decoding is exact
-   while a month's |o| < 2^63 cents, n < 2^24 and Σ days < 2^40. Each month's column is
-   sum(CASE WHEN month = i THEN x END): measured 20-30 % faster in DuckDB 2.0 than
-   sum(x) FILTER (WHERE month = i), with the same result.)
+   (Packed so that each pivot has one aggregate per month: assets/marts/packed_sums.py holds the
+   packing and its bounds, and the build refuses an account whose sums could pass them.)
    A payment moves the balance by −c and a reversal by +c, so balance_i = Σo − Σc.
 2. ``wide()`` — one row per account: running sums cc_i (credits), pc_i (past dues), bal_i, the
    row range [s, e] (opening month .. first terminal month, else the last month) and the FIFO
@@ -37,39 +35,28 @@ index i runs over the reporting months (0 = the first); me_i is its month end.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import duckdb
 
-from assets.raw.contract import CONTRACT, sql_list
+from assets.domain import (BALANCE_CREDITS, BALANCE_DEBITS, BUCKET_NAMES, DEFAULT_DPD_TOLERANCE, DPD_BUCKETS,
+                           OPEN_BUCKETS, STATUSES, parse_tolerance)
+from assets.raw.contract import CONTRACT
+from assets.sql import sql_date, sql_list
+from assets.staging.ledger import ENTRIES
 
-POSITIVE = ("disbursement", "purchase", "interest", "fee")
-NEGATIVE = ("credit_adjustment", "waiver", "charge_off")
+from . import packed_sums as ps
+
+# The balance movements other than payments and reversals, by sign (a payment moves the balance by
+# −c and a reversal by +c, where c is the qualifying credit).
+POSITIVE = tuple(t for t in BALANCE_DEBITS if t != "payment_reversal")
+NEGATIVE = tuple(t for t in BALANCE_CREDITS if t != "payment")
 TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod")
-BUCKETS = ((1, "current"), (30, "dpd_1_29"), (60, "dpd_30_59"), (90, "dpd_60_89"),
-           (120, "dpd_90_119"), (150, "dpd_120_149"), (180, "dpd_150_179"))
 # status, bucket and product_type are stored as DuckDB ENUMs of these values, in this order (one byte
-# per row instead of a string: writing the 13.75 M rows of the benchmark measured ~1.5 s faster, and
-# the marts reading them faster too). They compare with text like text ("bucket = 'current'"; a value
-# not in the list simply matches no row) and sort in the order listed: buckets by age.
-STATUSES = ("open", "closed", "charged_off")
-OPEN_BUCKETS = tuple(name for _, name in BUCKETS) + ("dpd_180_plus",)  # the buckets of open rows, by age
-BUCKET_NAMES = OPEN_BUCKETS + ("charged_off", "closed")
+# per row instead of a string). They compare with text like text ("bucket = 'current'"; a value not in
+# the list simply matches no row) and sort in the order listed: buckets by age.
 PRODUCT_TYPES = next(c.values for c in CONTRACT["accounts"] if c.name == "product_type")
 STATUS_TYPE, BUCKET_TYPE, PRODUCT_TYPE = (f"ENUM{sql_list(v)}" for v in (STATUSES, BUCKET_NAMES, PRODUCT_TYPES))
-DAY0 = "DATE '0001-01-01'"
-N_MASK, DAY_MASK = 2**24 - 1, 2**40 - 1
-TWO63, TWO64 = f"{2**63}::HUGEINT", f"{2**64}::HUGEINT"
-
-
-def _tolerance(value: Decimal | str | float | int) -> Decimal:
-    try:
-        tau = Decimal(str(value))
-    except InvalidOperation:
-        raise ValueError(f"dpd_tolerance must be a decimal amount, got {value!r}") from None
-    if not tau.is_finite() or tau < 0:
-        raise ValueError(f"dpd_tolerance must be a finite amount >= 0, got {value!r}")
-    return tau.quantize(Decimal("0.01"))
 
 
 def _months(con: duckdb.DuckDBPyConnection) -> list[date]:
@@ -92,23 +79,23 @@ def _cols(fmt: str, n: int, sep: str = ", ") -> str:
     return sep.join(fmt.format(i=i) for i in range(n))
 
 
-def _others(i: int) -> str:  # o from m = c·2^64 + o with −2^63 <= o < 2^63: the low 64 bits, signed
-    return f"(((m{i} + {TWO63}) & {2**64 - 1}::HUGEINT) - {TWO63})::BIGINT"
+def _others(i: int) -> str:
+    return ps.others(f"m{i}")
 
 
-def _credits(i: int) -> str:  # c = floor((m + 2^63) / 2^64); >> is an arithmetic (flooring) shift
-    return f"((m{i} + {TWO63}) >> 64)::BIGINT"
+def _credits(i: int) -> str:
+    return ps.credits(f"m{i}")
 
 
 def _due_count(i: int) -> str:
-    return f"((k{i} >> 40) & {N_MASK})"
+    return ps.due_count(f"k{i}")
 
 
 def _due_date(i: int) -> str:
-    return f"CASE WHEN {_due_count(i)} = 1 THEN {DAY0} + (k{i} & {DAY_MASK})::INTEGER END"
+    return f"CASE WHEN {_due_count(i)} = 1 THEN {ps.due_day(f'k{i}')} END"
 
 
-def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str = "5.00") -> int:
+def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str = DEFAULT_DPD_TOLERANCE) -> int:
     """Account × month end: one row per account per reporting month end, from the month it opens
     (or the first reporting month) through the first month end at which it is terminal.
 
@@ -134,15 +121,15 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     (the warehouse's integer number for the account, staging.account_keys), on which the marts and
     checks that pair an account's months join and partition. Returns the row count.
     """
-    tau = int(_tolerance(tolerance) * 100)  # cents
+    tau = int(parse_tolerance(tolerance) * 100)  # cents
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     months = _months(con)
     n = len(months)
     if n == 0:
         con.execute(_EMPTY)
         return 0
-    first, last = f"DATE '{months[0].replace(day=1)}'", f"DATE '{months[-1]}'"
-    me = [f"DATE '{m}'" for m in months]
+    first, last = sql_date(months[0].replace(day=1)), sql_date(months[-1])
+    me = [sql_date(m) for m in months]
     j = f"greatest(datediff('month', {first}, posted_on), 0)"
     v = f"greatest(datediff('month', {first}, greatest(posted_on, due_on + 1)), 0)"
     cents = "CAST(amount * 100 AS BIGINT)"
@@ -153,19 +140,17 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         SELECT account_key, min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,
                {_cols("sum(CASE WHEN j = {i} THEN m END) AS m{i}", n)}
         FROM (SELECT account_key, entry_type, {j} AS j,
-                     CASE entry_type WHEN 'payment' THEN {cents}::HUGEINT * {TWO64}
-                                     WHEN 'payment_reversal' THEN -{cents}::HUGEINT * {TWO64}
-                                     ELSE (CASE WHEN entry_type IN {sql_list(POSITIVE)} THEN {cents}
-                                                ELSE -{cents} END)::HUGEINT END AS m
-              FROM staging.ledger_entries
+                     CASE entry_type WHEN 'payment' THEN {ps.pack_credit(cents)}
+                                     WHEN 'payment_reversal' THEN {ps.pack_credit("-" + cents)}
+                                     ELSE {ps.pack_other(f"CASE WHEN entry_type IN {sql_list(POSITIVE)} THEN {cents} ELSE -{cents} END")} END AS m
+              FROM {ENTRIES}
               WHERE entry_type IN {sql_list(("payment", "payment_reversal") + POSITIVE + NEGATIVE)}
                 AND posted_on <= {last})
         GROUP BY account_key"""
     due_sql = f"""CREATE OR REPLACE TEMP TABLE _am_due AS
-        SELECT account_key, {_cols("sum(CASE WHEN v = {i} THEN k END) AS k{i}", n)}
-        FROM (SELECT account_key, {v} AS v,
-                     ({cents}::HUGEINT << 64) + (1::HUGEINT << 40) + (due_on - {DAY0}) AS k
-              FROM staging.ledger_entries WHERE entry_type = 'due' AND posted_on <= {last})
+        SELECT account_key, count(*) AS dues, {_cols("sum(CASE WHEN v = {i} THEN k END) AS k{i}", n)}
+        FROM (SELECT account_key, {v} AS v, {ps.pack_due(cents)} AS k
+              FROM {ENTRIES} WHERE entry_type = 'due' AND posted_on <= {last})
         GROUP BY account_key"""
     # Not in order: a month group with more than one due, or one whose due date is not after every
     # earlier group's (greatest() skips the NULLs of empty groups).
@@ -185,8 +170,8 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                          greatest(datediff('month', {first}, a.opened_on), 0) AS s,
                          {", ".join(f"coalesce({_credits(i)}, 0) AS c{i}" for i in range(n))},
                          {", ".join(f"coalesce({_others(i)}, 0) AS o{i}" for i in range(n))},
-                         {_cols("coalesce((k{i} >> 64)::BIGINT, 0) AS p{i}", n)},
-                         [{_cols(f"{DAY0} + (k{{i}} & {DAY_MASK})::INTEGER", n)}] AS los
+                         {", ".join(f"coalesce({ps.due_cents(f'k{i}')}, 0) AS p{i}" for i in range(n))},
+                         [{", ".join(ps.due_day(f"k{i}") for i in range(n))}] AS los
                   FROM staging.accounts a
                   LEFT JOIN _am_mov mv USING (account_key)
                   LEFT JOIN _am_due USING (account_key)
@@ -217,7 +202,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         WITH q AS (SELECT account_key, unnest(range({n})) AS i, unnest(x) AS x, unnest(pc) AS pc
                    FROM ({wide("a.account_key IN (SELECT account_key FROM _am_flag)")})),
         d AS (SELECT account_key, entry_id, due_on, {cents} AS cents, {v} AS v
-              FROM staging.ledger_entries SEMI JOIN _am_flag USING (account_key)
+              FROM {ENTRIES} SEMI JOIN _am_flag USING (account_key)
               WHERE entry_type = 'due' AND posted_on <= {last})
         SELECT account_key, i, min(due_on) FILTER (WHERE cum > x) AS od
         FROM (SELECT q.account_key, q.i, q.x, d.due_on,
@@ -243,12 +228,12 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         return f"CAST(({expr}) * 0.01 AS DECIMAL(18,2))"
 
     def final_sql(source: str) -> str:
-        bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for hi, name in BUCKETS)
+        bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for _, hi, name in DPD_BUCKETS if hi is not None)
         return f"""CREATE OR REPLACE TABLE marts.account_month AS
         SELECT account_id, month_end, portfolio, CAST(product_type AS {PRODUCT_TYPE}) AS product_type,
                CAST(status AS {STATUS_TYPE}) AS status, {money("bal")} AS balance,
                {money("CASE WHEN dpd > 0 THEN pc - cc ELSE 0 END")} AS past_due_amount, dpd,
-               CAST(CASE WHEN status <> 'open' THEN status {bucket} ELSE 'dpd_180_plus' END AS {BUCKET_TYPE}) AS bucket,
+               CAST(CASE WHEN status <> 'open' THEN status {bucket} ELSE '{OPEN_BUCKETS[-1]}' END AS {BUCKET_TYPE}) AS bucket,
                {money("cc")} AS qualifying_credits, {money("pc")} AS past_dues_to_date,
                CASE WHEN dpd > 0 THEN od END AS oldest_unpaid_due_on, account_key
         FROM (SELECT *, CAST(CASE WHEN status = 'open' THEN coalesce(month_end - od, 0) END AS INTEGER) AS dpd
@@ -257,9 +242,13 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                                    ELSE 'open' END AS status
                     FROM ({source})))"""
 
+    bounds = (ENTRIES, last, j, v, first)  # what the packed sums' bound tests read
     try:
-        for sql in (mov_sql, due_sql, flag_sql):
-            con.execute(sql)
+        ps.refuse_large_sums(con, *bounds)
+        con.execute(mov_sql)
+        con.execute(due_sql)
+        ps.refuse_many_dues(con, "_am_due", *bounds)
+        con.execute(flag_sql)
         exact = con.execute("SELECT count(*) FROM _am_flag").fetchall()[0][0] > 0
         if exact:
             con.execute(exact_sql)
