@@ -2,7 +2,7 @@
 
 ``import_cfpb(csv_path, landing_dir)`` reads a CSV in the CFPB's own layout (its 18 public columns,
 named as the CFPB names them) and writes ``<landing_dir>/complaints/complaints_YYYY-MM.csv`` files in
-the input contract's layout (``shared/spec/data-contract.md``, complaints), one file per month of
+the input contract's layout (docs/spec/data-contract.md, complaints), one file per month of
 ``Date received``. The rules, field by field, and what each complaint metric means for the rows it
 writes are in ``docs/cfpb-import.md``; in short:
 

@@ -1,7 +1,7 @@
 """CFPB debt-collection issue taxonomy: the crosswalk from issue wording to ``issue_group``.
 
 Where the rules come from
-    ``shared/spec/metrics.md`` (Complaints) lists the seven current CFPB debt-collection issues and says
+    docs/spec/metrics.md (Complaints) lists the seven current CFPB debt-collection issues and says
     that pre-2017 wording maps onto them "through a crosswalk; an issue outside both lists is kept and
     reported as ``other``". The crosswalk is data, not code: ``issue_crosswalk.csv`` next to this module,
     one row per issue wording with columns

@@ -1,4 +1,4 @@
-"""Sample portfolio generator: a synthetic landing folder that follows ../shared/spec/data-contract.md.
+"""Sample portfolio generator: a synthetic landing folder that follows docs/spec/data-contract.md.
 
     from pipelines.sample import write_sample
     write_sample("data/landing", accounts=20_000, months=24, seed=7, fmt="csv")

@@ -1,6 +1,6 @@
 """CFPB complaint wording used by the sample: (issue, weight, ((sub_issue, weight), ...)).
 
-Debt collection follows the taxonomy listed in ../shared/spec/metrics.md; the other products use the
+Debt collection follows the taxonomy listed in docs/spec/metrics.md; the other products use the
 CFPB's public wording for credit cards, personal loans and vehicle loans. A sub_issue of None is an
 empty field (the CFPB has none for most personal-loan issues).
 """
