@@ -17,7 +17,7 @@ import duckdb
 
 from assets.raw.contract import ENTITIES
 from assets.metadata import VIEWS
-from assets.raw.load import raw_select
+from assets.raw.views import raw_select
 
 from .gx_client import submit
 

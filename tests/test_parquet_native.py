@@ -138,7 +138,7 @@ def test_a_file_changed_after_raw_read_it_stops_staging(landing):
 
 
 def test_raw_sample_reads_each_file_before_the_text_cast(landing):
-    from assets.raw.load import raw_select
+    from assets.raw.views import raw_select
 
     con = ingest(landing)
     whole = sorted(con.execute("SELECT * FROM raw.ledger").fetchall())
@@ -147,7 +147,7 @@ def test_raw_sample_reads_each_file_before_the_text_cast(landing):
 
 
 def test_a_parquet_sample_is_one_seeded_block_of_each_file():
-    from assets.raw.load import sample_block
+    from assets.raw.views import sample_block
 
     # 30 % of 10 rows: 3 consecutive rows; the offset comes from the hash, so the same file gives the same block
     assert sample_block(10, 0.3, "000000000005") == (5, 7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from assets.raw.load import files_by_month
+from assets.raw.files import files_by_month
 
 from .duplicate_keys import duplicate_keys_sql
 from .rejects import add_rejects, save_rejects, survivors, type_rows

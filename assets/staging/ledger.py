@@ -6,7 +6,7 @@ import duckdb
 
 from assets.domain import signed_amount_sql
 from assets.raw.landing import ContractError
-from assets.raw.load import FILES_DDL, files_by_month
+from assets.raw.files import FILES_DDL, files_by_month
 
 from .duplicate_keys import duplicate_keys_sql
 from .rejects import add_rejects, save_rejects

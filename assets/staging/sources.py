@@ -16,7 +16,8 @@ import duckdb
 
 from assets.raw.contract import CONTRACT
 from assets.raw.landing import ContractError
-from assets.raw.load import parquet_frame, sql_ident
+from assets.raw.parquet import parquet_frame
+from assets.sql import sql_ident
 
 from .rules import native_kind, typed_select
 
