@@ -17,7 +17,8 @@ from assets.staging.issue_groups import (
     load_crosswalk,
 )
 
-REAL_EXTRACT = Path("/work/shared/realdata/cfpb-complaints-extract.csv")
+# A cut of a real CFPB export, committed with the tests (tests/data/cfpb/README.md): every Debt collection row.
+REAL_EXTRACT = Path(__file__).parent / "data" / "cfpb" / "cfpb-complaints-extract.csv"
 
 CURRENT = [  # metrics.md, CFPB debt-collection taxonomy
     "Attempts to collect debt not owed",
@@ -109,8 +110,8 @@ def test_invalid_crosswalk_refused(tmp_path):
                        "WHERE table_name = 'issue_crosswalk'").fetchall()[0][0] == 0
 
 
-@pytest.mark.skipif(not REAL_EXTRACT.exists(), reason="real CFPB extract not present")
 def test_every_debt_collection_issue_of_the_real_extract_is_mapped(con):
+    assert REAL_EXTRACT.is_file(), f"{REAL_EXTRACT} is committed with the tests and must be there"
     with open(REAL_EXTRACT, newline="", encoding="utf-8-sig") as fh:
         issues = [r["Issue"] for r in csv.DictReader(fh) if r["Product"] == "Debt collection"]
     assert len(issues) == 1254
