@@ -5,25 +5,31 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.buckets import BUCKET_COLOR, DELINQUENT_BUCKETS, bucket_label, bucket_sort_key
+from dashboards.dimensions import months, portfolios
+from dashboards.figures import figure_html, month_axis, style
+from dashboards.html_page import section
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.reading import missing_notice, read_mart
 
 TABLE = "aging"
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, bucket, "
         "accounts::BIGINT AS accounts, balance::DOUBLE AS balance",
         "month_end, portfolio, bucket",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
-    buckets = sorted(set(df["bucket"].to_list()), key=c.bucket_sort_key)
-    delinquent = [b for b in buckets if b in c.DELINQUENT_BUCKETS]
+    as_of = max(months(df))
+    buckets = sorted(set(df["bucket"].to_list()), key=bucket_sort_key)
+    delinquent = [b for b in buckets if b in DELINQUENT_BUCKETS]
     charts = [
         (
             "Balance by bucket",
@@ -50,38 +56,38 @@ def render(ctx: c.Context) -> str:
             "aging-accounts",
         ),
     ]
-    return "".join(c.section(heading, text, c.figure_html(fig, div_id)) for heading, text, fig, div_id in charts)
+    return "".join(section(heading, text, figure_html(fig, div_id)) for heading, text, fig, div_id in charts)
 
 
 def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, definition: str, as_of: str,
              money: bool) -> go.Figure:
-    all_months = c.months(df)
+    all_months = months(df)
     values = {(r["month_end"], r["portfolio"], r["bucket"]): r[value] for r in df.iter_rows(named=True)}
     fig = go.Figure()
     groups = []
     fmt = ",.2f" if money else ","
-    for portfolio in c.portfolios(df):
+    for portfolio in portfolios(df):
         for bucket in buckets:
             fig.add_trace(
                 go.Bar(
                     x=all_months,
                     y=[values.get((m, portfolio, bucket), 0) for m in all_months],
-                    name=c.bucket_label(bucket),
+                    name=bucket_label(bucket),
                     legendgroup=bucket,
-                    marker_color=c.BUCKET_COLOR.get(bucket, "#607d8b"),
-                    hovertemplate=f"{c.bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
+                    marker_color=BUCKET_COLOR.get(bucket, "#607d8b"),
+                    hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
                 )
             )
         groups.append((portfolio, len(buckets)))
-    c.style(fig, title, definition, as_of)
+    style(fig, title, definition, as_of)
     fig.update_layout(barmode="stack", hovermode="x unified", legend={"traceorder": "normal"})
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="Balance" if money else "Accounts", tickformat=",")
-    c.add_portfolio_menu(fig, groups)
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="aging",
     title="Delinquency aging",
     summary="Balances and account counts by days-past-due bucket, month by month, per portfolio.",

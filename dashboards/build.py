@@ -1,6 +1,6 @@
 """The page registry, the index page and `build_reports`.
 
-Adding a page = a module with a `PAGE = common.Page(...)` and one line in `PAGES` below. Optional pages
+Adding a page = a module with a `PAGE = Page(...)` (dashboards.page) and one line in `PAGES` below. Optional pages
 (`optional=True`) are built only when all their marts tables exist, e.g. the complaints page:
 
     complaints.PAGE,  # Page(slug="complaints", tables=("complaint_metrics", "complaints_by_bucket"), optional=True, ...)
@@ -14,9 +14,15 @@ from pathlib import Path
 import duckdb
 
 from dashboards import aging, charge_offs, complaints, cure_rates, delinquency, roll_rates
-from dashboards import common as c
+from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
+from dashboards.figures import figure_html
+from dashboards.files import write_plotly_js, write_text
+from dashboards.formatting import fmt_int, fmt_money, fmt_rate
+from dashboards.html_page import page_html
+from dashboards.page import Context, Page
+from dashboards.reading import latest_month, mart_exists, missing_notice
 
-PAGES: tuple[c.Page, ...] = (
+PAGES: tuple[Page, ...] = (
     aging.PAGE,
     roll_rates.PAGE,
     cure_rates.PAGE,
@@ -43,55 +49,55 @@ def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str) -> list[str]
     """
     out = Path(reports_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pages = tuple(p for p in PAGES if not p.optional or all(c.mart_exists(con, t) for t in p.tables))
-    ctx = c.Context(con=con, as_of=_as_of(con, pages), pages=pages)
+    pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.tables))
+    ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages)
 
-    written = [c.write_plotly_js(out)]
+    written = [write_plotly_js(out)]
     index = out / "index.html"
-    c.write_text(index, _index_html(ctx))
+    write_text(index, _index_html(ctx))
     written.append(index)
     for page in pages:
         path = out / page.filename
-        c.write_text(path, c.page_html(ctx, page.slug, page.title, page.intro, page.render(ctx)))
+        write_text(path, page_html(ctx, page.slug, page.title, page.intro, page.render(ctx)))
         written.append(path)
     return [str(p) for p in written]
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, pages: tuple[c.Page, ...]) -> str | None:
-    latest = [c.latest_month(con, t) for t in sorted({t for p in pages for t in p.tables})]
+def _as_of(con: duckdb.DuckDBPyConnection, pages: tuple[Page, ...]) -> str | None:
+    latest = [latest_month(con, t) for t in sorted({t for p in pages for t in p.tables})]
     latest = [m for m in latest if m]
     return max(latest) if latest else None
 
 
-def _index_html(ctx: c.Context) -> str:
+def _index_html(ctx: Context) -> str:
     links = "\n".join(
         f'<li><a href="{p.filename}">{html.escape(p.title)}</a> — {html.escape(p.summary)}</li>' for p in ctx.pages
     )
     body = f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx)
-    return c.page_html(ctx, "index", "Portfolio reports", INDEX_INTRO, body)
+    return page_html(ctx, "index", "Portfolio reports", INDEX_INTRO, body)
 
 
-def _headline(ctx: c.Context) -> str:
+def _headline(ctx: Context) -> str:
     df = delinquency.read(ctx.con)
-    empty = c.missing_notice(delinquency.TABLE, df)
+    empty = missing_notice(delinquency.TABLE, df)
     if empty:
         return "<h2>Headline figures</h2>\n" + empty
-    latest = max(c.months(df))
+    latest = max(months(df))
     rows = {r["portfolio"]: r for r in df.iter_rows(named=True) if r["month_end"] == latest}
     body = "\n".join(
         "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            html.escape(c.portfolio_label(p)),
-            c.fmt_int(rows[p]["open_accounts"]),
-            c.fmt_money(rows[p]["open_balance"]),
-            c.fmt_rate(rows[p]["dq30_balance_rate"]),
+            html.escape(portfolio_label(p)),
+            fmt_int(rows[p]["open_accounts"]),
+            fmt_money(rows[p]["open_balance"]),
+            fmt_rate(rows[p]["dq30_balance_rate"]),
         )
-        for p in sorted(rows, key=c.portfolio_sort_key)
+        for p in sorted(rows, key=portfolio_sort_key)
     )
     table = (
         '<table class="headline">\n<thead><tr><th>Portfolio</th><th>Open accounts</th><th>Open balance</th>'
         f"<th>30+ DPD balance rate</th></tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
     )
-    chart = c.figure_html(delinquency.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
+    chart = figure_html(delinquency.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
     return (
         f"<h2>Headline figures, month ending {html.escape(latest)}</h2>\n"
         '<p class="note">Open accounts and open balance at the month end (charged-off and closed accounts '

@@ -5,14 +5,19 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.dimensions import ALL, months, portfolio_label, portfolios
+from dashboards.figures import SERIES_COLORS, figure_html, month_axis, style
+from dashboards.html_page import section
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.reading import missing_notice, read_mart
 
 TABLE = "charge_offs"
 NCO_DEFINITION = "net charge-off × 12 / average open balance of m−1 and m"
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, gross_charge_off::DOUBLE AS gross_charge_off, "
@@ -20,29 +25,29 @@ def render(ctx: c.Context) -> str:
         "average_balance::DOUBLE AS average_balance, nco_rate_annualized",
         "month_end, portfolio",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
-    return c.section(
+    as_of = max(months(df))
+    return section(
         "Annualized net charge-off rate",
         "Net charge-offs of the month (gross charge-offs less recoveries, by posting month) times 12, over "
         "the average of the open balances at the previous and current month end. Blank in the first "
         "reporting month; can be negative when recoveries exceed charge-offs.",
-        c.figure_html(_nco(df, as_of), "co-nco-rate"),
-    ) + c.section(
+        figure_html(_nco(df, as_of), "co-nco-rate"),
+    ) + section(
         "Charge-off amounts",
         "Gross charge-offs and recoveries posted in the month, and the net.",
-        c.figure_html(_amounts(df, as_of), "co-amounts"),
+        figure_html(_amounts(df, as_of), "co-amounts"),
     )
 
 
 def _nco(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
+    all_months = months(df)
     rows = {(r["month_end"], r["portfolio"]): r for r in df.iter_rows(named=True)}
     fig = go.Figure()
-    for i, portfolio in enumerate(c.portfolios(df)):
-        label = c.portfolio_label(portfolio)
+    for i, portfolio in enumerate(portfolios(df)):
+        label = portfolio_label(portfolio)
         fig.add_trace(
             go.Scatter(
                 x=all_months,
@@ -51,19 +56,19 @@ def _nco(df: pl.DataFrame, as_of: str) -> go.Figure:
                             for m in all_months],
                 mode="lines+markers",
                 name=label,
-                line={"color": "#263238" if portfolio == c.ALL else c.SERIES_COLORS[i % len(c.SERIES_COLORS)]},
+                line={"color": "#263238" if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)]},
                 hovertemplate=f"{label}: %{{y:.2%}} (average balance %{{customdata:,.2f}})<extra></extra>",
             )
         )
-    c.style(fig, "Annualized net charge-off rate by portfolio", NCO_DEFINITION, as_of)
+    style(fig, "Annualized net charge-off rate by portfolio", NCO_DEFINITION, as_of)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="NCO rate (annualized)", tickformat=".1%")
     return fig
 
 
 def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
+    all_months = months(df)
     rows = {(r["month_end"], r["portfolio"]): r for r in df.iter_rows(named=True)}
     series = (
         ("gross_charge_off", "Gross charge-off", "bar", "#c62828"),
@@ -72,7 +77,7 @@ def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
     )
     fig = go.Figure()
     groups = []
-    for portfolio in c.portfolios(df):
+    for portfolio in portfolios(df):
         for column, label, kind, color in series:
             ys = [rows[(m, portfolio)][column] if (m, portfolio) in rows else None for m in all_months]
             hover = f"{label}: %{{y:,.2f}}<extra></extra>"
@@ -82,15 +87,15 @@ def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
                 fig.add_trace(go.Scatter(x=all_months, y=ys, name=label, mode="lines+markers",
                                          line={"color": color}, hovertemplate=hover))
         groups.append((portfolio, len(series)))
-    c.style(fig, "Charge-offs and recoveries", "amounts posted in the month; net = gross − recoveries", as_of)
+    style(fig, "Charge-offs and recoveries", "amounts posted in the month; net = gross − recoveries", as_of)
     fig.update_layout(barmode="group", hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="Amount", tickformat=",")
-    c.add_portfolio_menu(fig, groups)
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="charge_offs",
     title="Charge-offs",
     summary="Gross and net charge-offs, recoveries and the annualized net charge-off (NCO) rate.",

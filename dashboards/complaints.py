@@ -19,8 +19,15 @@ import plotly.graph_objects as go
 import polars as pl
 
 from assets.staging.issue_groups import OTHER, current_issues
-from dashboards import common as c
 from dashboards import delinquency
+from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.dimensions import months, portfolio_label, portfolio_sort_key, portfolios
+from dashboards.figures import SERIES_COLORS, figure_html, month_axis, style
+from dashboards.formatting import fmt_int, fmt_rate
+from dashboards.html_page import notice, section
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.reading import missing_notice, read_mart
 
 TABLE = "complaint_metrics"
 BUCKET_TABLE = "complaints_by_bucket"
@@ -42,7 +49,7 @@ ALL_ISSUES = "all"
 ISSUE_ORDER = (ALL_ISSUES, *current_issues(), OTHER)
 ISSUE_LABEL = {ALL_ISSUES: "All issues", OTHER: "Other issues"}
 # A fixed colour per issue group, the same in every portfolio; 'all' is the thick dark line.
-ISSUE_COLOR = {ALL_ISSUES: "#263238"} | {g: c.SERIES_COLORS[i] for i, g in enumerate(ISSUE_ORDER[1:])}
+ISSUE_COLOR = {ALL_ISSUES: "#263238"} | {g: SERIES_COLORS[i] for i, g in enumerate(ISSUE_ORDER[1:])}
 
 PER_1000_DEFINITION = "complaints received in the month / open accounts at month end × 1,000"
 CONDUCT_DEFINITION = "conduct complaints / delinquent (open, 1+ DPD) accounts at month end × 1,000"
@@ -80,7 +87,7 @@ def shown(value, base):
 
 
 def read_metrics(con) -> pl.DataFrame | None:
-    return c.read_mart(
+    return read_mart(
         con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, issue_group, complaints::BIGINT AS complaints, "
@@ -94,7 +101,7 @@ def read_metrics(con) -> pl.DataFrame | None:
 
 
 def read_buckets(con) -> pl.DataFrame | None:
-    return c.read_mart(
+    return read_mart(
         con,
         BUCKET_TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, bucket, complaints::BIGINT AS complaints, "
@@ -115,19 +122,19 @@ def _dq30(con) -> dict[tuple[str, str], float]:
 # the page
 
 
-def render(ctx: c.Context) -> str:
+def render(ctx: Context) -> str:
     df = read_metrics(ctx.con)
     buckets = read_buckets(ctx.con)
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     note = f'<p class="notice" id="small-cells">{SUPPRESSED_NOTE}</p>\n'
     if empty:
         return note + empty
-    as_of = max(c.months(df))
+    as_of = max(months(df))
     dq30 = _dq30(ctx.con)
     everything = df.filter(pl.col("issue_group") == ALL_ISSUES)
     parts = [
         note,
-        c.section(
+        section(
             f"Latest month: {as_of}",
             "All issues, per portfolio. Complaints are counted in the month they were received. Rates per "
             "1,000 are per mille, not percentages, and can exceed 1,000: the numerator counts every "
@@ -135,14 +142,14 @@ def render(ctx: c.Context) -> str:
             "without an account), the denominator open (or delinquent) accounts only.",
             _latest_table(everything, dq30, as_of),
         ),
-        c.section(
+        section(
             "Complaints per 1,000 open accounts by issue group",
             "Issue groups follow the CFPB debt-collection taxonomy (pre-2017 wording mapped onto the "
             "current issues; everything else is Other issues). No value outside the reporting months: "
             "there are no account figures there.",
-            c.figure_html(_per_1000_by_issue(df, as_of), "cmp-per-1000-by-issue"),
+            figure_html(_per_1000_by_issue(df, as_of), "cmp-per-1000-by-issue"),
         ),
-        c.section(
+        section(
             "Conduct complaints per 1,000 delinquent accounts",
             "Conduct complaints (Communication tactics, Electronic communications, False statements or "
             "representation, Took or threatened to take negative or legal action, Threatened to contact "
@@ -150,9 +157,9 @@ def render(ctx: c.Context) -> str:
             "that collection conduct has gone wrong — beside the 30+ DPD account rate (right axis) from "
             "the delinquency rates: a rise in conduct complaints without a rise in delinquency points to "
             "how accounts are worked, not to how many there are.",
-            c.figure_html(_conduct(everything, dq30, as_of), "cmp-conduct"),
+            figure_html(_conduct(everything, dq30, as_of), "cmp-conduct"),
         ),
-        c.section(
+        section(
             "Complaints per 1,000 accounts by delinquency bucket",
             "Complaints from accounts that were open in each bucket at the previous month end, per 1,000 "
             "accounts of that bucket. Complaints without an account, from accounts opened in the month or "
@@ -160,22 +167,22 @@ def render(ctx: c.Context) -> str:
             "no complaint from the bucket that month.",
             _bucket_chart(buckets, as_of),
         ),
-        c.section(
+        section(
             "Timely response and closure within 60 days",
             "Share of the month's complaints answered within 15 calendar days of receipt, and closed within "
             "60 days, against the 100 % target. Complaints still inside their window at the latest month "
             "end are left out until the window has run out (so the latest months rest on fewer "
             "complaints), and so are complaints answered or closed at an unknown date (e.g. imported from "
             "the CFPB database, which publishes no such dates).",
-            c.figure_html(_timeliness(everything, as_of), "cmp-timeliness"),
+            figure_html(_timeliness(everything, as_of), "cmp-timeliness"),
         ),
-        c.section(
+        section(
             "Open complaints at month end",
             "Complaints received on or before the month end and not closed by then, whatever month they "
             "were received in. Complaints whose response says closed but whose closing date is unknown are "
             "not counted as open; where there are any, they are shown as a second line (they may have been "
             "open or closed at that month end).",
-            c.figure_html(_backlog(everything, as_of), "cmp-backlog"),
+            figure_html(_backlog(everything, as_of), "cmp-backlog"),
         ),
     ]
     return "".join(parts)
@@ -198,17 +205,17 @@ def _per_mille(value) -> str:
 def _latest_table(everything: pl.DataFrame, dq30: dict, as_of: str) -> str:
     rows = {r["portfolio"]: r for r in everything.iter_rows(named=True) if r["month_end"] == as_of}
     body = []
-    for p in sorted(rows, key=c.portfolio_sort_key):
+    for p in sorted(rows, key=portfolio_sort_key):
         r = rows[p]
         cells = [
-            f"<td>{html.escape(c.portfolio_label(p))}</td>",
-            _cell(c.fmt_int(r["complaints"]), suppressed(r["complaints"])),
+            f"<td>{html.escape(portfolio_label(p))}</td>",
+            _cell(fmt_int(r["complaints"]), suppressed(r["complaints"])),
             _cell(_per_mille(r["complaints_per_1000"]), suppressed(r["complaints"])),
             _cell(_per_mille(r["conduct_per_1000_delinquent"]), suppressed(r["conduct_complaints"])),
-            _cell(c.fmt_rate(dq30.get((as_of, p))), False),
-            _cell(c.fmt_rate(r["timely_response_rate"]), suppressed(r["timely_response_denominator"])),
-            _cell(c.fmt_rate(r["closed_within_60d_rate"]), suppressed(r["closed_within_60d_denominator"])),
-            _cell(c.fmt_int(r["open_backlog"]), suppressed(r["open_backlog"])),
+            _cell(fmt_rate(dq30.get((as_of, p))), False),
+            _cell(fmt_rate(r["timely_response_rate"]), suppressed(r["timely_response_denominator"])),
+            _cell(fmt_rate(r["closed_within_60d_rate"]), suppressed(r["closed_within_60d_denominator"])),
+            _cell(fmt_int(r["open_backlog"]), suppressed(r["open_backlog"])),
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     head = (
@@ -217,7 +224,7 @@ def _latest_table(everything: pl.DataFrame, dq30: dict, as_of: str) -> str:
         "<th>Closed within 60 days</th><th>Open backlog</th></tr>"
     )
     if not body:
-        return c.notice(f"No complaints in the month ending {as_of}.")
+        return notice(f"No complaints in the month ending {as_of}.")
     return (
         f'<table class="headline" id="cmp-latest">\n<thead>{head}</thead>\n<tbody>\n'
         + "\n".join(body)
@@ -269,7 +276,7 @@ def _finish(fig: go.Figure, axis: str, menu: list[tuple[str, int]] | None) -> go
     _strip_axis(fig, axis)
     _nothing_to_plot(fig)
     if menu is not None:
-        c.add_portfolio_menu(fig, menu)
+        add_portfolio_menu(fig, menu)
     return fig
 
 
@@ -286,14 +293,14 @@ def _nothing_to_plot(fig: go.Figure) -> None:
 
 
 def _per_1000_by_issue(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
+    all_months = months(df)
     rows = {(r["month_end"], r["portfolio"], r["issue_group"]): r for r in df.iter_rows(named=True)}
     groups_of = {}
     for (_, p, g) in rows:
         groups_of.setdefault(p, set()).add(g)
     fig = go.Figure()
     menu = []
-    for portfolio in c.portfolios(df):
+    for portfolio in portfolios(df):
         groups = sorted(groups_of[portfolio], key=issue_sort_key)
         notes: dict[str, list[str]] = {}
         n = 0
@@ -322,19 +329,19 @@ def _per_1000_by_issue(df: pl.DataFrame, as_of: str) -> go.Figure:
             n += 1
         n += _add_strip(fig, all_months, notes, "y2")
         menu.append((portfolio, n))
-    c.style(fig, "Complaints per 1,000 open accounts by issue group", PER_1000_DEFINITION, as_of, height=540)
+    style(fig, "Complaints per 1,000 open accounts by issue group", PER_1000_DEFINITION, as_of, height=540)
     fig.update_layout(hovermode="x unified", legend={"font": {"size": 11}})
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Complaints per 1,000 open accounts"}, "rangemode": "tozero"})
     return _finish(fig, "y2", menu)
 
 
 def _conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
-    all_months = c.months(everything)
+    all_months = months(everything)
     rows = {(r["month_end"], r["portfolio"]): r for r in everything.iter_rows(named=True)}
     fig = go.Figure()
     menu = []
-    for portfolio in c.portfolios(everything):
+    for portfolio in portfolios(everything):
         notes: dict[str, list[str]] = {}
         ys, custom = [], []
         for m in all_months:
@@ -368,7 +375,7 @@ def _conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
         n = 2
         n += _add_strip(fig, all_months, notes, "y3")
         menu.append((portfolio, n))
-    c.style(fig, "Conduct complaints per 1,000 delinquent accounts and the 30+ DPD account rate",
+    style(fig, "Conduct complaints per 1,000 delinquent accounts and the 30+ DPD account rate",
             CONDUCT_DEFINITION + "; 30+ DPD account rate = open accounts at 30+ DPD / open accounts", as_of)
     fig.update_layout(
         hovermode="x unified",
@@ -378,20 +385,20 @@ def _conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
         legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
         margin={"r": 80, "b": 110},
     )
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     return _finish(fig, "y3", menu)
 
 
 def _bucket_chart(buckets: pl.DataFrame | None, as_of: str) -> str:
-    empty = c.missing_notice(BUCKET_TABLE, buckets)
+    empty = missing_notice(BUCKET_TABLE, buckets)
     if empty:
         return empty
-    all_months = c.months(buckets)
+    all_months = months(buckets)
     rows = {(r["month_end"], r["bucket"]): r for r in buckets.iter_rows(named=True)}
     fig = go.Figure()
     notes: dict[str, list[str]] = {}
-    for bucket in sorted(set(buckets["bucket"].to_list()), key=c.bucket_sort_key):
-        label = c.bucket_label(bucket)
+    for bucket in sorted(set(buckets["bucket"].to_list()), key=bucket_sort_key):
+        label = bucket_label(bucket)
         ys, custom = [], []
         for m in all_months:
             r = rows.get((m, bucket))
@@ -407,22 +414,22 @@ def _bucket_chart(buckets: pl.DataFrame | None, as_of: str) -> str:
                 customdata=custom,
                 mode="lines+markers",
                 name=label,
-                line={"color": c.BUCKET_COLOR.get(bucket, "#607d8b")},
+                line={"color": BUCKET_COLOR.get(bucket, "#607d8b")},
                 hovertemplate=f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata[0]:,}} complaints, "
                 "%{customdata[1]:,} accounts)<extra></extra>",
             )
         )
     _add_strip(fig, all_months, notes, "y2")
-    c.style(fig, "Complaints per 1,000 accounts by delinquency bucket (previous month end)", BUCKET_DEFINITION,
+    style(fig, "Complaints per 1,000 accounts by delinquency bucket (previous month end)", BUCKET_DEFINITION,
             max(all_months))
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Complaints per 1,000 accounts"}, "rangemode": "tozero"})
-    return c.figure_html(_finish(fig, "y2", None), "cmp-by-bucket")
+    return figure_html(_finish(fig, "y2", None), "cmp-by-bucket")
 
 
 def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(everything)
+    all_months = months(everything)
     rows = {(r["month_end"], r["portfolio"]): r for r in everything.iter_rows(named=True)}
     series = (
         ("timely_response_rate", "timely_response_denominator", "Answered within 15 days", "#1f77b4"),
@@ -430,7 +437,7 @@ def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
     )
     fig = go.Figure()
     menu = []
-    for portfolio in c.portfolios(everything):
+    for portfolio in portfolios(everything):
         notes: dict[str, list[str]] = {}
         for column, base, label, color in series:
             ys, custom = [], []
@@ -454,9 +461,9 @@ def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
         n = len(series)
         n += _add_strip(fig, all_months, notes, "y2")
         menu.append((portfolio, n))
-    c.style(fig, "Timely response and closure within 60 days against the 100 % target", TIMELY_DEFINITION, as_of)
+    style(fig, "Timely response and closure within 60 days against the 100 % target", TIMELY_DEFINITION, as_of)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Share of complaints"}, "tickformat": ".0%", "range": [0, 1.08]})
     fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=1.0, y1=1.0,
                   line={"color": "#455a64", "dash": "dash", "width": 1.5})
@@ -466,11 +473,11 @@ def _timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
 
 
 def _backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(everything)
+    all_months = months(everything)
     rows = {(r["month_end"], r["portfolio"]): r for r in everything.iter_rows(named=True)}
     fig = go.Figure()
     menu = []
-    for portfolio in c.portfolios(everything):
+    for portfolio in portfolios(everything):
         series = [("open_backlog", "Open at month end", "#263238", "solid")]
         if any((rows.get((m, portfolio)) or {}).get("backlog_unknown") for m in all_months):
             series.append(("backlog_unknown", "Closed at an unknown date (open or closed then)", "#8d6e63", "dash"))
@@ -495,14 +502,14 @@ def _backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
         n = len(series)
         n += _add_strip(fig, all_months, notes, "y2")
         menu.append((portfolio, n))
-    c.style(fig, "Open complaints at month end", BACKLOG_DEFINITION, as_of)
+    style(fig, "Open complaints at month end", BACKLOG_DEFINITION, as_of)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_layout(yaxis={"title": {"text": "Complaints"}, "rangemode": "tozero"})
     return _finish(fig, "y2", menu)
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="complaints",
     title="Complaints",
     summary="Complaints per 1,000 accounts by issue and delinquency bucket, conduct complaints beside "

@@ -5,7 +5,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.dimensions import months, portfolios
+from dashboards.figures import figure_html, month_axis, style
+from dashboards.formatting import slug
+from dashboards.html_page import section
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.reading import missing_notice, read_mart
 
 TABLE = "cure_rates"
 
@@ -39,8 +46,8 @@ METRICS = (
 )
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, accounts::BIGINT AS accounts, "
@@ -48,30 +55,30 @@ def render(ctx: c.Context) -> str:
         "redefault_6m_rate",
         "month_end, portfolio, from_bucket",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
+    as_of = max(months(df))
     return "".join(
-        c.section(title, text, c.figure_html(_lines(df, column, title, definition, as_of), f"cure-{c.slug(column)}"))
+        section(title, text, figure_html(_lines(df, column, title, definition, as_of), f"cure-{slug(column)}"))
         for column, title, definition, text in METRICS
     )
 
 
 def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    buckets = sorted(set(df["from_bucket"].to_list()), key=c.bucket_sort_key)
+    all_months = months(df)
+    buckets = sorted(set(df["from_bucket"].to_list()), key=bucket_sort_key)
     rows = {(r["month_end"], r["portfolio"], r["from_bucket"]): r for r in df.iter_rows(named=True)}
     fig = go.Figure()
     groups = []
-    for portfolio in c.portfolios(df):
+    for portfolio in portfolios(df):
         for bucket in buckets:
             ys, custom = [], []
             for m in all_months:
                 row = rows.get((m, portfolio, bucket))
                 ys.append(None if row is None else row[column])
                 custom.append([None, None] if row is None else [row["accounts"], row["cured_accounts"]])
-            label = c.bucket_label(bucket)
+            label = bucket_label(bucket)
             fig.add_trace(
                 go.Scatter(
                     x=all_months,
@@ -79,7 +86,7 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                     customdata=custom,
                     mode="lines+markers",
                     name=f"from {label}",
-                    line={"color": c.BUCKET_COLOR.get(bucket, "#607d8b")},
+                    line={"color": BUCKET_COLOR.get(bucket, "#607d8b")},
                     hovertemplate=(
                         f"from {label}: %{{y:.2%}} (accounts %{{customdata[0]:,}}, cured %{{customdata[1]:,}})"
                         "<extra></extra>"
@@ -87,15 +94,15 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                 )
             )
         groups.append((portfolio, len(buckets)))
-    c.style(fig, title, definition, as_of)
+    style(fig, title, definition, as_of)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="Rate", tickformat=".0%", rangemode="tozero")
-    c.add_portfolio_menu(fig, groups)
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="cure_rates",
     title="Cure rates",
     summary="How many delinquent accounts become current again, how fast, and how many fall back.",

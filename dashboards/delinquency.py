@@ -5,7 +5,12 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.dimensions import ALL, months, portfolio_label, portfolios
+from dashboards.figures import SERIES_COLORS, figure_html, month_axis, style
+from dashboards.html_page import section
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.reading import missing_notice, read_mart
 
 TABLE = "delinquency_rates"
 LEVELS = (("dq30", "30+ DPD", "#f9a825"), ("dq60", "60+ DPD", "#fb8c00"), ("dq90", "90+ DPD", "#c62828"))
@@ -13,7 +18,7 @@ DQ30_DEFINITION = "30+ DPD balance / open balance"
 
 
 def read(con) -> pl.DataFrame | None:
-    return c.read_mart(
+    return read_mart(
         con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, open_accounts::BIGINT AS open_accounts, "
@@ -23,47 +28,47 @@ def read(con) -> pl.DataFrame | None:
     )
 
 
-def render(ctx: c.Context) -> str:
+def render(ctx: Context) -> str:
     df = read(ctx.con)
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
+    as_of = max(months(df))
     parts = [
-        c.section(
+        section(
             "Balance rates",
             "Full balance of the open accounts at 30+, 60+ and 90+ days past due, as a share of the open "
             "balance (the whole balance counts, not only the past-due amount).",
-            c.figure_html(
+            figure_html(
                 _levels(df, "balance", "Delinquency rates by balance",
                         "balance of open accounts at N+ DPD / open balance", as_of),
                 "dq-balance-rates",
             ),
         ),
-        c.section(
+        section(
             "Account rates",
             "Open accounts at 30+, 60+ and 90+ days past due, as a share of all open accounts.",
-            c.figure_html(
+            figure_html(
                 _levels(df, "account", "Delinquency rates by accounts",
                         "open accounts at N+ DPD / open accounts", as_of),
                 "dq-account-rates",
             ),
         ),
-        c.section(
+        section(
             "30+ DPD balance rate by portfolio",
             "The headline delinquency rate of each portfolio side by side.",
-            c.figure_html(dq30_by_portfolio(df, as_of), "dq-dq30-by-portfolio"),
+            figure_html(dq30_by_portfolio(df, as_of), "dq-dq30-by-portfolio"),
         ),
     ]
     return "".join(parts)
 
 
 def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str) -> go.Figure:
-    all_months = c.months(df)
+    all_months = months(df)
     rows = {(r["month_end"], r["portfolio"]): r for r in df.iter_rows(named=True)}
     fig = go.Figure()
     groups = []
-    for portfolio in c.portfolios(df):
+    for portfolio in portfolios(df):
         custom = [
             [rows[(m, portfolio)]["open_accounts"], rows[(m, portfolio)]["open_balance"]]
             if (m, portfolio) in rows
@@ -87,40 +92,40 @@ def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str
                 )
             )
         groups.append((portfolio, len(LEVELS)))
-    c.style(fig, title, definition, as_of)
+    style(fig, title, definition, as_of)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="Rate", tickformat=".1%", rangemode="tozero")
-    c.add_portfolio_menu(fig, groups)
+    add_portfolio_menu(fig, groups)
     return fig
 
 
 def dq30_by_portfolio(df: pl.DataFrame, as_of: str, height: int = 480) -> go.Figure:
     """One line per portfolio (and 'all') of the 30+ DPD balance rate; also shown on the index."""
-    all_months = c.months(df)
+    all_months = months(df)
     rows = {(r["month_end"], r["portfolio"]): r["dq30_balance_rate"] for r in df.iter_rows(named=True)}
     fig = go.Figure()
-    for i, portfolio in enumerate(c.portfolios(df)):
-        label = c.portfolio_label(portfolio)
+    for i, portfolio in enumerate(portfolios(df)):
+        label = portfolio_label(portfolio)
         fig.add_trace(
             go.Scatter(
                 x=all_months,
                 y=[rows.get((m, portfolio)) for m in all_months],
                 mode="lines+markers",
                 name=label,
-                line={"color": "#263238" if portfolio == c.ALL else c.SERIES_COLORS[i % len(c.SERIES_COLORS)],
-                      "width": 3 if portfolio == c.ALL else 2},
+                line={"color": "#263238" if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)],
+                      "width": 3 if portfolio == ALL else 2},
                 hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
             )
         )
-    c.style(fig, "30+ DPD balance rate by portfolio", DQ30_DEFINITION, as_of, height=height)
+    style(fig, "30+ DPD balance rate by portfolio", DQ30_DEFINITION, as_of, height=height)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="Rate", tickformat=".1%", rangemode="tozero")
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="delinquency",
     title="Delinquency rates",
     summary="30+, 60+ and 90+ days-past-due rates by balance and by accounts, per portfolio.",

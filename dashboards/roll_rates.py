@@ -5,12 +5,19 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.buckets import BUCKET_COLOR, BUCKET_ORDER, BUCKETS, OPEN_BUCKETS, bucket_label
+from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end
+from dashboards.figures import figure_html, month_axis, style, title_text
+from dashboards.formatting import slug
+from dashboards.html_page import section
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.reading import missing_notice, read_mart
 
 TABLE = "roll_rates"
 
 # The delinquent chain: each open bucket to the next one; 180+ DPD flows on to charge-off.
-CHAIN = tuple(zip(c.OPEN_BUCKETS, c.OPEN_BUCKETS[1:] + ("charged_off",)))
+CHAIN = tuple(zip(OPEN_BUCKETS, OPEN_BUCKETS[1:] + ("charged_off",)))
 
 MATRIX_DEFINITION = (
     "cell = accounts moving from the row bucket (previous month end) to the column bucket / "
@@ -22,46 +29,46 @@ FLOW_DEFINITION = (
 )
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, to_bucket, "
         "accounts::BIGINT AS accounts, balance::DOUBLE AS balance, account_rate, balance_rate",
         "month_end, portfolio, from_bucket, to_bucket",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
+    as_of = max(months(df))
     out = []
-    for i, portfolio in enumerate(c.portfolios(df)):
+    for i, portfolio in enumerate(portfolios(df)):
         fig = _matrix(df.filter(pl.col("portfolio") == portfolio), portfolio, as_of)
-        heading = f"Transition matrix — {c.portfolio_label(portfolio)}"
+        heading = f"Transition matrix — {portfolio_label(portfolio)}"
         text = (
             "Each row is a bucket at the previous month end; each column is where those accounts are at "
             "this month end. The cell shows the share of the row's accounts (rows sum to 100%). Move the "
             "slider to pick the month; it starts at the latest month."
         )
-        out.append(c.section(heading, text, c.figure_html(fig, f"roll-matrix-{i}-{c.slug(portfolio)}")))
+        out.append(section(heading, text, figure_html(fig, f"roll-matrix-{i}-{slug(portfolio)}")))
     out.insert(
         1,
-        c.section(
+        section(
             "Flow rates",
             "The balance-weighted roll rate of each bucket into the next worse one (the classic flow-rate "
             "chain); 180+ DPD flows on to charge-off. A gap means the from-bucket was empty (or had no "
             "balance) at the previous month end.",
-            c.figure_html(_flows(df, as_of), "roll-flow-rates"),
+            figure_html(_flows(df, as_of), "roll-flow-rates"),
         ),
     )
     return "".join(out)
 
 
 def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    extra = {b for b in df["from_bucket"].to_list() + df["to_bucket"].to_list() if b not in c.BUCKET_ORDER}
-    rows = list(c.OPEN_BUCKETS) + sorted(b for b in extra if b in set(df["from_bucket"].to_list()))
-    cols = [code for code, _ in c.BUCKETS] + sorted(extra)
+    all_months = months(df)
+    extra = {b for b in df["from_bucket"].to_list() + df["to_bucket"].to_list() if b not in BUCKET_ORDER}
+    rows = list(OPEN_BUCKETS) + sorted(b for b in extra if b in set(df["from_bucket"].to_list()))
+    cols = [code for code, _ in BUCKETS] + sorted(extra)
     cells = {(r["month_end"], r["from_bucket"], r["to_bucket"]): r for r in df.iter_rows(named=True)}
     fig = go.Figure()
     titles = []
@@ -79,8 +86,8 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
             custom.append(c_row)
         fig.add_trace(
             go.Heatmap(
-                x=[c.bucket_label(t) for t in cols],
-                y=[c.bucket_label(f) for f in rows],
+                x=[bucket_label(t) for t in cols],
+                y=[bucket_label(f) for f in rows],
                 z=z,
                 customdata=custom,
                 zmin=0,
@@ -99,13 +106,13 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
             )
         )
         titles.append(
-            c.title_text(
-                f"Roll rates {c.previous_month_end(m)} → {m} — {c.portfolio_label(portfolio)}",
+            title_text(
+                f"Roll rates {previous_month_end(m)} → {m} — {portfolio_label(portfolio)}",
                 MATRIX_DEFINITION,
                 as_of,
             )
         )
-    c.style(fig, "", MATRIX_DEFINITION, as_of, height=560)
+    style(fig, "", MATRIX_DEFINITION, as_of, height=560)
     fig.update_layout(
         title_text=titles[-1],
         margin={"l": 110, "r": 30, "t": 110, "b": 110},
@@ -131,7 +138,7 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
 
 
 def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
+    all_months = months(df)
     cells = {
         (r["month_end"], r["portfolio"], r["from_bucket"], r["to_bucket"]): r["balance_rate"]
         for r in df.iter_rows(named=True)
@@ -143,7 +150,7 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
         from_rate[key] = from_rate.get(key) or r["balance_rate"] is not None
     fig = go.Figure()
     groups = []
-    for portfolio in c.portfolios(df):
+    for portfolio in portfolios(df):
         for i, (k, k1) in enumerate(CHAIN):
             ys = []
             for m in all_months:
@@ -151,27 +158,27 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
                     ys.append(None)
                 else:
                     ys.append(cells.get((m, portfolio, k, k1)) or 0.0)
-            label = f"{c.bucket_label(k)} → {c.bucket_label(k1)}"
+            label = f"{bucket_label(k)} → {bucket_label(k1)}"
             fig.add_trace(
                 go.Scatter(
                     x=all_months,
                     y=ys,
                     mode="lines+markers",
                     name=label,
-                    line={"color": c.BUCKET_COLOR[k1]},
+                    line={"color": BUCKET_COLOR[k1]},
                     hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
                 )
             )
         groups.append((portfolio, len(CHAIN)))
-    c.style(fig, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of)
+    style(fig, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of)
     fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
+    month_axis(fig, len(all_months))
     fig.update_yaxes(title_text="Balance rate", tickformat=".0%", rangemode="tozero")
-    c.add_portfolio_menu(fig, groups)
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="roll_rates",
     title="Roll rates",
     summary="Monthly transition matrix between buckets (any month, any portfolio) and the flow-rate chain.",

@@ -284,10 +284,10 @@ def test_optional_page_only_when_its_table_exists(tmp_path):
 
 
 def test_only_marts_aggregates_can_be_read(con):
-    from dashboards import common
+    from dashboards import reading
 
     with pytest.raises(ValueError):
-        common.read_mart(con, "account_month", "*", "1")
+        reading.read_mart(con, "account_month", "*", "1")
 
 
 # ---- complaints.html -----------------------------------------------------------------------------------
