@@ -28,6 +28,14 @@ def read(con) -> pl.DataFrame | None:
     )
 
 
+def dq30_account_rates(con) -> dict[tuple[str, str], float]:
+    """30+ DPD account rate by (month_end, portfolio) from marts.delinquency_rates (empty when missing)."""
+    df = read(con)
+    if df is None:
+        return {}
+    return {(r["month_end"], r["portfolio"]): r["dq30_account_rate"] for r in df.iter_rows(named=True)}
+
+
 def render(ctx: Context) -> str:
     df = read(ctx.con)
     empty = missing_notice(TABLE, df)

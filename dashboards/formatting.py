@@ -1,4 +1,4 @@
-"""Numbers as text for tables and hovers, and text as a fixed HTML id."""
+"""Numbers as text for tables and the index, and text as a fixed HTML id."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ def fmt_money(value) -> str:
 
 def fmt_rate(value) -> str:
     return "—" if value is None else f"{value:.2%}"
+
+
+def fmt_per_mille(value) -> str:
+    """A rate per 1,000 (per mille, not a percentage)."""
+    return "—" if value is None else f"{value:,.2f}"
 
 
 def slug(text: str) -> str:
