@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import aging, charge_offs, complaints, cure_rates, delinquency, roll_rates
+from dashboards import aging, charge_offs, complaints, cure_rates, delinquency_rates, roll_rates
 from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
 from dashboards.figures import figure_html
 from dashboards.files import write_plotly_js, write_text
@@ -26,7 +26,7 @@ PAGES: tuple[Page, ...] = (
     aging.PAGE,
     roll_rates.PAGE,
     cure_rates.PAGE,
-    delinquency.PAGE,
+    delinquency_rates.PAGE,
     charge_offs.PAGE,
     complaints.PAGE,
 )
@@ -78,8 +78,8 @@ def _index_html(ctx: Context) -> str:
 
 
 def _headline(ctx: Context) -> str:
-    df = delinquency.read(ctx.con)
-    empty = missing_notice(delinquency.TABLE, df)
+    df = delinquency_rates.read(ctx.con)
+    empty = missing_notice(delinquency_rates.TABLE, df)
     if empty:
         return "<h2>Headline figures</h2>\n" + empty
     latest = max(months(df))
@@ -97,7 +97,7 @@ def _headline(ctx: Context) -> str:
         '<table class="headline">\n<thead><tr><th>Portfolio</th><th>Open accounts</th><th>Open balance</th>'
         f"<th>30+ DPD balance rate</th></tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
     )
-    chart = figure_html(delinquency.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
+    chart = figure_html(delinquency_rates.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
     return (
         f"<h2>Headline figures, month ending {html.escape(latest)}</h2>\n"
         '<p class="note">Open accounts and open balance at the month end (charged-off and closed accounts '

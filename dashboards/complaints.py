@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards import complaint_metrics, complaints_by_bucket, delinquency
+from dashboards import complaint_metrics, complaints_by_bucket, delinquency_rates
 from dashboards.dimensions import months
 from dashboards.figures import figure_html
 from dashboards.html_page import section
@@ -30,7 +30,7 @@ def render(ctx: Context) -> str:
     if empty:
         return note + empty
     as_of = max(months(df))
-    dq30 = delinquency.dq30_account_rates(ctx.con)
+    dq30 = delinquency_rates.dq30_account_rates(ctx.con)
     everything = df.filter(pl.col("issue_group") == complaint_metrics.ALL_ISSUES)
     parts = [
         note,

@@ -1,4 +1,6 @@
-"""delinquency.html: 30+/60+/90+ DPD balance and account rates over time, per portfolio."""
+"""delinquency.html, drawn from marts.delinquency_rates: 30+/60+/90+ DPD balance and account rates over
+time, per portfolio. The module is named after its table; the page keeps the slug `delinquency`, so its
+file name and the links to it stay as they are."""
 
 from __future__ import annotations
 
