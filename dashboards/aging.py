@@ -6,11 +6,10 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, DELINQUENT_BUCKETS, bucket_label, bucket_sort_key
-from dashboards.dimensions import months, portfolios
-from dashboards.figures import figure_html, month_axis, style
-from dashboards.html_page import section
+from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.figures import figure_section, style_over_months
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "aging"
@@ -56,33 +55,34 @@ def render(ctx: Context) -> str:
             "aging-accounts",
         ),
     ]
-    return "".join(section(heading, text, figure_html(fig, div_id)) for heading, text, fig, div_id in charts)
+    return "".join(figure_section(heading, text, fig, div_id) for heading, text, fig, div_id in charts)
 
 
 def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, definition: str, as_of: str,
              money: bool) -> go.Figure:
+    """Stacked bars of `value` by bucket over the months, one portfolio at a time (dropdown)."""
     all_months = months(df)
-    values = {(r["month_end"], r["portfolio"], r["bucket"]): r[value] for r in df.iter_rows(named=True)}
-    fig = go.Figure()
-    groups = []
+    rows = rows_by(df, "month_end", "portfolio", "bucket")
     fmt = ",.2f" if money else ","
-    for portfolio in portfolios(df):
-        for bucket in buckets:
-            fig.add_trace(
-                go.Bar(
-                    x=all_months,
-                    y=[values.get((m, portfolio, bucket), 0) for m in all_months],
-                    name=bucket_label(bucket),
-                    legendgroup=bucket,
-                    marker_color=BUCKET_COLOR.get(bucket, "#607d8b"),
-                    hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
-                )
+
+    def traces(portfolio: str) -> list[go.Bar]:
+        return [
+            go.Bar(
+                x=all_months,
+                y=over_months(rows, all_months, (portfolio, bucket), value, missing=0),
+                name=bucket_label(bucket),
+                legendgroup=bucket,
+                marker_color=BUCKET_COLOR.get(bucket, "#607d8b"),
+                hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
             )
-        groups.append((portfolio, len(buckets)))
-    style(fig, title, definition, as_of)
-    fig.update_layout(barmode="stack", hovermode="x unified", legend={"traceorder": "normal"})
-    month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Balance" if money else "Accounts", tickformat=",")
+            for bucket in buckets
+        ]
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, title, definition, as_of,
+                      layout={"barmode": "stack", "hovermode": "x unified", "legend": {"traceorder": "normal"}},
+                      yaxes={"title_text": "Balance" if money else "Accounts", "tickformat": ","})
     add_portfolio_menu(fig, groups)
     return fig
 

@@ -6,12 +6,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
-from dashboards.dimensions import months, portfolios
-from dashboards.figures import figure_html, month_axis, style
+from dashboards.dimensions import months, portfolios, rows_by
+from dashboards.figures import figure_section, style_over_months
 from dashboards.formatting import slug
-from dashboards.html_page import section
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "cure_rates"
@@ -60,18 +59,19 @@ def render(ctx: Context) -> str:
         return empty
     as_of = max(months(df))
     return "".join(
-        section(title, text, figure_html(_lines(df, column, title, definition, as_of), f"cure-{slug(column)}"))
+        figure_section(title, text, _lines(df, column, title, definition, as_of), f"cure-{slug(column)}")
         for column, title, definition, text in METRICS
     )
 
 
 def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: str) -> go.Figure:
+    """One line per from-bucket of the rate `column`, one portfolio at a time (dropdown)."""
     all_months = months(df)
     buckets = sorted(set(df["from_bucket"].to_list()), key=bucket_sort_key)
-    rows = {(r["month_end"], r["portfolio"], r["from_bucket"]): r for r in df.iter_rows(named=True)}
-    fig = go.Figure()
-    groups = []
-    for portfolio in portfolios(df):
+    rows = rows_by(df, "month_end", "portfolio", "from_bucket")
+
+    def traces(portfolio: str) -> list[go.Scatter]:
+        out = []
         for bucket in buckets:
             ys, custom = [], []
             for m in all_months:
@@ -79,7 +79,7 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                 ys.append(None if row is None else row[column])
                 custom.append([None, None] if row is None else [row["accounts"], row["cured_accounts"]])
             label = bucket_label(bucket)
-            fig.add_trace(
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
@@ -93,11 +93,12 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                     ),
                 )
             )
-        groups.append((portfolio, len(buckets)))
-    style(fig, title, definition, as_of)
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Rate", tickformat=".0%", rangemode="tozero")
+        return out
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
+                      yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
     add_portfolio_menu(fig, groups)
     return fig
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.dimensions import ALL, months, portfolio_label, portfolios
-from dashboards.figures import SERIES_COLORS, figure_html, month_axis, style
-from dashboards.html_page import section
+from dashboards.dimensions import ALL, months, over_months, portfolio_label, portfolios, rows_by
+from dashboards.figures import figure_section, portfolio_color, style_over_months
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "delinquency_rates"
@@ -35,7 +34,7 @@ def dq30_account_rates(con) -> dict[tuple[str, str], float]:
     df = read(con)
     if df is None:
         return {}
-    return {(r["month_end"], r["portfolio"]): r["dq30_account_rate"] for r in df.iter_rows(named=True)}
+    return {key: r["dq30_account_rate"] for key, r in rows_by(df, "month_end", "portfolio").items()}
 
 
 def render(ctx: Context) -> str:
@@ -45,67 +44,62 @@ def render(ctx: Context) -> str:
         return empty
     as_of = max(months(df))
     parts = [
-        section(
+        figure_section(
             "Balance rates",
             "Full balance of the open accounts at 30+, 60+ and 90+ days past due, as a share of the open "
             "balance (the whole balance counts, not only the past-due amount).",
-            figure_html(
-                _levels(df, "balance", "Delinquency rates by balance",
-                        "balance of open accounts at N+ DPD / open balance", as_of),
-                "dq-balance-rates",
-            ),
+            _levels(df, "balance", "Delinquency rates by balance", "balance of open accounts at N+ DPD / open balance",
+                    as_of),
+            "dq-balance-rates",
         ),
-        section(
+        figure_section(
             "Account rates",
             "Open accounts at 30+, 60+ and 90+ days past due, as a share of all open accounts.",
-            figure_html(
-                _levels(df, "account", "Delinquency rates by accounts",
-                        "open accounts at N+ DPD / open accounts", as_of),
-                "dq-account-rates",
-            ),
+            _levels(df, "account", "Delinquency rates by accounts", "open accounts at N+ DPD / open accounts", as_of),
+            "dq-account-rates",
         ),
-        section(
+        figure_section(
             "30+ DPD balance rate by portfolio",
             "The headline delinquency rate of each portfolio side by side.",
-            figure_html(dq30_by_portfolio(df, as_of), "dq-dq30-by-portfolio"),
+            dq30_by_portfolio(df, as_of),
+            "dq-dq30-by-portfolio",
         ),
     ]
     return "".join(parts)
 
 
 def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str) -> go.Figure:
+    """The 30+/60+/90+ `kind` ('balance' or 'account') rates, one portfolio at a time (dropdown)."""
     all_months = months(df)
-    rows = {(r["month_end"], r["portfolio"]): r for r in df.iter_rows(named=True)}
-    fig = go.Figure()
-    groups = []
-    for portfolio in portfolios(df):
+    rows = rows_by(df, "month_end", "portfolio")
+
+    def traces(portfolio: str) -> list[go.Scatter]:
         custom = [
             [rows[(m, portfolio)]["open_accounts"], rows[(m, portfolio)]["open_balance"]]
             if (m, portfolio) in rows
             else [None, None]
             for m in all_months
         ]
-        for level, label, color in LEVELS:
-            column = f"{level}_{kind}_rate"
-            fig.add_trace(
-                go.Scatter(
-                    x=all_months,
-                    y=[rows[(m, portfolio)][column] if (m, portfolio) in rows else None for m in all_months],
-                    customdata=custom,
-                    mode="lines+markers",
-                    name=label,
-                    line={"color": color},
-                    hovertemplate=(
-                        f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
-                        "open balance %{customdata[1]:,.2f})<extra></extra>"
-                    ),
-                )
+        return [
+            go.Scatter(
+                x=all_months,
+                y=over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"),
+                customdata=custom,
+                mode="lines+markers",
+                name=label,
+                line={"color": color},
+                hovertemplate=(
+                    f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
+                    "open balance %{customdata[1]:,.2f})<extra></extra>"
+                ),
             )
-        groups.append((portfolio, len(LEVELS)))
-    style(fig, title, definition, as_of)
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Rate", tickformat=".1%", rangemode="tozero")
+            for level, label, color in LEVELS
+        ]
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
+                      yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"})
     add_portfolio_menu(fig, groups)
     return fig
 
@@ -113,26 +107,23 @@ def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str
 def dq30_by_portfolio(df: pl.DataFrame, as_of: str, height: int = 480) -> go.Figure:
     """One line per portfolio (and 'all') of the 30+ DPD balance rate; also shown on the index."""
     all_months = months(df)
-    rows = {(r["month_end"], r["portfolio"]): r["dq30_balance_rate"] for r in df.iter_rows(named=True)}
+    rows = rows_by(df, "month_end", "portfolio")
     fig = go.Figure()
     for i, portfolio in enumerate(portfolios(df)):
         label = portfolio_label(portfolio)
         fig.add_trace(
             go.Scatter(
                 x=all_months,
-                y=[rows.get((m, portfolio)) for m in all_months],
+                y=over_months(rows, all_months, (portfolio,), "dq30_balance_rate"),
                 mode="lines+markers",
                 name=label,
-                line={"color": "#263238" if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)],
-                      "width": 3 if portfolio == ALL else 2},
+                line={"color": portfolio_color(i, portfolio), "width": 3 if portfolio == ALL else 2},
                 hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
             )
         )
-    style(fig, "30+ DPD balance rate by portfolio", DQ30_DEFINITION, as_of, height=height)
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Rate", tickformat=".1%", rangemode="tozero")
-    return fig
+    return style_over_months(fig, all_months, "30+ DPD balance rate by portfolio", DQ30_DEFINITION, as_of,
+                             layout={"hovermode": "x unified"},
+                             yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"}, height=height)
 
 
 PAGE = Page(

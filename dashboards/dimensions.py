@@ -1,4 +1,4 @@
-"""Portfolios and month ends, the other two keys of every mart: their order and labels.
+"""Portfolios and month ends, the keys of every mart: their order and labels, and rows looked up by them.
 
 Month ends are ISO text (the pages select `strftime(month_end, '%Y-%m-%d')`), so they sort as dates.
 """
@@ -32,3 +32,14 @@ def months(df: pl.DataFrame) -> list[str]:
 def previous_month_end(month_end: str) -> str:
     d = date.fromisoformat(month_end)
     return (d.replace(day=1) - timedelta(days=1)).isoformat()
+
+
+def rows_by(df: pl.DataFrame, *columns: str) -> dict[tuple, dict]:
+    """The rows of `df` as dicts, keyed by the tuple of their `columns` (month_end first)."""
+    return {tuple(r[c] for c in columns): r for r in df.iter_rows(named=True)}
+
+
+def over_months(rows: dict[tuple, dict], all_months: list[str], key: tuple, column: str, missing=None) -> list:
+    """`column` of the row (month, *key) of `rows_by(df, "month_end", ...)` for every month; `missing`
+    where there is no row (a trace carries every month, see `figures.month_axis`)."""
+    return [rows[(m, *key)][column] if (m, *key) in rows else missing for m in all_months]

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Callable, Iterable
+
 import plotly.graph_objects as go
+from plotly.basedatatypes import BaseTraceType
 
 from dashboards.dimensions import portfolio_label
+
+
+def add_portfolio_traces(fig: go.Figure, portfolios: list[str],
+                         traces_for: Callable[[str], Iterable[BaseTraceType]]) -> list[tuple[str, int]]:
+    """Add the traces of each portfolio in turn (`traces_for(portfolio)`, any number, also none); return
+    the groups [(portfolio, trace count)] for `add_portfolio_menu`."""
+    groups = []
+    for portfolio in portfolios:
+        n = 0
+        for trace in traces_for(portfolio):
+            fig.add_trace(trace)
+            n += 1
+        groups.append((portfolio, n))
+    return groups
 
 
 def add_portfolio_menu(fig: go.Figure, groups: list[tuple[str, int]]) -> None:

@@ -6,12 +6,11 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, BUCKET_ORDER, BUCKETS, OPEN_BUCKETS, bucket_label
-from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end
-from dashboards.figures import figure_html, month_axis, style, title_text
+from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
+from dashboards.figures import figure_section, style, style_over_months, title_text
 from dashboards.formatting import slug
-from dashboards.html_page import section
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "roll_rates"
@@ -41,35 +40,38 @@ def render(ctx: Context) -> str:
     if empty:
         return empty
     as_of = max(months(df))
-    out = []
-    for i, portfolio in enumerate(portfolios(df)):
-        fig = _matrix(df.filter(pl.col("portfolio") == portfolio), portfolio, as_of)
-        heading = f"Transition matrix — {portfolio_label(portfolio)}"
-        text = (
+    out = [
+        figure_section(
+            f"Transition matrix — {portfolio_label(portfolio)}",
             "Each row is a bucket at the previous month end; each column is where those accounts are at "
             "this month end. The cell shows the share of the row's accounts (rows sum to 100%). Move the "
-            "slider to pick the month; it starts at the latest month."
+            "slider to pick the month; it starts at the latest month.",
+            _matrix(df.filter(pl.col("portfolio") == portfolio), portfolio, as_of),
+            f"roll-matrix-{i}-{slug(portfolio)}",
         )
-        out.append(section(heading, text, figure_html(fig, f"roll-matrix-{i}-{slug(portfolio)}")))
+        for i, portfolio in enumerate(portfolios(df))
+    ]
     out.insert(
         1,
-        section(
+        figure_section(
             "Flow rates",
             "The balance-weighted roll rate of each bucket into the next worse one (the classic flow-rate "
             "chain); 180+ DPD flows on to charge-off. A gap means the from-bucket was empty (or had no "
             "balance) at the previous month end.",
-            figure_html(_flows(df, as_of), "roll-flow-rates"),
+            _flows(df, as_of),
+            "roll-flow-rates",
         ),
     )
     return "".join(out)
 
 
 def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
+    """A portfolio's transition matrix as one heatmap per month, a slider picks the month (it starts at the latest)."""
     all_months = months(df)
     extra = {b for b in df["from_bucket"].to_list() + df["to_bucket"].to_list() if b not in BUCKET_ORDER}
     rows = list(OPEN_BUCKETS) + sorted(b for b in extra if b in set(df["from_bucket"].to_list()))
     cols = [code for code, _ in BUCKETS] + sorted(extra)
-    cells = {(r["month_end"], r["from_bucket"], r["to_bucket"]): r for r in df.iter_rows(named=True)}
+    cells = rows_by(df, "month_end", "from_bucket", "to_bucket")
     fig = go.Figure()
     titles = []
     for m in all_months:
@@ -138,20 +140,19 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
 
 
 def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
+    """The balance roll rate of each bucket k into k+1 (`CHAIN`), one portfolio at a time (dropdown)."""
     all_months = months(df)
-    cells = {
-        (r["month_end"], r["portfolio"], r["from_bucket"], r["to_bucket"]): r["balance_rate"]
-        for r in df.iter_rows(named=True)
-    }
+    rows = rows_by(df, "month_end", "portfolio", "from_bucket", "to_bucket")
+    cells = {key: r["balance_rate"] for key, r in rows.items()}
     # A from-bucket with rows in the month had accounts; a missing k → k+1 cell is then a flow of 0.
     from_rate = {}
     for r in df.iter_rows(named=True):
         key = (r["month_end"], r["portfolio"], r["from_bucket"])
         from_rate[key] = from_rate.get(key) or r["balance_rate"] is not None
-    fig = go.Figure()
-    groups = []
-    for portfolio in portfolios(df):
-        for i, (k, k1) in enumerate(CHAIN):
+
+    def traces(portfolio: str) -> list[go.Scatter]:
+        out = []
+        for k, k1 in CHAIN:
             ys = []
             for m in all_months:
                 if not from_rate.get((m, portfolio, k)):
@@ -159,7 +160,7 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
                 else:
                     ys.append(cells.get((m, portfolio, k, k1)) or 0.0)
             label = f"{bucket_label(k)} → {bucket_label(k1)}"
-            fig.add_trace(
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
@@ -169,11 +170,13 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
                     hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
                 )
             )
-        groups.append((portfolio, len(CHAIN)))
-    style(fig, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of)
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Balance rate", tickformat=".0%", rangemode="tozero")
+        return out
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of,
+                      layout={"hovermode": "x unified"},
+                      yaxes={"title_text": "Balance rate", "tickformat": ".0%", "rangemode": "tozero"})
     add_portfolio_menu(fig, groups)
     return fig
 
