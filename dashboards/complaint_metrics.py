@@ -12,12 +12,13 @@ import plotly.graph_objects as go
 import polars as pl
 
 from assets.staging.issue_groups import OTHER, current_issues
-from dashboards.dimensions import months, portfolio_label, portfolio_sort_key, portfolios
-from dashboards.figures import SERIES_COLORS, month_axis, style
+from dashboards.dimensions import months, portfolio_label, portfolio_sort_key, portfolios, rows_by
+from dashboards.figures import ALL_COLOR, SERIES_COLORS, style_over_months
 from dashboards.formatting import fmt_int, fmt_per_mille, fmt_rate
 from dashboards.html_page import notice
+from dashboards.portfolio_menu import add_portfolio_traces
 from dashboards.reading import read_mart
-from dashboards.suppression import SUPPRESSED, add_strip, finish, shown, suppressed, table_cell
+from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series, table_cell
 
 TABLE = "complaint_metrics"
 
@@ -26,12 +27,16 @@ ALL_ISSUES = "all"
 ISSUE_ORDER = (ALL_ISSUES, *current_issues(), OTHER)
 ISSUE_LABEL = {ALL_ISSUES: "All issues", OTHER: "Other issues"}
 # A fixed colour per issue group, the same in every portfolio; 'all' is the thick dark line.
-ISSUE_COLOR = {ALL_ISSUES: "#263238"} | {g: SERIES_COLORS[i] for i, g in enumerate(ISSUE_ORDER[1:])}
+ISSUE_COLOR = {ALL_ISSUES: ALL_COLOR} | {g: SERIES_COLORS[i] for i, g in enumerate(ISSUE_ORDER[1:])}
 
 PER_1000_DEFINITION = "complaints received in the month / open accounts at month end × 1,000"
 CONDUCT_DEFINITION = "conduct complaints / delinquent (open, 1+ DPD) accounts at month end × 1,000"
 TIMELY_DEFINITION = "answered within 15 days; closed within 60 days (of receipt); target 100 %"
 BACKLOG_DEFINITION = "complaints received by the month end and not closed by then"
+TIMELINESS = (  # (rate column, the complaints it is computed over, label, colour)
+    ("timely_response_rate", "timely_response_denominator", "Answered within 15 days", "#1f77b4"),
+    ("closed_within_60d_rate", "closed_within_60d_denominator", "Closed within 60 days", "#2ca02c"),
+)
 
 
 def issue_label(group: str) -> str:
@@ -88,139 +93,120 @@ def latest_table(everything: pl.DataFrame, dq30: dict, as_of: str) -> str:
 
 
 def per_1000_by_issue(df: pl.DataFrame, as_of: str) -> go.Figure:
+    """Complaints per 1,000 open accounts, one line per issue group, one portfolio at a time (dropdown)."""
     all_months = months(df)
-    rows = {(r["month_end"], r["portfolio"], r["issue_group"]): r for r in df.iter_rows(named=True)}
+    rows = rows_by(df, "month_end", "portfolio", "issue_group")
     groups_of = {}
     for (_, p, g) in rows:
         groups_of.setdefault(p, set()).add(g)
-    fig = go.Figure()
-    menu = []
-    for portfolio in portfolios(df):
-        groups = sorted(groups_of[portfolio], key=issue_sort_key)
+
+    def traces(portfolio: str) -> list[go.Scatter]:
         notes: dict[str, list[str]] = {}
-        n = 0
-        for group in groups:
+        out = []
+        for group in sorted(groups_of[portfolio], key=issue_sort_key):
             label = issue_label(group)
-            ys, custom = [], []
-            for m in all_months:
-                r = rows.get((m, portfolio, group))
-                if r is not None and r["complaints_per_1000"] is not None and suppressed(r["complaints"]):
-                    notes.setdefault(m, []).append(f"{label}: {SUPPRESSED}")
-                ys.append(None if r is None else shown(r["complaints_per_1000"], r["complaints"]))
-                custom.append(None if r is None else shown(r["complaints"], r["complaints"]))
-            is_all = group == ALL_ISSUES
-            fig.add_trace(
+            ys, counts = suppressed_series(rows, all_months, (portfolio, group), "complaints_per_1000", "complaints",
+                                           f"{label}: {SUPPRESSED}", notes)
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
-                    customdata=custom,
+                    customdata=counts,
                     mode="lines+markers",
                     name=label,
-                    line={"color": ISSUE_COLOR.get(group, "#607d8b"), "width": 3 if is_all else 2},
+                    line={"color": ISSUE_COLOR.get(group, "#607d8b"), "width": 3 if group == ALL_ISSUES else 2},
                     hovertemplate=f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata:,}} complaints)"
                     "<extra></extra>",
                 )
             )
-            n += 1
-        n += add_strip(fig, all_months, notes, "y2")
-        menu.append((portfolio, n))
-    style(fig, "Complaints per 1,000 open accounts by issue group", PER_1000_DEFINITION, as_of, height=540)
-    fig.update_layout(hovermode="x unified", legend={"font": {"size": 11}})
-    month_axis(fig, len(all_months))
-    fig.update_layout(yaxis={"title": {"text": "Complaints per 1,000 open accounts"}, "rangemode": "tozero"})
+        return out + strip_traces(all_months, notes, "y2")
+
+    fig = go.Figure()
+    menu = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, "Complaints per 1,000 open accounts by issue group", PER_1000_DEFINITION,
+                      as_of, layout={"hovermode": "x unified", "legend": {"font": {"size": 11}}},
+                      yaxes={"title": {"text": "Complaints per 1,000 open accounts"}, "rangemode": "tozero"},
+                      height=540)
     return finish(fig, "y2", menu)
 
 
 def conduct(everything: pl.DataFrame, dq30: dict, as_of: str) -> go.Figure:
+    """Conduct complaints per 1,000 delinquent accounts (bars) and the 30+ DPD account rate (line, right
+    axis), one portfolio at a time (dropdown)."""
     all_months = months(everything)
-    rows = {(r["month_end"], r["portfolio"]): r for r in everything.iter_rows(named=True)}
-    fig = go.Figure()
-    menu = []
-    for portfolio in portfolios(everything):
+    rows = rows_by(everything, "month_end", "portfolio")
+
+    def traces(portfolio: str) -> list[go.Bar | go.Scatter]:
         notes: dict[str, list[str]] = {}
-        ys, custom = [], []
-        for m in all_months:
-            r = rows.get((m, portfolio))
-            if r is not None and r["conduct_per_1000_delinquent"] is not None and suppressed(r["conduct_complaints"]):
-                notes.setdefault(m, []).append(f"Conduct complaints per 1,000 delinquent: {SUPPRESSED}")
-            ys.append(None if r is None else shown(r["conduct_per_1000_delinquent"], r["conduct_complaints"]))
-            custom.append(None if r is None else shown(r["conduct_complaints"], r["conduct_complaints"]))
-        fig.add_trace(
-            go.Bar(
-                x=all_months,
-                y=ys,
-                customdata=custom,
-                name="Conduct complaints per 1,000 delinquent accounts",
-                marker_color="#c62828",
-                hovertemplate="Conduct complaints per 1,000 delinquent: %{y:,.2f} (%{customdata:,} complaints)"
-                "<extra></extra>",
-            )
+        ys, counts = suppressed_series(rows, all_months, (portfolio,), "conduct_per_1000_delinquent",
+                                       "conduct_complaints", f"Conduct complaints per 1,000 delinquent: {SUPPRESSED}",
+                                       notes)
+        bars = go.Bar(
+            x=all_months,
+            y=ys,
+            customdata=counts,
+            name="Conduct complaints per 1,000 delinquent accounts",
+            marker_color="#c62828",
+            hovertemplate="Conduct complaints per 1,000 delinquent: %{y:,.2f} (%{customdata:,} complaints)"
+            "<extra></extra>",
         )
-        fig.add_trace(
-            go.Scatter(
-                x=all_months,
-                y=[dq30.get((m, portfolio)) for m in all_months],
-                yaxis="y2",
-                mode="lines+markers",
-                name="30+ DPD account rate (right axis)",
-                line={"color": "#f9a825", "width": 3},
-                hovertemplate="30+ DPD account rate: %{y:.2%}<extra></extra>",
-            )
+        rate = go.Scatter(
+            x=all_months,
+            y=[dq30.get((m, portfolio)) for m in all_months],
+            yaxis="y2",
+            mode="lines+markers",
+            name="30+ DPD account rate (right axis)",
+            line={"color": "#f9a825", "width": 3},
+            hovertemplate="30+ DPD account rate: %{y:.2%}<extra></extra>",
         )
-        n = 2
-        n += add_strip(fig, all_months, notes, "y3")
-        menu.append((portfolio, n))
-    style(fig, "Conduct complaints per 1,000 delinquent accounts and the 30+ DPD account rate",
-            CONDUCT_DEFINITION + "; 30+ DPD account rate = open accounts at 30+ DPD / open accounts", as_of)
-    fig.update_layout(
-        hovermode="x unified",
-        yaxis={"title": {"text": "Conduct complaints per 1,000 delinquent"}, "rangemode": "tozero"},
-        yaxis2={"title": {"text": "30+ DPD account rate"}, "overlaying": "y", "side": "right",
-                "tickformat": ".1%", "rangemode": "tozero", "showgrid": False},
-        legend={"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
-        margin={"r": 80, "b": 110},
+        return [bars, rate] + strip_traces(all_months, notes, "y3")
+
+    fig = go.Figure()
+    menu = add_portfolio_traces(fig, portfolios(everything), traces)
+    style_over_months(
+        fig, all_months, "Conduct complaints per 1,000 delinquent accounts and the 30+ DPD account rate",
+        CONDUCT_DEFINITION + "; 30+ DPD account rate = open accounts at 30+ DPD / open accounts", as_of,
+        layout={
+            "hovermode": "x unified",
+            "yaxis": {"title": {"text": "Conduct complaints per 1,000 delinquent"}, "rangemode": "tozero"},
+            "yaxis2": {"title": {"text": "30+ DPD account rate"}, "overlaying": "y", "side": "right",
+                       "tickformat": ".1%", "rangemode": "tozero", "showgrid": False},
+            "legend": {"orientation": "h", "x": 0, "y": -0.18, "yanchor": "top"},
+            "margin": {"r": 80, "b": 110},
+        },
     )
-    month_axis(fig, len(all_months))
     return finish(fig, "y3", menu)
 
 
 def timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
+    """Timely-response and 60-day closure rates against a 100 % target line, one portfolio at a time."""
     all_months = months(everything)
-    rows = {(r["month_end"], r["portfolio"]): r for r in everything.iter_rows(named=True)}
-    series = (
-        ("timely_response_rate", "timely_response_denominator", "Answered within 15 days", "#1f77b4"),
-        ("closed_within_60d_rate", "closed_within_60d_denominator", "Closed within 60 days", "#2ca02c"),
-    )
-    fig = go.Figure()
-    menu = []
-    for portfolio in portfolios(everything):
+    rows = rows_by(everything, "month_end", "portfolio")
+
+    def traces(portfolio: str) -> list[go.Scatter]:
         notes: dict[str, list[str]] = {}
-        for column, base, label, color in series:
-            ys, custom = [], []
-            for m in all_months:
-                r = rows.get((m, portfolio))
-                if r is not None and r[column] is not None and suppressed(r[base]):
-                    notes.setdefault(m, []).append(f"{label}: {SUPPRESSED}")
-                ys.append(None if r is None else shown(r[column], r[base]))
-                custom.append(None if r is None else shown(r[base], r[base]))
-            fig.add_trace(
+        out = []
+        for column, base, label, color in TIMELINESS:
+            ys, counts = suppressed_series(rows, all_months, (portfolio,), column, base, f"{label}: {SUPPRESSED}",
+                                           notes)
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
-                    customdata=custom,
+                    customdata=counts,
                     mode="lines+markers",
                     name=label,
                     line={"color": color},
                     hovertemplate=f"{label}: %{{y:.1%}} (of %{{customdata:,}} complaints)<extra></extra>",
                 )
             )
-        n = len(series)
-        n += add_strip(fig, all_months, notes, "y2")
-        menu.append((portfolio, n))
-    style(fig, "Timely response and closure within 60 days against the 100 % target", TIMELY_DEFINITION, as_of)
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_layout(yaxis={"title": {"text": "Share of complaints"}, "tickformat": ".0%", "range": [0, 1.08]})
+        return out + strip_traces(all_months, notes, "y2")
+
+    fig = go.Figure()
+    menu = add_portfolio_traces(fig, portfolios(everything), traces)
+    style_over_months(fig, all_months, "Timely response and closure within 60 days against the 100 % target",
+                      TIMELY_DEFINITION, as_of, layout={"hovermode": "x unified"},
+                      yaxes={"title": {"text": "Share of complaints"}, "tickformat": ".0%", "range": [0, 1.08]})
     fig.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=1.0, y1=1.0,
                   line={"color": "#455a64", "dash": "dash", "width": 1.5})
     fig.add_annotation(text="Target 100 %", xref="paper", x=0, xanchor="left", yref="y", y=1.0, yanchor="bottom",
@@ -229,23 +215,21 @@ def timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
 
 
 def backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
+    """Open complaints at month end and, where there are any, those closed at an unknown date, one
+    portfolio at a time (dropdown). A count is itself the base of its suppression."""
     all_months = months(everything)
-    rows = {(r["month_end"], r["portfolio"]): r for r in everything.iter_rows(named=True)}
-    fig = go.Figure()
-    menu = []
-    for portfolio in portfolios(everything):
+    rows = rows_by(everything, "month_end", "portfolio")
+
+    def traces(portfolio: str) -> list[go.Scatter]:
         series = [("open_backlog", "Open at month end", "#263238", "solid")]
         if any((rows.get((m, portfolio)) or {}).get("backlog_unknown") for m in all_months):
             series.append(("backlog_unknown", "Closed at an unknown date (open or closed then)", "#8d6e63", "dash"))
         notes: dict[str, list[str]] = {}
+        out = []
         for column, label, color, dash in series:
-            ys = []
-            for m in all_months:
-                r = rows.get((m, portfolio))
-                if r is not None and suppressed(r[column]):
-                    notes.setdefault(m, []).append(f"{label}: {SUPPRESSED}")
-                ys.append(None if r is None else shown(r[column], r[column]))
-            fig.add_trace(
+            ys, _ = suppressed_series(rows, all_months, (portfolio,), column, column, f"{label}: {SUPPRESSED}", notes,
+                                      mark_empty=True)
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
@@ -255,11 +239,11 @@ def backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
                     hovertemplate=f"{label}: %{{y:,}}<extra></extra>",
                 )
             )
-        n = len(series)
-        n += add_strip(fig, all_months, notes, "y2")
-        menu.append((portfolio, n))
-    style(fig, "Open complaints at month end", BACKLOG_DEFINITION, as_of)
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_layout(yaxis={"title": {"text": "Complaints"}, "rangemode": "tozero"})
+        return out + strip_traces(all_months, notes, "y2")
+
+    fig = go.Figure()
+    menu = add_portfolio_traces(fig, portfolios(everything), traces)
+    style_over_months(fig, all_months, "Open complaints at month end", BACKLOG_DEFINITION, as_of,
+                      layout={"hovermode": "x unified"},
+                      yaxes={"title": {"text": "Complaints"}, "rangemode": "tozero"})
     return finish(fig, "y2", menu)

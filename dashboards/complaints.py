@@ -65,7 +65,7 @@ def render(ctx: Context) -> str:
             "accounts of that bucket. Complaints without an account, from accounts opened in the month or "
             "from accounts charged off or closed at the previous month end are not in this chart. No point: "
             "no complaint from the bucket that month.",
-            complaints_by_bucket.chart(buckets, as_of),
+            complaints_by_bucket.chart(buckets),
         ),
         section(
             "Timely response and closure within 60 days",

@@ -7,10 +7,10 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
-from dashboards.dimensions import months
-from dashboards.figures import figure_html, month_axis, style
+from dashboards.dimensions import months, rows_by
+from dashboards.figures import figure_html, style_over_months
 from dashboards.reading import missing_notice, read_mart
-from dashboards.suppression import SUPPRESSED, add_strip, finish, shown, suppressed
+from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series
 
 TABLE = "complaints_by_bucket"
 BUCKET_DEFINITION = (
@@ -28,25 +28,26 @@ def read(con) -> pl.DataFrame | None:
     )
 
 
-def chart(buckets: pl.DataFrame | None, as_of: str) -> str:
+def chart(buckets: pl.DataFrame | None) -> str:
+    """The chart as HTML, or the missing/empty-table notice. Its as-of date is this table's latest month."""
     empty = missing_notice(TABLE, buckets)
     if empty:
         return empty
     all_months = months(buckets)
-    rows = {(r["month_end"], r["bucket"]): r for r in buckets.iter_rows(named=True)}
+    rows = rows_by(buckets, "month_end", "bucket")
     fig = go.Figure()
     notes: dict[str, list[str]] = {}
+    traces = []
     for bucket in sorted(set(buckets["bucket"].to_list()), key=bucket_sort_key):
         label = bucket_label(bucket)
-        ys, custom = [], []
+        ys, _ = suppressed_series(rows, all_months, (bucket,), "complaints_per_1000", "complaints",
+                                  f"{label}: {SUPPRESSED}", notes, mark_empty=True)
+        custom = []
         for m in all_months:
             r = rows.get((m, bucket))
-            if r is not None and suppressed(r["complaints"]):
-                notes.setdefault(m, []).append(f"{label}: {SUPPRESSED}")
-            ys.append(None if r is None else shown(r["complaints_per_1000"], r["complaints"]))
             hidden = r is None or suppressed(r["complaints"])
             custom.append([None, None] if hidden else [r["complaints"], r["accounts"]])
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=all_months,
                 y=ys,
@@ -58,10 +59,9 @@ def chart(buckets: pl.DataFrame | None, as_of: str) -> str:
                 "%{customdata[1]:,} accounts)<extra></extra>",
             )
         )
-    add_strip(fig, all_months, notes, "y2")
-    style(fig, "Complaints per 1,000 accounts by delinquency bucket (previous month end)", BUCKET_DEFINITION,
-            max(all_months))
-    fig.update_layout(hovermode="x unified")
-    month_axis(fig, len(all_months))
-    fig.update_layout(yaxis={"title": {"text": "Complaints per 1,000 accounts"}, "rangemode": "tozero"})
+    for trace in traces + strip_traces(all_months, notes, "y2"):
+        fig.add_trace(trace)
+    style_over_months(fig, all_months, "Complaints per 1,000 accounts by delinquency bucket (previous month end)",
+                      BUCKET_DEFINITION, max(all_months), layout={"hovermode": "x unified"},
+                      yaxes={"title": {"text": "Complaints per 1,000 accounts"}, "rangemode": "tozero"})
     return figure_html(finish(fig, "y2", None), "cmp-by-bucket")

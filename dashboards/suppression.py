@@ -41,6 +41,21 @@ def shown(value, base):
     return None if suppressed(base) else value
 
 
+def suppressed_series(rows: dict[tuple, dict], all_months: list[str], key: tuple, column: str, base: str,
+                      note: str, notes: dict[str, list[str]], mark_empty: bool = False) -> tuple[list, list]:
+    """`column` and its count `base` of the row (month, *key) for every month, each None where there is
+    no row or where `base` is too small (`shown`). Each month with a suppressed value gets `note` in
+    `notes` (month -> notes, for the strip); with `mark_empty` also a month whose value is empty."""
+    ys, counts = [], []
+    for m in all_months:
+        r = rows.get((m, *key))
+        if r is not None and (mark_empty or r[column] is not None) and suppressed(r[base]):
+            notes.setdefault(m, []).append(note)
+        ys.append(None if r is None else shown(r[column], r[base]))
+        counts.append(None if r is None else shown(r[base], r[base]))
+    return ys, counts
+
+
 def table_cell(text: str, hidden: bool) -> str:
     """A table cell holding `text`, or "suppressed" (with the reason as tooltip) when `hidden`."""
     if hidden:
@@ -74,13 +89,10 @@ def _strip_trace(all_months: list[str], notes: dict[str, list[str]], axis: str, 
     )
 
 
-def add_strip(fig: go.Figure, all_months: list[str], notes: dict[str, list[str]], axis: str) -> int:
-    """Add the suppression strip (if anything was suppressed); returns the number of traces added."""
+def strip_traces(all_months: list[str], notes: dict[str, list[str]], axis: str) -> list[go.Scatter]:
+    """The suppression strip as a list: one trace when anything was suppressed, else none."""
     strip = _strip_trace(all_months, notes, axis)
-    if strip is None:
-        return 0
-    fig.add_trace(strip)
-    return 1
+    return [] if strip is None else [strip]
 
 
 def finish(fig: go.Figure, axis: str, menu: list[tuple[str, int]] | None) -> go.Figure:
