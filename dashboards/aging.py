@@ -12,7 +12,7 @@ from dashboards.page import Context, Page
 from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
-TABLE = "aging"
+TABLE = "marts.aging"
 
 
 def render(ctx: Context) -> str:

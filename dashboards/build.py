@@ -1,9 +1,9 @@
-"""The page registry and `build_reports`.
+"""The page registry (`PAGES`, `page_for_table`, `MART_TABLES`) and `build_reports`.
 
-Adding a page = a module with a `PAGE = Page(...)` (dashboards.page) and one line in `PAGES` below. Optional pages
-(`optional=True`) are built only when all their marts tables exist, e.g. the complaints page:
+Adding a page = a module with a `PAGE = Page(...)` (dashboards.page) and one line in `PAGES` below.
+Optional pages (`optional=True`) are built only when all their tables exist, e.g. the complaints page:
 
-    complaints.PAGE,  # Page(slug="complaints", tables=("complaint_metrics", "complaints_by_bucket"), optional=True, ...)
+    Page(slug="complaints", tables=("marts.complaint_metrics", "marts.complaints_by_bucket"), optional=True, ...)
 """
 
 from __future__ import annotations
@@ -27,6 +27,20 @@ PAGES: tuple[Page, ...] = (
     charge_offs.PAGE,
     complaints.PAGE,
 )
+
+# The only tables a dashboard may read: those the pages declare (aggregated marts only, see page.check_table).
+MART_TABLES = frozenset(t for p in PAGES for t in p.tables + p.also_reads)
+
+
+def page_for_table() -> dict[str, Page]:
+    """Each table a page draws as its own (`Page.tables`, full names) -> that page."""
+    pages: dict[str, Page] = {}
+    for page in PAGES:
+        for table in page.tables:
+            if table in pages:
+                raise ValueError(f"{table} is declared by the pages {pages[table].slug!r} and {page.slug!r}")
+            pages[table] = page
+    return pages
 
 
 def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str) -> list[str]:

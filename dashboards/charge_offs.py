@@ -11,7 +11,7 @@ from dashboards.page import Context, Page
 from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
-TABLE = "charge_offs"
+TABLE = "marts.charge_offs"
 NCO_DEFINITION = "net charge-off × 12 / average open balance of m−1 and m"
 AMOUNTS = (  # (column, label, bar or line, colour)
     ("gross_charge_off", "Gross charge-off", "bar", "#c62828"),

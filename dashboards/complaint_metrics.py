@@ -20,7 +20,7 @@ from dashboards.portfolio_menu import add_portfolio_traces
 from dashboards.reading import read_mart
 from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series, table_cell
 
-TABLE = "complaint_metrics"
+TABLE = "marts.complaint_metrics"
 
 ALL_ISSUES = "all"
 # Issue groups in the order of the CFPB debt-collection taxonomy (the crosswalk, as metrics.md), then 'other'.

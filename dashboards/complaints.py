@@ -100,4 +100,5 @@ PAGE = Page(
     tables=(complaint_metrics.TABLE, complaints_by_bucket.TABLE),
     render=render,
     optional=True,
+    also_reads=(delinquency_rates.TABLE,),  # the 30+ DPD account rate beside the conduct complaints
 )

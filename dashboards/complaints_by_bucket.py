@@ -12,7 +12,7 @@ from dashboards.figures import figure_html, style_over_months
 from dashboards.reading import missing_notice, read_mart
 from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series
 
-TABLE = "complaints_by_bucket"
+TABLE = "marts.complaints_by_bucket"
 BUCKET_DEFINITION = (
     "complaints received in the month / accounts open in the bucket at the previous month end × 1,000"
 )

@@ -13,7 +13,7 @@ from dashboards.page import Context, Page
 from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
-TABLE = "cure_rates"
+TABLE = "marts.cure_rates"
 
 # (column, chart title, definition, explanation under the heading)
 METRICS = (

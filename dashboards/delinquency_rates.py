@@ -13,7 +13,7 @@ from dashboards.page import Context, Page
 from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
-TABLE = "delinquency_rates"
+TABLE = "marts.delinquency_rates"
 LEVELS = (("dq30", "30+ DPD", "#f9a825"), ("dq60", "60+ DPD", "#fb8c00"), ("dq90", "90+ DPD", "#c62828"))
 DQ30_DEFINITION = "30+ DPD balance / open balance"
 

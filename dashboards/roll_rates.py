@@ -13,7 +13,7 @@ from dashboards.page import Context, Page
 from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
 from dashboards.reading import missing_notice, read_mart
 
-TABLE = "roll_rates"
+TABLE = "marts.roll_rates"
 
 # The delinquent chain: each open bucket to the next one; 180+ DPD flows on to charge-off.
 CHAIN = tuple(zip(OPEN_BUCKETS, OPEN_BUCKETS[1:] + ("charged_off",)))
