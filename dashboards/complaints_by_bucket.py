@@ -35,7 +35,6 @@ def chart(buckets: pl.DataFrame | None) -> str:
         return empty
     all_months = months(buckets)
     rows = rows_by(buckets, "month_end", "bucket")
-    fig = go.Figure()
     notes: dict[str, list[str]] = {}
     traces = []
     for bucket in sorted(set(buckets["bucket"].to_list()), key=bucket_sort_key):
@@ -59,6 +58,7 @@ def chart(buckets: pl.DataFrame | None) -> str:
                 "%{customdata[1]:,} accounts)<extra></extra>",
             )
         )
+    fig = go.Figure()
     for trace in traces + strip_traces(all_months, notes, "y2"):
         fig.add_trace(trace)
     style_over_months(fig, all_months, "Complaints per 1,000 accounts by delinquency bucket (previous month end)",
