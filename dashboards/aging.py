@@ -5,25 +5,30 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.buckets import BUCKET_COLOR, DELINQUENT_BUCKETS, bucket_label, bucket_sort_key
+from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.figures import figure_section, style_over_months
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.reading import missing_notice, read_mart
 
-TABLE = "aging"
+TABLE = "marts.aging"
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, bucket, "
         "accounts::BIGINT AS accounts, balance::DOUBLE AS balance",
         "month_end, portfolio, bucket",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
-    buckets = sorted(set(df["bucket"].to_list()), key=c.bucket_sort_key)
-    delinquent = [b for b in buckets if b in c.DELINQUENT_BUCKETS]
+    as_of = max(months(df))
+    buckets = sorted(set(df["bucket"].to_list()), key=bucket_sort_key)
+    delinquent = [b for b in buckets if b in DELINQUENT_BUCKETS]
     charts = [
         (
             "Balance by bucket",
@@ -50,38 +55,39 @@ def render(ctx: c.Context) -> str:
             "aging-accounts",
         ),
     ]
-    return "".join(c.section(heading, text, c.figure_html(fig, div_id)) for heading, text, fig, div_id in charts)
+    return "".join(figure_section(heading, text, fig, div_id) for heading, text, fig, div_id in charts)
 
 
 def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, definition: str, as_of: str,
              money: bool) -> go.Figure:
-    all_months = c.months(df)
-    values = {(r["month_end"], r["portfolio"], r["bucket"]): r[value] for r in df.iter_rows(named=True)}
-    fig = go.Figure()
-    groups = []
+    """Stacked bars of `value` by bucket over the months, one portfolio at a time (dropdown)."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio", "bucket")
     fmt = ",.2f" if money else ","
-    for portfolio in c.portfolios(df):
-        for bucket in buckets:
-            fig.add_trace(
-                go.Bar(
-                    x=all_months,
-                    y=[values.get((m, portfolio, bucket), 0) for m in all_months],
-                    name=c.bucket_label(bucket),
-                    legendgroup=bucket,
-                    marker_color=c.BUCKET_COLOR.get(bucket, "#607d8b"),
-                    hovertemplate=f"{c.bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
-                )
+
+    def traces(portfolio: str) -> list[go.Bar]:
+        return [
+            go.Bar(
+                x=all_months,
+                y=over_months(rows, all_months, (portfolio, bucket), value, missing=0),
+                name=bucket_label(bucket),
+                legendgroup=bucket,
+                marker_color=BUCKET_COLOR.get(bucket, "#607d8b"),
+                hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
             )
-        groups.append((portfolio, len(buckets)))
-    c.style(fig, title, definition, as_of)
-    fig.update_layout(barmode="stack", hovermode="x unified", legend={"traceorder": "normal"})
-    c.month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Balance" if money else "Accounts", tickformat=",")
-    c.add_portfolio_menu(fig, groups)
+            for bucket in buckets
+        ]
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, title, definition, as_of,
+                      layout={"barmode": "stack", "hovermode": "x unified", "legend": {"traceorder": "normal"}},
+                      yaxes={"title_text": "Balance" if money else "Accounts", "tickformat": ","})
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="aging",
     title="Delinquency aging",
     summary="Balances and account counts by days-past-due bucket, month by month, per portfolio.",

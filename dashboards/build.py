@@ -1,38 +1,46 @@
-"""The page registry, the index page and `build_reports`.
+"""The page registry (`PAGES`, `page_for_table`, `MART_TABLES`) and `build_reports`.
 
-Adding a page = a module with a `PAGE = common.Page(...)` and one line in `PAGES` below. Optional pages
-(`optional=True`) are built only when all their marts tables exist, e.g. the complaints page:
+Adding a page = a module with a `PAGE = Page(...)` (dashboards.page) and one line in `PAGES` below.
+Optional pages (`optional=True`) are built only when all their tables exist, e.g. the complaints page:
 
-    complaints.PAGE,  # Page(slug="complaints", tables=("complaint_metrics", "complaints_by_bucket"), optional=True, ...)
+    Page(slug="complaints", tables=("marts.complaint_metrics", "marts.complaints_by_bucket"), optional=True, ...)
 """
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
 
 import duckdb
 
-from dashboards import aging, charge_offs, complaints, cure_rates, delinquency, roll_rates
-from dashboards import common as c
+from dashboards import aging, charge_offs, complaints, cure_rates, delinquency_rates, roll_rates
+from dashboards.files import write_plotly_js, write_text
+from dashboards.html_page import page_html
+from dashboards.index import index_html
+from dashboards.page import Context, Page
+from dashboards.reading import latest_month, mart_exists
 
-PAGES: tuple[c.Page, ...] = (
+PAGES: tuple[Page, ...] = (
     aging.PAGE,
     roll_rates.PAGE,
     cure_rates.PAGE,
-    delinquency.PAGE,
+    delinquency_rates.PAGE,
     charge_offs.PAGE,
     complaints.PAGE,
 )
 
-INDEX_INTRO = (
-    "Portfolio reports of the arrears warehouse: how the book ages into delinquency, how accounts roll "
-    "between buckets from one month end to the next, how many cure, the headline delinquency rates and, "
-    "where the warehouse holds complaints, complaints per 1,000 accounts by issue and delinquency bucket "
-    "(figures built from fewer than 5 complaints suppressed). "
-    "Every figure is an aggregate of the marts tables (per month end and portfolio; 'all' is the whole "
-    "book); no page holds account-level data. The pages open offline from this folder."
-)
+# The only tables a dashboard may read: those the pages declare (aggregated marts only, see page.check_table).
+MART_TABLES = frozenset(t for p in PAGES for t in p.tables + p.also_reads)
+
+
+def page_for_table() -> dict[str, Page]:
+    """Each table a page draws as its own (`Page.tables`, full names) -> that page."""
+    pages: dict[str, Page] = {}
+    for page in PAGES:
+        for table in page.tables:
+            if table in pages:
+                raise ValueError(f"{table} is declared by the pages {pages[table].slug!r} and {page.slug!r}")
+            pages[table] = page
+    return pages
 
 
 def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str) -> list[str]:
@@ -43,64 +51,21 @@ def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str) -> list[str]
     """
     out = Path(reports_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pages = tuple(p for p in PAGES if not p.optional or all(c.mart_exists(con, t) for t in p.tables))
-    ctx = c.Context(con=con, as_of=_as_of(con, pages), pages=pages)
+    pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.tables))
+    ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages)
 
-    written = [c.write_plotly_js(out)]
+    written = [write_plotly_js(out)]
     index = out / "index.html"
-    c.write_text(index, _index_html(ctx))
+    write_text(index, index_html(ctx))
     written.append(index)
     for page in pages:
         path = out / page.filename
-        c.write_text(path, c.page_html(ctx, page.slug, page.title, page.intro, page.render(ctx)))
+        write_text(path, page_html(ctx, page.slug, page.title, page.intro, page.render(ctx)))
         written.append(path)
     return [str(p) for p in written]
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, pages: tuple[c.Page, ...]) -> str | None:
-    latest = [c.latest_month(con, t) for t in sorted({t for p in pages for t in p.tables})]
+def _as_of(con: duckdb.DuckDBPyConnection, pages: tuple[Page, ...]) -> str | None:
+    latest = [latest_month(con, t) for t in sorted({t for p in pages for t in p.tables})]
     latest = [m for m in latest if m]
     return max(latest) if latest else None
-
-
-def _index_html(ctx: c.Context) -> str:
-    links = "\n".join(
-        f'<li><a href="{p.filename}">{html.escape(p.title)}</a> — {html.escape(p.summary)}</li>' for p in ctx.pages
-    )
-    body = f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx)
-    return c.page_html(ctx, "index", "Portfolio reports", INDEX_INTRO, body)
-
-
-def _headline(ctx: c.Context) -> str:
-    df = delinquency.read(ctx.con)
-    empty = c.missing_notice(delinquency.TABLE, df)
-    if empty:
-        return "<h2>Headline figures</h2>\n" + empty
-    latest = max(c.months(df))
-    rows = {r["portfolio"]: r for r in df.iter_rows(named=True) if r["month_end"] == latest}
-    body = "\n".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            html.escape(c.portfolio_label(p)),
-            c.fmt_int(rows[p]["open_accounts"]),
-            c.fmt_money(rows[p]["open_balance"]),
-            c.fmt_rate(rows[p]["dq30_balance_rate"]),
-        )
-        for p in sorted(rows, key=c.portfolio_sort_key)
-    )
-    table = (
-        '<table class="headline">\n<thead><tr><th>Portfolio</th><th>Open accounts</th><th>Open balance</th>'
-        f"<th>30+ DPD balance rate</th></tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-    )
-    chart = c.figure_html(delinquency.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
-    return (
-        f"<h2>Headline figures, month ending {html.escape(latest)}</h2>\n"
-        '<p class="note">Open accounts and open balance at the month end (charged-off and closed accounts '
-        "excluded); 30+ DPD balance rate = full balance of the open accounts at 30 or more days past due / "
-        "open balance.</p>\n"
-        f"{table}\n{chart}\n"
-    )
-
-
-def page_for_table() -> dict[str, c.Page]:
-    """Each warehouse table a page draws (schema.table) → that page."""
-    return {f"marts.{t}": p for p in PAGES for t in p.tables}

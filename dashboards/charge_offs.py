@@ -5,14 +5,23 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.dimensions import months, over_months, portfolio_label, portfolios, rows_by
+from dashboards.figures import figure_section, portfolio_color, style_over_months
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.reading import missing_notice, read_mart
 
-TABLE = "charge_offs"
+TABLE = "marts.charge_offs"
 NCO_DEFINITION = "net charge-off × 12 / average open balance of m−1 and m"
+AMOUNTS = (  # (column, label, bar or line, colour)
+    ("gross_charge_off", "Gross charge-off", "bar", "#c62828"),
+    ("recoveries", "Recoveries", "bar", "#2e7d32"),
+    ("net_charge_off", "Net charge-off", "line", "#263238"),
+)
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, gross_charge_off::DOUBLE AS gross_charge_off, "
@@ -20,77 +29,76 @@ def render(ctx: c.Context) -> str:
         "average_balance::DOUBLE AS average_balance, nco_rate_annualized",
         "month_end, portfolio",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
-    return c.section(
+    as_of = max(months(df))
+    return figure_section(
         "Annualized net charge-off rate",
         "Net charge-offs of the month (gross charge-offs less recoveries, by posting month) times 12, over "
         "the average of the open balances at the previous and current month end. Blank in the first "
         "reporting month; can be negative when recoveries exceed charge-offs.",
-        c.figure_html(_nco(df, as_of), "co-nco-rate"),
-    ) + c.section(
+        _nco(df, as_of),
+        "co-nco-rate",
+    ) + figure_section(
         "Charge-off amounts",
         "Gross charge-offs and recoveries posted in the month, and the net.",
-        c.figure_html(_amounts(df, as_of), "co-amounts"),
+        _amounts(df, as_of),
+        "co-amounts",
     )
 
 
 def _nco(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    rows = {(r["month_end"], r["portfolio"]): r for r in df.iter_rows(named=True)}
+    """One line per portfolio (and 'all') of the annualized NCO rate."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio")
     fig = go.Figure()
-    for i, portfolio in enumerate(c.portfolios(df)):
-        label = c.portfolio_label(portfolio)
+    for i, portfolio in enumerate(portfolios(df)):
+        label = portfolio_label(portfolio)
         fig.add_trace(
             go.Scatter(
                 x=all_months,
-                y=[rows[(m, portfolio)]["nco_rate_annualized"] if (m, portfolio) in rows else None for m in all_months],
-                customdata=[rows[(m, portfolio)]["average_balance"] if (m, portfolio) in rows else None
-                            for m in all_months],
+                y=over_months(rows, all_months, (portfolio,), "nco_rate_annualized"),
+                customdata=over_months(rows, all_months, (portfolio,), "average_balance"),
                 mode="lines+markers",
                 name=label,
-                line={"color": "#263238" if portfolio == c.ALL else c.SERIES_COLORS[i % len(c.SERIES_COLORS)]},
+                line={"color": portfolio_color(i, portfolio)},
                 hovertemplate=f"{label}: %{{y:.2%}} (average balance %{{customdata:,.2f}})<extra></extra>",
             )
         )
-    c.style(fig, "Annualized net charge-off rate by portfolio", NCO_DEFINITION, as_of)
-    fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="NCO rate (annualized)", tickformat=".1%")
-    return fig
+    return style_over_months(fig, all_months, "Annualized net charge-off rate by portfolio", NCO_DEFINITION, as_of,
+                             layout={"hovermode": "x unified"},
+                             yaxes={"title_text": "NCO rate (annualized)", "tickformat": ".1%"})
 
 
 def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    rows = {(r["month_end"], r["portfolio"]): r for r in df.iter_rows(named=True)}
-    series = (
-        ("gross_charge_off", "Gross charge-off", "bar", "#c62828"),
-        ("recoveries", "Recoveries", "bar", "#2e7d32"),
-        ("net_charge_off", "Net charge-off", "line", "#263238"),
-    )
-    fig = go.Figure()
-    groups = []
-    for portfolio in c.portfolios(df):
-        for column, label, kind, color in series:
-            ys = [rows[(m, portfolio)][column] if (m, portfolio) in rows else None for m in all_months]
+    """Gross charge-off and recoveries as bars, the net as a line, one portfolio at a time (dropdown)."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio")
+
+    def traces(portfolio: str) -> list[go.Bar | go.Scatter]:
+        out = []
+        for column, label, kind, color in AMOUNTS:
+            ys = over_months(rows, all_months, (portfolio,), column)
             hover = f"{label}: %{{y:,.2f}}<extra></extra>"
             if kind == "bar":
-                fig.add_trace(go.Bar(x=all_months, y=ys, name=label, marker_color=color, hovertemplate=hover))
+                out.append(go.Bar(x=all_months, y=ys, name=label, marker_color=color, hovertemplate=hover))
             else:
-                fig.add_trace(go.Scatter(x=all_months, y=ys, name=label, mode="lines+markers",
-                                         line={"color": color}, hovertemplate=hover))
-        groups.append((portfolio, len(series)))
-    c.style(fig, "Charge-offs and recoveries", "amounts posted in the month; net = gross − recoveries", as_of)
-    fig.update_layout(barmode="group", hovermode="x unified")
-    c.month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Amount", tickformat=",")
-    c.add_portfolio_menu(fig, groups)
+                out.append(go.Scatter(x=all_months, y=ys, name=label, mode="lines+markers", line={"color": color},
+                                      hovertemplate=hover))
+        return out
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, "Charge-offs and recoveries",
+                      "amounts posted in the month; net = gross − recoveries", as_of,
+                      layout={"barmode": "group", "hovermode": "x unified"},
+                      yaxes={"title_text": "Amount", "tickformat": ","})
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="charge_offs",
     title="Charge-offs",
     summary="Gross and net charge-offs, recoveries and the annualized net charge-off (NCO) rate.",

@@ -5,9 +5,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.dimensions import months, portfolios, rows_by
+from dashboards.figures import figure_section, style_over_months
+from dashboards.formatting import slug
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.reading import missing_notice, read_mart
 
-TABLE = "cure_rates"
+TABLE = "marts.cure_rates"
 
 # (column, chart title, definition, explanation under the heading)
 METRICS = (
@@ -39,8 +45,8 @@ METRICS = (
 )
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, accounts::BIGINT AS accounts, "
@@ -48,54 +54,56 @@ def render(ctx: c.Context) -> str:
         "redefault_6m_rate",
         "month_end, portfolio, from_bucket",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
+    as_of = max(months(df))
     return "".join(
-        c.section(title, text, c.figure_html(_lines(df, column, title, definition, as_of), f"cure-{c.slug(column)}"))
+        figure_section(title, text, _lines(df, column, title, definition, as_of), f"cure-{slug(column)}")
         for column, title, definition, text in METRICS
     )
 
 
 def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    buckets = sorted(set(df["from_bucket"].to_list()), key=c.bucket_sort_key)
-    rows = {(r["month_end"], r["portfolio"], r["from_bucket"]): r for r in df.iter_rows(named=True)}
-    fig = go.Figure()
-    groups = []
-    for portfolio in c.portfolios(df):
+    """One line per from-bucket of the rate `column`, one portfolio at a time (dropdown)."""
+    all_months = months(df)
+    buckets = sorted(set(df["from_bucket"].to_list()), key=bucket_sort_key)
+    rows = rows_by(df, "month_end", "portfolio", "from_bucket")
+
+    def traces(portfolio: str) -> list[go.Scatter]:
+        out = []
         for bucket in buckets:
             ys, custom = [], []
             for m in all_months:
                 row = rows.get((m, portfolio, bucket))
                 ys.append(None if row is None else row[column])
                 custom.append([None, None] if row is None else [row["accounts"], row["cured_accounts"]])
-            label = c.bucket_label(bucket)
-            fig.add_trace(
+            label = bucket_label(bucket)
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
                     customdata=custom,
                     mode="lines+markers",
                     name=f"from {label}",
-                    line={"color": c.BUCKET_COLOR.get(bucket, "#607d8b")},
+                    line={"color": BUCKET_COLOR.get(bucket, "#607d8b")},
                     hovertemplate=(
                         f"from {label}: %{{y:.2%}} (accounts %{{customdata[0]:,}}, cured %{{customdata[1]:,}})"
                         "<extra></extra>"
                     ),
                 )
             )
-        groups.append((portfolio, len(buckets)))
-    c.style(fig, title, definition, as_of)
-    fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Rate", tickformat=".0%", rangemode="tozero")
-    c.add_portfolio_menu(fig, groups)
+        return out
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
+                      yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="cure_rates",
     title="Cure rates",
     summary="How many delinquent accounts become current again, how fast, and how many fall back.",

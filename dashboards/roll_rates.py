@@ -5,12 +5,18 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import common as c
+from dashboards.buckets import BUCKET_COLOR, BUCKET_ORDER, BUCKETS, OPEN_BUCKETS, bucket_label
+from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
+from dashboards.figures import figure_section, style, style_over_months, title_text
+from dashboards.formatting import slug
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.reading import missing_notice, read_mart
 
-TABLE = "roll_rates"
+TABLE = "marts.roll_rates"
 
 # The delinquent chain: each open bucket to the next one; 180+ DPD flows on to charge-off.
-CHAIN = tuple(zip(c.OPEN_BUCKETS, c.OPEN_BUCKETS[1:] + ("charged_off",)))
+CHAIN = tuple(zip(OPEN_BUCKETS, OPEN_BUCKETS[1:] + ("charged_off",)))
 
 MATRIX_DEFINITION = (
     "cell = accounts moving from the row bucket (previous month end) to the column bucket / "
@@ -22,47 +28,50 @@ FLOW_DEFINITION = (
 )
 
 
-def render(ctx: c.Context) -> str:
-    df = c.read_mart(
+def render(ctx: Context) -> str:
+    df = read_mart(
         ctx.con,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, to_bucket, "
         "accounts::BIGINT AS accounts, balance::DOUBLE AS balance, account_rate, balance_rate",
         "month_end, portfolio, from_bucket, to_bucket",
     )
-    empty = c.missing_notice(TABLE, df)
+    empty = missing_notice(TABLE, df)
     if empty:
         return empty
-    as_of = max(c.months(df))
-    out = []
-    for i, portfolio in enumerate(c.portfolios(df)):
-        fig = _matrix(df.filter(pl.col("portfolio") == portfolio), portfolio, as_of)
-        heading = f"Transition matrix — {c.portfolio_label(portfolio)}"
-        text = (
+    as_of = max(months(df))
+    out = [
+        figure_section(
+            f"Transition matrix — {portfolio_label(portfolio)}",
             "Each row is a bucket at the previous month end; each column is where those accounts are at "
             "this month end. The cell shows the share of the row's accounts (rows sum to 100%). Move the "
-            "slider to pick the month; it starts at the latest month."
+            "slider to pick the month; it starts at the latest month.",
+            _matrix(df.filter(pl.col("portfolio") == portfolio), portfolio, as_of),
+            f"roll-matrix-{i}-{slug(portfolio)}",
         )
-        out.append(c.section(heading, text, c.figure_html(fig, f"roll-matrix-{i}-{c.slug(portfolio)}")))
+        for i, portfolio in enumerate(portfolios(df))
+    ]
     out.insert(
         1,
-        c.section(
+        figure_section(
             "Flow rates",
             "The balance-weighted roll rate of each bucket into the next worse one (the classic flow-rate "
             "chain); 180+ DPD flows on to charge-off. A gap means the from-bucket was empty (or had no "
             "balance) at the previous month end.",
-            c.figure_html(_flows(df, as_of), "roll-flow-rates"),
+            _flows(df, as_of),
+            "roll-flow-rates",
         ),
     )
     return "".join(out)
 
 
 def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    extra = {b for b in df["from_bucket"].to_list() + df["to_bucket"].to_list() if b not in c.BUCKET_ORDER}
-    rows = list(c.OPEN_BUCKETS) + sorted(b for b in extra if b in set(df["from_bucket"].to_list()))
-    cols = [code for code, _ in c.BUCKETS] + sorted(extra)
-    cells = {(r["month_end"], r["from_bucket"], r["to_bucket"]): r for r in df.iter_rows(named=True)}
+    """A portfolio's transition matrix as one heatmap per month, a slider picks the month (it starts at the latest)."""
+    all_months = months(df)
+    extra = {b for b in df["from_bucket"].to_list() + df["to_bucket"].to_list() if b not in BUCKET_ORDER}
+    rows = list(OPEN_BUCKETS) + sorted(b for b in extra if b in set(df["from_bucket"].to_list()))
+    cols = [code for code, _ in BUCKETS] + sorted(extra)
+    cells = rows_by(df, "month_end", "from_bucket", "to_bucket")
     fig = go.Figure()
     titles = []
     for m in all_months:
@@ -79,8 +88,8 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
             custom.append(c_row)
         fig.add_trace(
             go.Heatmap(
-                x=[c.bucket_label(t) for t in cols],
-                y=[c.bucket_label(f) for f in rows],
+                x=[bucket_label(t) for t in cols],
+                y=[bucket_label(f) for f in rows],
                 z=z,
                 customdata=custom,
                 zmin=0,
@@ -99,13 +108,13 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
             )
         )
         titles.append(
-            c.title_text(
-                f"Roll rates {c.previous_month_end(m)} → {m} — {c.portfolio_label(portfolio)}",
+            title_text(
+                f"Roll rates {previous_month_end(m)} → {m} — {portfolio_label(portfolio)}",
                 MATRIX_DEFINITION,
                 as_of,
             )
         )
-    c.style(fig, "", MATRIX_DEFINITION, as_of, height=560)
+    style(fig, "", MATRIX_DEFINITION, as_of, height=560)
     fig.update_layout(
         title_text=titles[-1],
         margin={"l": 110, "r": 30, "t": 110, "b": 110},
@@ -131,47 +140,48 @@ def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
 
 
 def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
-    all_months = c.months(df)
-    cells = {
-        (r["month_end"], r["portfolio"], r["from_bucket"], r["to_bucket"]): r["balance_rate"]
-        for r in df.iter_rows(named=True)
-    }
+    """The balance roll rate of each bucket k into k+1 (`CHAIN`), one portfolio at a time (dropdown)."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio", "from_bucket", "to_bucket")
+    cells = {key: r["balance_rate"] for key, r in rows.items()}
     # A from-bucket with rows in the month had accounts; a missing k → k+1 cell is then a flow of 0.
     from_rate = {}
     for r in df.iter_rows(named=True):
         key = (r["month_end"], r["portfolio"], r["from_bucket"])
         from_rate[key] = from_rate.get(key) or r["balance_rate"] is not None
-    fig = go.Figure()
-    groups = []
-    for portfolio in c.portfolios(df):
-        for i, (k, k1) in enumerate(CHAIN):
+
+    def traces(portfolio: str) -> list[go.Scatter]:
+        out = []
+        for k, k1 in CHAIN:
             ys = []
             for m in all_months:
                 if not from_rate.get((m, portfolio, k)):
                     ys.append(None)
                 else:
                     ys.append(cells.get((m, portfolio, k, k1)) or 0.0)
-            label = f"{c.bucket_label(k)} → {c.bucket_label(k1)}"
-            fig.add_trace(
+            label = f"{bucket_label(k)} → {bucket_label(k1)}"
+            out.append(
                 go.Scatter(
                     x=all_months,
                     y=ys,
                     mode="lines+markers",
                     name=label,
-                    line={"color": c.BUCKET_COLOR[k1]},
+                    line={"color": BUCKET_COLOR[k1]},
                     hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
                 )
             )
-        groups.append((portfolio, len(CHAIN)))
-    c.style(fig, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of)
-    fig.update_layout(hovermode="x unified")
-    c.month_axis(fig, len(all_months))
-    fig.update_yaxes(title_text="Balance rate", tickformat=".0%", rangemode="tozero")
-    c.add_portfolio_menu(fig, groups)
+        return out
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of,
+                      layout={"hovermode": "x unified"},
+                      yaxes={"title_text": "Balance rate", "tickformat": ".0%", "rangemode": "tozero"})
+    add_portfolio_menu(fig, groups)
     return fig
 
 
-PAGE = c.Page(
+PAGE = Page(
     slug="roll_rates",
     title="Roll rates",
     summary="Monthly transition matrix between buckets (any month, any portfolio) and the flow-rate chain.",

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboards import PAGES, build_reports
+from dashboards import PAGES, build_reports, page_for_table
 
 AS_OF = "2026-10-31"
 MONTHS = ("2026-08-31", "2026-09-30", "2026-10-31")
@@ -284,10 +284,46 @@ def test_optional_page_only_when_its_table_exists(tmp_path):
 
 
 def test_only_marts_aggregates_can_be_read(con):
-    from dashboards import common
+    from dashboards import reading
+
+    for table in ("marts.account_month", "account_month", "staging.accounts", "marts.flows"):
+        with pytest.raises(ValueError):
+            reading.read_mart(con, table, "*", "1")
+
+
+def test_pages_keyed_by_table():
+    from dashboards.build import MART_TABLES
+
+    tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
+              "marts.complaint_metrics", "marts.complaints_by_bucket"}
+    by_table = {t: p.slug for t, p in page_for_table().items()}
+    assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
+                        "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
+                        "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints"}
+    assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
+
+
+@pytest.mark.parametrize("table", ["marts.account_month", "staging.accounts", "aging", "marts.", "marts.a.b"])
+def test_a_page_cannot_declare_other_tables(table):
+    from dashboards.page import Page
 
     with pytest.raises(ValueError):
-        common.read_mart(con, "account_month", "*", "1")
+        Page(slug="x", title="x", summary="x", intro="x", tables=(table,), render=lambda ctx: "")
+    with pytest.raises(ValueError):
+        Page(slug="x", title="x", summary="x", intro="x", tables=(), render=lambda ctx: "", also_reads=(table,))
+
+
+def test_dashboards_import_nothing_from_pipelines_or_checks():
+    import ast
+
+    import dashboards
+
+    for path in sorted(Path(dashboards.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                assert name.split(".")[0] not in {"pipelines", "checks"}, (path.name, name)
 
 
 # ---- complaints.html -----------------------------------------------------------------------------------

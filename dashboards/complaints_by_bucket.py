@@ -1,0 +1,67 @@
+"""The complaints page's section drawn from marts.complaints_by_bucket: complaints per 1,000 accounts by
+the bucket the account was in at the previous month end (one chart, the whole book)."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.dimensions import months, rows_by
+from dashboards.figures import figure_html, style_over_months
+from dashboards.reading import missing_notice, read_mart
+from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series
+
+TABLE = "marts.complaints_by_bucket"
+BUCKET_DEFINITION = (
+    "complaints received in the month / accounts open in the bucket at the previous month end × 1,000"
+)
+
+
+def read(con) -> pl.DataFrame | None:
+    return read_mart(
+        con,
+        TABLE,
+        "strftime(month_end, '%Y-%m-%d') AS month_end, bucket, complaints::BIGINT AS complaints, "
+        "accounts::BIGINT AS accounts, complaints_per_1000",
+        "month_end, bucket",
+    )
+
+
+def chart(buckets: pl.DataFrame | None) -> str:
+    """The chart as HTML, or the missing/empty-table notice. Its as-of date is this table's latest month."""
+    empty = missing_notice(TABLE, buckets)
+    if empty:
+        return empty
+    all_months = months(buckets)
+    rows = rows_by(buckets, "month_end", "bucket")
+    notes: dict[str, list[str]] = {}
+    traces = []
+    for bucket in sorted(set(buckets["bucket"].to_list()), key=bucket_sort_key):
+        label = bucket_label(bucket)
+        ys, _ = suppressed_series(rows, all_months, (bucket,), "complaints_per_1000", "complaints",
+                                  f"{label}: {SUPPRESSED}", notes, mark_empty=True)
+        custom = []
+        for m in all_months:
+            r = rows.get((m, bucket))
+            hidden = r is None or suppressed(r["complaints"])
+            custom.append([None, None] if hidden else [r["complaints"], r["accounts"]])
+        traces.append(
+            go.Scatter(
+                x=all_months,
+                y=ys,
+                customdata=custom,
+                mode="lines+markers",
+                name=label,
+                line={"color": BUCKET_COLOR.get(bucket, "#607d8b")},
+                hovertemplate=f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata[0]:,}} complaints, "
+                "%{customdata[1]:,} accounts)<extra></extra>",
+            )
+        )
+    fig = go.Figure()
+    for trace in traces + strip_traces(all_months, notes, "y2"):
+        fig.add_trace(trace)
+    style_over_months(fig, all_months, "Complaints per 1,000 accounts by delinquency bucket (previous month end)",
+                      BUCKET_DEFINITION, max(all_months), layout={"hovermode": "x unified"},
+                      yaxes={"title": {"text": "Complaints per 1,000 accounts"}, "rangemode": "tozero"})
+    return figure_html(finish(fig, "y2", None), "cmp-by-bucket")

@@ -1,0 +1,138 @@
+"""delinquency.html, drawn from marts.delinquency_rates: 30+/60+/90+ DPD balance and account rates over
+time, per portfolio. The module is named after its table; the page keeps the slug `delinquency`, so its
+file name and the links to it stay as they are."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.dimensions import ALL, months, over_months, portfolio_label, portfolios, rows_by
+from dashboards.figures import figure_section, portfolio_color, style_over_months
+from dashboards.page import Context, Page
+from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.reading import missing_notice, read_mart
+
+TABLE = "marts.delinquency_rates"
+LEVELS = (("dq30", "30+ DPD", "#f9a825"), ("dq60", "60+ DPD", "#fb8c00"), ("dq90", "90+ DPD", "#c62828"))
+DQ30_DEFINITION = "30+ DPD balance / open balance"
+
+
+def read(con) -> pl.DataFrame | None:
+    return read_mart(
+        con,
+        TABLE,
+        "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, open_accounts::BIGINT AS open_accounts, "
+        "open_balance::DOUBLE AS open_balance, dq30_account_rate, dq30_balance_rate, dq60_account_rate, "
+        "dq60_balance_rate, dq90_account_rate, dq90_balance_rate",
+        "month_end, portfolio",
+    )
+
+
+def dq30_account_rates(con) -> dict[tuple[str, str], float]:
+    """30+ DPD account rate by (month_end, portfolio) from marts.delinquency_rates (empty when missing)."""
+    df = read(con)
+    if df is None:
+        return {}
+    return {key: r["dq30_account_rate"] for key, r in rows_by(df, "month_end", "portfolio").items()}
+
+
+def render(ctx: Context) -> str:
+    df = read(ctx.con)
+    empty = missing_notice(TABLE, df)
+    if empty:
+        return empty
+    as_of = max(months(df))
+    parts = [
+        figure_section(
+            "Balance rates",
+            "Full balance of the open accounts at 30+, 60+ and 90+ days past due, as a share of the open "
+            "balance (the whole balance counts, not only the past-due amount).",
+            _levels(df, "balance", "Delinquency rates by balance", "balance of open accounts at N+ DPD / open balance",
+                    as_of),
+            "dq-balance-rates",
+        ),
+        figure_section(
+            "Account rates",
+            "Open accounts at 30+, 60+ and 90+ days past due, as a share of all open accounts.",
+            _levels(df, "account", "Delinquency rates by accounts", "open accounts at N+ DPD / open accounts", as_of),
+            "dq-account-rates",
+        ),
+        figure_section(
+            "30+ DPD balance rate by portfolio",
+            "The headline delinquency rate of each portfolio side by side.",
+            dq30_by_portfolio(df, as_of),
+            "dq-dq30-by-portfolio",
+        ),
+    ]
+    return "".join(parts)
+
+
+def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str) -> go.Figure:
+    """The 30+/60+/90+ `kind` ('balance' or 'account') rates, one portfolio at a time (dropdown)."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio")
+
+    def traces(portfolio: str) -> list[go.Scatter]:
+        custom = [
+            [rows[(m, portfolio)]["open_accounts"], rows[(m, portfolio)]["open_balance"]]
+            if (m, portfolio) in rows
+            else [None, None]
+            for m in all_months
+        ]
+        return [
+            go.Scatter(
+                x=all_months,
+                y=over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"),
+                customdata=custom,
+                mode="lines+markers",
+                name=label,
+                line={"color": color},
+                hovertemplate=(
+                    f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
+                    "open balance %{customdata[1]:,.2f})<extra></extra>"
+                ),
+            )
+            for level, label, color in LEVELS
+        ]
+
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios(df), traces)
+    style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
+                      yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"})
+    add_portfolio_menu(fig, groups)
+    return fig
+
+
+def dq30_by_portfolio(df: pl.DataFrame, as_of: str, height: int = 480) -> go.Figure:
+    """One line per portfolio (and 'all') of the 30+ DPD balance rate; also shown on the index."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio")
+    fig = go.Figure()
+    for i, portfolio in enumerate(portfolios(df)):
+        label = portfolio_label(portfolio)
+        fig.add_trace(
+            go.Scatter(
+                x=all_months,
+                y=over_months(rows, all_months, (portfolio,), "dq30_balance_rate"),
+                mode="lines+markers",
+                name=label,
+                line={"color": portfolio_color(i, portfolio), "width": 3 if portfolio == ALL else 2},
+                hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
+            )
+        )
+    return style_over_months(fig, all_months, "30+ DPD balance rate by portfolio", DQ30_DEFINITION, as_of,
+                             layout={"hovermode": "x unified"},
+                             yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"}, height=height)
+
+
+PAGE = Page(
+    slug="delinquency",
+    title="Delinquency rates",
+    summary="30+, 60+ and 90+ days-past-due rates by balance and by accounts, per portfolio.",
+    intro="Delinquency rates over the open accounts at each month end: the accounts (and their full "
+    "balances) at 30, 60 or 90 or more days past due, divided by all open accounts (and the open "
+    "balance). Charged-off and closed accounts are not in the denominator.",
+    tables=(TABLE,),
+    render=render,
+)

@@ -1,0 +1,81 @@
+"""Figure styling shared by every chart (title with definition and as-of date, month axis, series
+colours) and the figure as an HTML <div> with a fixed id, alone or as a page section.
+
+Plotly writes layout keys in the order they were first set, so the order of the styling calls is part
+of the output: `style_over_months` fixes it for the charts over month ends.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dashboards.dimensions import ALL
+from dashboards.html_page import section
+
+SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+CONFIG = {"displaylogo": False, "responsive": True}
+
+ALL_COLOR = "#263238"  # the whole book ('all'), beside the portfolios' series colours
+
+
+def title_text(title: str, definition: str, as_of: str) -> str:
+    """Chart title: what it is, then the definition and as-of date on a second, smaller line."""
+    return f"{title}<br><sup>{definition}, as of {as_of}</sup>"
+
+
+def style(fig: go.Figure, title: str, definition: str, as_of: str, height: int = 480) -> go.Figure:
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": title_text(title, definition, as_of), "x": 0.01, "xanchor": "left", "yref": "container",
+               "y": 1, "yanchor": "top", "pad": {"t": 14}},
+        height=height,
+        margin={"l": 70, "r": 30, "t": 110, "b": 60},
+        legend={"orientation": "v", "x": 1.01, "y": 1.0},
+        font={"size": 12},
+    )
+    return fig
+
+
+def month_axis(fig: go.Figure, n_months: int) -> None:
+    """x axis of month ends as evenly spaced categories labelled with the month-end date, at most about
+    a dozen labels. Every trace carries all months in order, so the category order is the data order
+    (no `categoryorder`: together with hidden traces it stops plotly.js from drawing)."""
+    fig.update_xaxes(title_text="Month end", type="category", dtick=max(1, -(-n_months // 12)))
+
+
+def style_over_months(fig: go.Figure, all_months: list[str], title: str, definition: str, as_of: str, *,
+                      layout: dict, yaxes: dict | None = None, height: int = 480) -> go.Figure:
+    """Style a chart over month ends: title (`style`), then the chart's own `layout`, the month axis and
+    its y axis (`yaxes`, as `update_yaxes` arguments), in that order."""
+    style(fig, title, definition, as_of, height=height)
+    fig.update_layout(layout)
+    month_axis(fig, len(all_months))
+    if yaxes is not None:
+        fig.update_yaxes(**yaxes)
+    return fig
+
+
+def portfolio_color(i: int, portfolio: str) -> str:
+    """Line colour of the i-th portfolio in a one-line-per-portfolio chart; 'all' is dark."""
+    return ALL_COLOR if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)]
+
+
+def figure_html(fig: go.Figure, div_id: str) -> str:
+    """The figure as a <div> with a fixed id and no plotly.js (the page loads plotly.min.js once)."""
+    div = pio.to_html(
+        fig,
+        config=CONFIG,
+        include_plotlyjs=False,
+        include_mathjax=False,
+        full_html=False,
+        div_id=div_id,
+        validate=True,
+    )
+    return f'<div class="chart">{div}</div>'
+
+
+def figure_section(heading: str, text: str, fig: go.Figure, div_id: str) -> str:
+    """A page section (heading, explanation) holding one figure."""
+    return section(heading, text, figure_html(fig, div_id))

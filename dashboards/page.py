@@ -1,0 +1,58 @@
+"""What a page is (`Page`), what it is rendered with (`Context`), and which tables a page may declare.
+
+A page names the warehouse tables it reads in full ("marts.aging"). Only the aggregated marts qualify:
+`check_table` refuses any other schema and the per-account tables of the marts schema, so a page cannot
+even declare account-level data; the tables the pages declare are then the only ones `dashboards.reading`
+reads (`dashboards.build.MART_TABLES`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+SCHEMA = "marts"
+# Tables of the marts schema that hold one row per account; no page may read them.
+ACCOUNT_LEVEL_TABLES = frozenset({"marts.account_month"})
+
+
+def check_table(table: str) -> None:
+    """Raise ValueError unless `table` is a full name of an aggregated marts table ("marts.<name>")."""
+    schema, dot, name = table.partition(".")
+    if schema != SCHEMA or not dot or not name or "." in name:
+        raise ValueError(f"a page reads only tables of the {SCHEMA} schema, named in full ('{SCHEMA}.<name>'), "
+                         f"not {table!r}")
+    if table in ACCOUNT_LEVEL_TABLES:
+        raise ValueError(f"{table} holds one row per account; pages read only aggregated marts tables")
+
+
+@dataclass(frozen=True)
+class Context:
+    con: duckdb.DuckDBPyConnection
+    as_of: str | None  # latest month_end over the marts the pages read (ISO), None when all are empty
+    pages: tuple["Page", ...]  # the pages being built, for the navigation bar
+
+
+@dataclass(frozen=True)
+class Page:
+    """One dashboard page: `render(ctx)` returns the HTML body (sections, figures, notices)."""
+
+    slug: str
+    title: str
+    summary: str  # one sentence, shown on the index
+    intro: str  # a short explanation (HTML) under the page title
+    tables: tuple[str, ...]  # the marts tables it draws as its own, full names ("marts.aging")
+    render: Callable[[Context], str]
+    optional: bool = False  # built only when all of `tables` exist
+    # Tables it also reads but that belong to another page (not required for `optional`, not its own).
+    also_reads: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for table in self.tables + self.also_reads:
+            check_table(table)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.slug}.html"
