@@ -7,9 +7,9 @@ import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, DELINQUENT_BUCKETS, bucket_label, bucket_sort_key
 from dashboards.dimensions import months, over_months, portfolios, rows_by
-from dashboards.figures import figure_section, style_over_months
+from dashboards.figures import figure_section
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "marts.aging"
@@ -17,7 +17,7 @@ TABLE = "marts.aging"
 
 def render(ctx: Context) -> str:
     df = read_mart(
-        ctx.con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, bucket, "
         "accounts::BIGINT AS accounts, balance::DOUBLE AS balance",
@@ -78,13 +78,10 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
             for bucket in buckets
         ]
 
-    fig = go.Figure()
-    groups = add_portfolio_traces(fig, portfolios(df), traces)
-    style_over_months(fig, all_months, title, definition, as_of,
-                      layout={"barmode": "stack", "hovermode": "x unified", "legend": {"traceorder": "normal"}},
-                      yaxes={"title_text": "Balance" if money else "Accounts", "tickformat": ","})
-    add_portfolio_menu(fig, groups)
-    return fig
+    return portfolio_menu_figure(portfolios(df), traces, all_months, title, definition, as_of,
+                                 layout={"barmode": "stack", "hovermode": "x unified",
+                                         "legend": {"traceorder": "normal"}},
+                                 yaxes={"title_text": "Balance" if money else "Accounts", "tickformat": ","})
 
 
 PAGE = Page(

@@ -1,28 +1,29 @@
 """Delinquency buckets as the pages show them: the codes in display order, their labels and colours.
 
-The codes are the values of the marts' `bucket`, `from_bucket` and `to_bucket` columns; the warehouse
-defines them in assets/intermediate/account_month.py (`BUCKET_NAMES`). Labels are DPD ranges; the "M1/M2"
-cycle labels are not used.
+The codes and their order are the warehouse's (`assets.domain`: the values of the marts' `bucket`,
+`from_bucket` and `to_bucket` columns); this module adds only how a page shows them. Labels are DPD
+ranges; the "M1/M2" cycle labels are not used.
 """
 
 from __future__ import annotations
 
-BUCKETS: tuple[tuple[str, str], ...] = (
-    ("current", "Current"),
-    ("dpd_1_29", "1–29 DPD"),
-    ("dpd_30_59", "30–59 DPD"),
-    ("dpd_60_89", "60–89 DPD"),
-    ("dpd_90_119", "90–119 DPD"),
-    ("dpd_120_149", "120–149 DPD"),
-    ("dpd_150_179", "150–179 DPD"),
-    ("dpd_180_plus", "180+ DPD"),
-    ("charged_off", "Charged off"),
-    ("closed", "Closed"),
-)
-BUCKET_LABEL = dict(BUCKETS)
-BUCKET_ORDER = {code: i for i, (code, _) in enumerate(BUCKETS)}
-OPEN_BUCKETS = tuple(code for code, _ in BUCKETS[:8])
-DELINQUENT_BUCKETS = OPEN_BUCKETS[1:]
+from assets.domain import BUCKET_NAMES, DELINQUENT_BUCKETS, OPEN_BUCKETS
+
+__all__ = ["BUCKETS", "BUCKET_COLOR", "BUCKET_LABEL", "BUCKET_ORDER", "DELINQUENT_BUCKETS", "OPEN_BUCKETS",
+           "bucket_label", "bucket_sort_key"]
+
+BUCKET_LABEL = {
+    "current": "Current",
+    "dpd_1_29": "1–29 DPD",
+    "dpd_30_59": "30–59 DPD",
+    "dpd_60_89": "60–89 DPD",
+    "dpd_90_119": "90–119 DPD",
+    "dpd_120_149": "120–149 DPD",
+    "dpd_150_179": "150–179 DPD",
+    "dpd_180_plus": "180+ DPD",
+    "charged_off": "Charged off",
+    "closed": "Closed",
+}
 BUCKET_COLOR = {
     "current": "#2e7d32",
     "dpd_1_29": "#c0ca33",
@@ -35,6 +36,12 @@ BUCKET_COLOR = {
     "charged_off": "#424242",
     "closed": "#9e9e9e",
 }
+for _styled in (BUCKET_LABEL, BUCKET_COLOR):
+    if set(_styled) != set(BUCKET_NAMES):
+        raise ValueError(f"dashboards.buckets styles {sorted(_styled)}, the warehouse has {sorted(BUCKET_NAMES)}")
+
+BUCKETS: tuple[tuple[str, str], ...] = tuple((code, BUCKET_LABEL[code]) for code in BUCKET_NAMES)
+BUCKET_ORDER = {code: i for i, code in enumerate(BUCKET_NAMES)}
 
 
 def bucket_label(code: str) -> str:

@@ -28,7 +28,8 @@ PAGES: tuple[Page, ...] = (
     complaints.PAGE,
 )
 
-# The only tables a dashboard may read: those the pages declare (aggregated marts only, see page.check_table).
+# Every table a page may read (aggregated marts only, see page.check_table); a build reads those of the
+# pages it builds (`Context.readable`).
 MART_TABLES = frozenset(t for p in PAGES for t in p.tables + p.also_reads)
 
 

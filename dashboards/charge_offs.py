@@ -5,10 +5,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.dimensions import months, over_months, portfolio_label, portfolios, rows_by
-from dashboards.figures import figure_section, portfolio_color, style_over_months
+from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.figures import figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "marts.charge_offs"
@@ -22,7 +22,7 @@ AMOUNTS = (  # (column, label, bar or line, colour)
 
 def render(ctx: Context) -> str:
     df = read_mart(
-        ctx.con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, gross_charge_off::DOUBLE AS gross_charge_off, "
         "recoveries::DOUBLE AS recoveries, net_charge_off::DOUBLE AS net_charge_off, "
@@ -50,25 +50,10 @@ def render(ctx: Context) -> str:
 
 def _nco(df: pl.DataFrame, as_of: str) -> go.Figure:
     """One line per portfolio (and 'all') of the annualized NCO rate."""
-    all_months = months(df)
-    rows = rows_by(df, "month_end", "portfolio")
-    fig = go.Figure()
-    for i, portfolio in enumerate(portfolios(df)):
-        label = portfolio_label(portfolio)
-        fig.add_trace(
-            go.Scatter(
-                x=all_months,
-                y=over_months(rows, all_months, (portfolio,), "nco_rate_annualized"),
-                customdata=over_months(rows, all_months, (portfolio,), "average_balance"),
-                mode="lines+markers",
-                name=label,
-                line={"color": portfolio_color(i, portfolio)},
-                hovertemplate=f"{label}: %{{y:.2%}} (average balance %{{customdata:,.2f}})<extra></extra>",
-            )
-        )
-    return style_over_months(fig, all_months, "Annualized net charge-off rate by portfolio", NCO_DEFINITION, as_of,
-                             layout={"hovermode": "x unified"},
-                             yaxes={"title_text": "NCO rate (annualized)", "tickformat": ".1%"})
+    return portfolio_lines(df, "nco_rate_annualized", "%{y:.2%} (average balance %{customdata:,.2f})",
+                           "Annualized net charge-off rate by portfolio", NCO_DEFINITION, as_of,
+                           yaxes={"title_text": "NCO rate (annualized)", "tickformat": ".1%"},
+                           customdata_column="average_balance")
 
 
 def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
@@ -84,18 +69,13 @@ def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
             if kind == "bar":
                 out.append(go.Bar(x=all_months, y=ys, name=label, marker_color=color, hovertemplate=hover))
             else:
-                out.append(go.Scatter(x=all_months, y=ys, name=label, mode="lines+markers", line={"color": color},
-                                      hovertemplate=hover))
+                out.append(month_line(all_months, ys, label, color, hover))
         return out
 
-    fig = go.Figure()
-    groups = add_portfolio_traces(fig, portfolios(df), traces)
-    style_over_months(fig, all_months, "Charge-offs and recoveries",
-                      "amounts posted in the month; net = gross − recoveries", as_of,
-                      layout={"barmode": "group", "hovermode": "x unified"},
-                      yaxes={"title_text": "Amount", "tickformat": ","})
-    add_portfolio_menu(fig, groups)
-    return fig
+    return portfolio_menu_figure(portfolios(df), traces, all_months, "Charge-offs and recoveries",
+                                 "amounts posted in the month; net = gross − recoveries", as_of,
+                                 layout={"barmode": "group", "hovermode": "x unified"},
+                                 yaxes={"title_text": "Amount", "tickformat": ","})
 
 
 PAGE = Page(

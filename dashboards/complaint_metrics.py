@@ -13,9 +13,10 @@ import polars as pl
 
 from assets.staging.issue_groups import OTHER, current_issues
 from dashboards.dimensions import months, portfolio_label, portfolio_sort_key, portfolios, rows_by
-from dashboards.figures import ALL_COLOR, SERIES_COLORS, style_over_months
+from dashboards.figures import ALL_COLOR, SERIES_COLORS, month_line, style_over_months
 from dashboards.formatting import fmt_int, fmt_per_mille, fmt_rate
 from dashboards.html_page import notice
+from dashboards.page import Context
 from dashboards.portfolio_menu import add_portfolio_traces
 from dashboards.reading import read_mart
 from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series, table_cell
@@ -48,9 +49,9 @@ def issue_sort_key(group: str) -> tuple[int, str]:
     return (ISSUE_ORDER.index(group) if group in ISSUE_ORDER[:-1] else len(ISSUE_ORDER), group)
 
 
-def read(con) -> pl.DataFrame | None:
+def read(ctx: Context) -> pl.DataFrame | None:
     return read_mart(
-        con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, issue_group, complaints::BIGINT AS complaints, "
         "complaints_per_1000, timely_response_rate, closed_within_60d_rate, open_backlog::BIGINT AS open_backlog, "
@@ -107,18 +108,11 @@ def per_1000_by_issue(df: pl.DataFrame, as_of: str) -> go.Figure:
             label = issue_label(group)
             ys, counts = suppressed_series(rows, all_months, (portfolio, group), "complaints_per_1000", "complaints",
                                            f"{label}: {SUPPRESSED}", notes)
-            out.append(
-                go.Scatter(
-                    x=all_months,
-                    y=ys,
-                    customdata=counts,
-                    mode="lines+markers",
-                    name=label,
-                    line={"color": ISSUE_COLOR.get(group, "#607d8b"), "width": 3 if group == ALL_ISSUES else 2},
-                    hovertemplate=f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata:,}} complaints)"
-                    "<extra></extra>",
-                )
-            )
+            out.append(month_line(
+                all_months, ys, label, ISSUE_COLOR.get(group, "#607d8b"),
+                f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata:,}} complaints)<extra></extra>",
+                customdata=counts, width=3 if group == ALL_ISSUES else 2,
+            ))
         return out + strip_traces(all_months, notes, "y2")
 
     fig = go.Figure()
@@ -189,17 +183,9 @@ def timeliness(everything: pl.DataFrame, as_of: str) -> go.Figure:
         for column, base, label, color in TIMELINESS:
             ys, counts = suppressed_series(rows, all_months, (portfolio,), column, base, f"{label}: {SUPPRESSED}",
                                            notes)
-            out.append(
-                go.Scatter(
-                    x=all_months,
-                    y=ys,
-                    customdata=counts,
-                    mode="lines+markers",
-                    name=label,
-                    line={"color": color},
-                    hovertemplate=f"{label}: %{{y:.1%}} (of %{{customdata:,}} complaints)<extra></extra>",
-                )
-            )
+            out.append(month_line(all_months, ys, label, color,
+                                  f"{label}: %{{y:.1%}} (of %{{customdata:,}} complaints)<extra></extra>",
+                                  customdata=counts))
         return out + strip_traces(all_months, notes, "y2")
 
     fig = go.Figure()
@@ -229,16 +215,7 @@ def backlog(everything: pl.DataFrame, as_of: str) -> go.Figure:
         for column, label, color, dash in series:
             ys, _ = suppressed_series(rows, all_months, (portfolio,), column, column, f"{label}: {SUPPRESSED}", notes,
                                       mark_empty=True)
-            out.append(
-                go.Scatter(
-                    x=all_months,
-                    y=ys,
-                    mode="lines+markers",
-                    name=label,
-                    line={"color": color, "dash": dash},
-                    hovertemplate=f"{label}: %{{y:,}}<extra></extra>",
-                )
-            )
+            out.append(month_line(all_months, ys, label, color, f"{label}: %{{y:,}}<extra></extra>", dash=dash))
         return out + strip_traces(all_months, notes, "y2")
 
     fig = go.Figure()

@@ -23,14 +23,14 @@ from dashboards.suppression import SUPPRESSED_NOTE
 
 
 def render(ctx: Context) -> str:
-    df = complaint_metrics.read(ctx.con)
-    buckets = complaints_by_bucket.read(ctx.con)
+    df = complaint_metrics.read(ctx)
+    buckets = complaints_by_bucket.read(ctx)
     empty = missing_notice(complaint_metrics.TABLE, df)
     note = f'<p class="notice" id="small-cells">{SUPPRESSED_NOTE}</p>\n'
     if empty:
         return note + empty
     as_of = max(months(df))
-    dq30 = delinquency_rates.dq30_account_rates(ctx.con)
+    dq30 = delinquency_rates.dq30_account_rates(ctx)
     everything = df.filter(pl.col("issue_group") == complaint_metrics.ALL_ISSUES)
     parts = [
         note,

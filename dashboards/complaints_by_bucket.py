@@ -8,7 +8,8 @@ import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
 from dashboards.dimensions import months, rows_by
-from dashboards.figures import figure_html, style_over_months
+from dashboards.figures import figure_html, month_line, style_over_months
+from dashboards.page import Context
 from dashboards.reading import missing_notice, read_mart
 from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series
 
@@ -18,9 +19,9 @@ BUCKET_DEFINITION = (
 )
 
 
-def read(con) -> pl.DataFrame | None:
+def read(ctx: Context) -> pl.DataFrame | None:
     return read_mart(
-        con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, bucket, complaints::BIGINT AS complaints, "
         "accounts::BIGINT AS accounts, complaints_per_1000",
@@ -46,18 +47,12 @@ def chart(buckets: pl.DataFrame | None) -> str:
             r = rows.get((m, bucket))
             hidden = r is None or suppressed(r["complaints"])
             custom.append([None, None] if hidden else [r["complaints"], r["accounts"]])
-        traces.append(
-            go.Scatter(
-                x=all_months,
-                y=ys,
-                customdata=custom,
-                mode="lines+markers",
-                name=label,
-                line={"color": BUCKET_COLOR.get(bucket, "#607d8b")},
-                hovertemplate=f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata[0]:,}} complaints, "
-                "%{customdata[1]:,} accounts)<extra></extra>",
-            )
-        )
+        traces.append(month_line(
+            all_months, ys, label, BUCKET_COLOR.get(bucket, "#607d8b"),
+            f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata[0]:,}} complaints, %{{customdata[1]:,}} accounts)"
+            "<extra></extra>",
+            customdata=custom,
+        ))
     fig = go.Figure()
     for trace in traces + strip_traces(all_months, notes, "y2"):
         fig.add_trace(trace)

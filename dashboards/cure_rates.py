@@ -7,10 +7,10 @@ import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
 from dashboards.dimensions import months, portfolios, rows_by
-from dashboards.figures import figure_section, style_over_months
+from dashboards.figures import figure_section, month_line
 from dashboards.formatting import slug
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "marts.cure_rates"
@@ -47,7 +47,7 @@ METRICS = (
 
 def render(ctx: Context) -> str:
     df = read_mart(
-        ctx.con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, accounts::BIGINT AS accounts, "
         "cured_accounts::BIGINT AS cured_accounts, cure_rate, balance_cure_rate, cured_within_3m_rate, "
@@ -79,28 +79,16 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                 ys.append(None if row is None else row[column])
                 custom.append([None, None] if row is None else [row["accounts"], row["cured_accounts"]])
             label = bucket_label(bucket)
-            out.append(
-                go.Scatter(
-                    x=all_months,
-                    y=ys,
-                    customdata=custom,
-                    mode="lines+markers",
-                    name=f"from {label}",
-                    line={"color": BUCKET_COLOR.get(bucket, "#607d8b")},
-                    hovertemplate=(
-                        f"from {label}: %{{y:.2%}} (accounts %{{customdata[0]:,}}, cured %{{customdata[1]:,}})"
-                        "<extra></extra>"
-                    ),
-                )
-            )
+            out.append(month_line(
+                all_months, ys, f"from {label}", BUCKET_COLOR.get(bucket, "#607d8b"),
+                f"from {label}: %{{y:.2%}} (accounts %{{customdata[0]:,}}, cured %{{customdata[1]:,}})<extra></extra>",
+                customdata=custom,
+            ))
         return out
 
-    fig = go.Figure()
-    groups = add_portfolio_traces(fig, portfolios(df), traces)
-    style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
-                      yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
-    add_portfolio_menu(fig, groups)
-    return fig
+    return portfolio_menu_figure(portfolios(df), traces, all_months, title, definition, as_of,
+                                 layout={"hovermode": "x unified"},
+                                 yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
 
 
 PAGE = Page(

@@ -7,10 +7,10 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.dimensions import ALL, months, over_months, portfolio_label, portfolios, rows_by
-from dashboards.figures import figure_section, portfolio_color, style_over_months
+from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.figures import figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "marts.delinquency_rates"
@@ -18,9 +18,9 @@ LEVELS = (("dq30", "30+ DPD", "#f9a825"), ("dq60", "60+ DPD", "#fb8c00"), ("dq90
 DQ30_DEFINITION = "30+ DPD balance / open balance"
 
 
-def read(con) -> pl.DataFrame | None:
+def read(ctx: Context) -> pl.DataFrame | None:
     return read_mart(
-        con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, open_accounts::BIGINT AS open_accounts, "
         "open_balance::DOUBLE AS open_balance, dq30_account_rate, dq30_balance_rate, dq60_account_rate, "
@@ -29,16 +29,16 @@ def read(con) -> pl.DataFrame | None:
     )
 
 
-def dq30_account_rates(con) -> dict[tuple[str, str], float]:
+def dq30_account_rates(ctx: Context) -> dict[tuple[str, str], float]:
     """30+ DPD account rate by (month_end, portfolio) from marts.delinquency_rates (empty when missing)."""
-    df = read(con)
+    df = read(ctx)
     if df is None:
         return {}
     return {key: r["dq30_account_rate"] for key, r in rows_by(df, "month_end", "portfolio").items()}
 
 
 def render(ctx: Context) -> str:
-    df = read(ctx.con)
+    df = read(ctx)
     empty = missing_notice(TABLE, df)
     if empty:
         return empty
@@ -81,49 +81,23 @@ def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str
             for m in all_months
         ]
         return [
-            go.Scatter(
-                x=all_months,
-                y=over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"),
-                customdata=custom,
-                mode="lines+markers",
-                name=label,
-                line={"color": color},
-                hovertemplate=(
-                    f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
-                    "open balance %{customdata[1]:,.2f})<extra></extra>"
-                ),
-            )
+            month_line(all_months, over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"), label, color,
+                       f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
+                       "open balance %{customdata[1]:,.2f})<extra></extra>",
+                       customdata=custom)
             for level, label, color in LEVELS
         ]
 
-    fig = go.Figure()
-    groups = add_portfolio_traces(fig, portfolios(df), traces)
-    style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
-                      yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"})
-    add_portfolio_menu(fig, groups)
-    return fig
+    return portfolio_menu_figure(portfolios(df), traces, all_months, title, definition, as_of,
+                                 layout={"hovermode": "x unified"},
+                                 yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"})
 
 
 def dq30_by_portfolio(df: pl.DataFrame, as_of: str, height: int = 480) -> go.Figure:
     """One line per portfolio (and 'all') of the 30+ DPD balance rate; also shown on the index."""
-    all_months = months(df)
-    rows = rows_by(df, "month_end", "portfolio")
-    fig = go.Figure()
-    for i, portfolio in enumerate(portfolios(df)):
-        label = portfolio_label(portfolio)
-        fig.add_trace(
-            go.Scatter(
-                x=all_months,
-                y=over_months(rows, all_months, (portfolio,), "dq30_balance_rate"),
-                mode="lines+markers",
-                name=label,
-                line={"color": portfolio_color(i, portfolio), "width": 3 if portfolio == ALL else 2},
-                hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
-            )
-        )
-    return style_over_months(fig, all_months, "30+ DPD balance rate by portfolio", DQ30_DEFINITION, as_of,
-                             layout={"hovermode": "x unified"},
-                             yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"}, height=height)
+    return portfolio_lines(df, "dq30_balance_rate", "%{y:.2%}", "30+ DPD balance rate by portfolio",
+                           DQ30_DEFINITION, as_of, yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"},
+                           emphasise_all=True, height=height)
 
 
 PAGE = Page(

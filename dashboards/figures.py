@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import plotly.io as pio
+import polars as pl
 
-from dashboards.dimensions import ALL
+from dashboards.dimensions import ALL, months, over_months, portfolio_label, portfolios, rows_by
 from dashboards.html_page import section
 
 SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -60,6 +61,40 @@ def style_over_months(fig: go.Figure, all_months: list[str], title: str, definit
 def portfolio_color(i: int, portfolio: str) -> str:
     """Line colour of the i-th portfolio in a one-line-per-portfolio chart; 'all' is dark."""
     return ALL_COLOR if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)]
+
+
+def month_line(all_months: list[str], ys: list, label: str, color: str, hovertemplate: str, *,
+               customdata: list | None = None, width: int | None = None, dash: str | None = None) -> go.Scatter:
+    """One series over the month ends, drawn as a line with markers (None values are gaps)."""
+    line = {"color": color}
+    if width is not None:
+        line["width"] = width
+    if dash is not None:
+        line["dash"] = dash
+    return go.Scatter(x=all_months, y=ys, customdata=customdata, mode="lines+markers", name=label, line=line,
+                      hovertemplate=hovertemplate)
+
+
+def portfolio_lines(df: pl.DataFrame, column: str, hover: str, title: str, definition: str, as_of: str, *,
+                    yaxes: dict, customdata_column: str | None = None, emphasise_all: bool = False,
+                    height: int = 480) -> go.Figure:
+    """One line per portfolio (and 'all') of `column` over the month ends of `df` (one row per month end
+    and portfolio). `hover` follows the label ("cards-us: <hover>"); `customdata_column` feeds
+    `%{customdata}`; with `emphasise_all` the 'all' line is drawn thicker."""
+    all_months = months(df)
+    rows = rows_by(df, "month_end", "portfolio")
+    fig = go.Figure()
+    for i, portfolio in enumerate(portfolios(df)):
+        label = portfolio_label(portfolio)
+        fig.add_trace(month_line(
+            all_months, over_months(rows, all_months, (portfolio,), column), label, portfolio_color(i, portfolio),
+            f"{label}: {hover}<extra></extra>",
+            customdata=None if customdata_column is None else over_months(rows, all_months, (portfolio,),
+                                                                          customdata_column),
+            width=(3 if portfolio == ALL else 2) if emphasise_all else None,
+        ))
+    return style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
+                             yaxes=yaxes, height=height)
 
 
 def figure_html(fig: go.Figure, div_id: str) -> str:

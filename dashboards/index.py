@@ -33,7 +33,7 @@ def index_html(ctx: Context) -> str:
 
 
 def _headline(ctx: Context) -> str:
-    df = delinquency_rates.read(ctx.con)
+    df = delinquency_rates.read(ctx)
     empty = missing_notice(delinquency_rates.TABLE, df)
     if empty:
         return "<h2>Headline figures</h2>\n" + empty

@@ -2,8 +2,8 @@
 
 A page names the warehouse tables it reads in full ("marts.aging"). Only the aggregated marts qualify:
 `check_table` refuses any other schema and the per-account tables of the marts schema, so a page cannot
-even declare account-level data; the tables the pages declare are then the only ones `dashboards.reading`
-reads (`dashboards.build.MART_TABLES`).
+even declare account-level data; the tables the pages being built declare are then the only ones
+`dashboards.reading` reads (`Context.readable`).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ class Context:
     con: duckdb.DuckDBPyConnection
     as_of: str | None  # latest month_end over the marts the pages read (ISO), None when all are empty
     pages: tuple["Page", ...]  # the pages being built, for the navigation bar
+
+    @property
+    def readable(self) -> frozenset[str]:
+        """The only tables a page may read: those the pages being built declare (`tables`, `also_reads`)."""
+        return frozenset(t for p in self.pages for t in p.tables + p.also_reads)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from plotly.basedatatypes import BaseTraceType
 
 from dashboards.dimensions import portfolio_label
+from dashboards.figures import style_over_months
 
 
 def add_portfolio_traces(fig: go.Figure, portfolios: list[str],
@@ -55,3 +56,15 @@ def add_portfolio_menu(fig: go.Figure, groups: list[tuple[str, int]]) -> None:
             }
         ],
     )
+
+
+def portfolio_menu_figure(portfolios: list[str], traces_for: Callable[[str], Iterable[BaseTraceType]],
+                          all_months: list[str], title: str, definition: str, as_of: str, *, layout: dict,
+                          yaxes: dict) -> go.Figure:
+    """A chart over month ends holding every portfolio's traces (`traces_for`), styled
+    (`figures.style_over_months`), with the dropdown that shows one portfolio at a time."""
+    fig = go.Figure()
+    groups = add_portfolio_traces(fig, portfolios, traces_for)
+    style_over_months(fig, all_months, title, definition, as_of, layout=layout, yaxes=yaxes)
+    add_portfolio_menu(fig, groups)
+    return fig

@@ -7,10 +7,10 @@ import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, BUCKET_ORDER, BUCKETS, OPEN_BUCKETS, bucket_label
 from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
-from dashboards.figures import figure_section, style, style_over_months, title_text
+from dashboards.figures import figure_section, month_line, style, title_text
 from dashboards.formatting import slug
 from dashboards.page import Context, Page
-from dashboards.portfolio_menu import add_portfolio_menu, add_portfolio_traces
+from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "marts.roll_rates"
@@ -30,7 +30,7 @@ FLOW_DEFINITION = (
 
 def render(ctx: Context) -> str:
     df = read_mart(
-        ctx.con,
+        ctx,
         TABLE,
         "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, from_bucket, to_bucket, "
         "accounts::BIGINT AS accounts, balance::DOUBLE AS balance, account_rate, balance_rate",
@@ -160,25 +160,12 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
                 else:
                     ys.append(cells.get((m, portfolio, k, k1)) or 0.0)
             label = f"{bucket_label(k)} → {bucket_label(k1)}"
-            out.append(
-                go.Scatter(
-                    x=all_months,
-                    y=ys,
-                    mode="lines+markers",
-                    name=label,
-                    line={"color": BUCKET_COLOR[k1]},
-                    hovertemplate=f"{label}: %{{y:.2%}}<extra></extra>",
-                )
-            )
+            out.append(month_line(all_months, ys, label, BUCKET_COLOR[k1], f"{label}: %{{y:.2%}}<extra></extra>"))
         return out
 
-    fig = go.Figure()
-    groups = add_portfolio_traces(fig, portfolios(df), traces)
-    style_over_months(fig, all_months, "Flow rates (balance roll rate k → k+1)", FLOW_DEFINITION, as_of,
-                      layout={"hovermode": "x unified"},
-                      yaxes={"title_text": "Balance rate", "tickformat": ".0%", "rangemode": "tozero"})
-    add_portfolio_menu(fig, groups)
-    return fig
+    return portfolio_menu_figure(portfolios(df), traces, all_months, "Flow rates (balance roll rate k → k+1)",
+                                 FLOW_DEFINITION, as_of, layout={"hovermode": "x unified"},
+                                 yaxes={"title_text": "Balance rate", "tickformat": ".0%", "rangemode": "tozero"})
 
 
 PAGE = Page(

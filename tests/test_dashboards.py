@@ -285,10 +285,33 @@ def test_optional_page_only_when_its_table_exists(tmp_path):
 
 def test_only_marts_aggregates_can_be_read(con):
     from dashboards import reading
+    from dashboards.page import Context
 
+    ctx = Context(con=con, as_of=None, pages=PAGES)
     for table in ("marts.account_month", "account_month", "staging.accounts", "marts.flows"):
         with pytest.raises(ValueError):
-            reading.read_mart(con, table, "*", "1")
+            reading.read_mart(ctx, table, "*", "1")
+
+
+def test_a_build_reads_only_the_tables_of_its_pages(con):
+    from dashboards import aging, reading
+    from dashboards.page import Context
+
+    ctx = Context(con=con, as_of=None, pages=(aging.PAGE,))
+    assert ctx.readable == {"marts.aging"}
+    assert reading.read_mart(ctx, "marts.aging", "count(*) AS n", "1")["n"].to_list() == [con.sql(
+        "SELECT count(*) FROM marts.aging").fetchall()[0][0]]
+    with pytest.raises(ValueError, match="marts.roll_rates"):  # declared by another page, not built here
+        reading.read_mart(ctx, "marts.roll_rates", "*", "1")
+
+
+def test_bucket_codes_are_the_warehouse_s():
+    from assets.domain import BUCKET_NAMES
+    from dashboards.buckets import BUCKETS, bucket_sort_key
+
+    assert [code for code, _ in BUCKETS] == list(BUCKET_NAMES)
+    assert sorted(["closed", "dpd_180_plus", "zzz", "current"], key=bucket_sort_key) == [
+        "current", "dpd_180_plus", "closed", "zzz"]
 
 
 def test_pages_keyed_by_table():
