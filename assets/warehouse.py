@@ -39,9 +39,9 @@ class WarehouseResource(dg.ConfigurableResource):
     """DuckDB warehouse file plus the run's settings (landing folder, reports folder, DPD tolerance).
 
     A run opens the file once (`setup_for_execution`) and every step of that process runs on the same
-    connection, closed — and so checkpointed — when the run's steps are done: opening a warehouse
-    and checkpointing it on close cost 0.05-0.7 s per step, for some 60 steps. Temporary tables and
-    views a step leaves behind are dropped when it hands the connection back, so no step sees
+    connection, closed — and so checkpointed — when the run's steps are done, because opening the file
+    and checkpointing it on close is a fixed cost that would otherwise be paid by every step. Temporary
+    tables and views a step leaves behind are dropped when it hands the connection back, so no step sees
     another's scratch tables. Outside a run (tests, scripts), `connection()` opens and closes its own."""
 
     path: str
@@ -55,10 +55,10 @@ class WarehouseResource(dg.ConfigurableResource):
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._con = connect(self.path, self.memory_limit, self.threads)
         # The run makes the warehouse durable once, at its end (teardown: close, then sync_to_disk),
-        # instead of DuckDB waiting for the disk at every commit of a step (~2 s of the benchmark run,
-        # 1.3 s of it the ledger's). Should the machine itself crash mid-run, the warehouse file may be
-        # unreadable afterwards: delete it and run again (everything in it is rebuilt from the landing
-        # files). A crash of the process alone loses nothing that was committed.
+        # instead of DuckDB waiting for the disk at every commit of a step: everything in the file can
+        # be rebuilt from the landing files, so per-commit durability buys nothing. Should the machine
+        # itself crash mid-run, the warehouse file may be unreadable afterwards: delete it and run again.
+        # A crash of the process alone loses nothing that was committed.
         self._con.execute("SET fsync_mode = 'NONE'")
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:

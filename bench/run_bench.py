@@ -1,9 +1,11 @@
-"""Benchmark: 1,000,000 accounts × 24 months (about 50 million ledger rows), then `arrears run`.
+"""Benchmark: a sample of 1,000,000 accounts × 24 months (by default), then `arrears run` on it.
 
-Targets (issue 2, on the 2-core / 24 GB machine): whole run under 120 s, peak memory under 8 GB.
-Also reports the time of marts.account_month alone and ledger rows per second.
+Measures the run's wall time, CPU time and peak memory and records whether they meet the targets in
+bench/README.md (whole run under 120 s, peak memory under 8 GB); also times marts.account_month alone
+and a fixed yardstick statement, and gives ledger rows per second. Each run's figures are appended to
+bench/results.jsonl; bench/README.md keeps the current figures, the machine and how to read them.
 
-    .venv/bin/python bench/run_bench.py [--accounts N] [--months M] [--format parquet|csv] [--keep]
+    .venv/bin/python bench/run_bench.py [--accounts N] [--months M] [--format parquet|csv|csv.gz] [--seed S] [--keep]
 
 The sample is written once into bench/out/landing-<N>-<M>-<format> and reused while it exists.
 """
@@ -55,8 +57,8 @@ def main() -> int:
     t0 = time.monotonic()
     # A small wrapper process measures the peak RSS of `arrears run` alone (not of the sample step).
     rss_file = os.path.join(out, "peak_rss_kb")
-    # It also records the CPU time (user + system) the run used: against 2 cores x the run's wall time,
-    # that shows how much of the run left a core idle.
+    # It also records the CPU time (user + system) the run used: against the cores × the run's wall
+    # time, that shows how much of the run left a core idle.
     wrapper = ("import resource, subprocess, sys; rc = subprocess.run(sys.argv[2:]).returncode; "
                "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
                "open(sys.argv[1], 'w').write(f'{u.ru_maxrss} {u.ru_utime + u.ru_stime}'); sys.exit(rc)")
@@ -87,8 +89,8 @@ def main() -> int:
     t1 = time.monotonic()
     am_rows = build_account_month(con, "5.00")
     am_s = time.monotonic() - t1
-    # A yardstick for the VM's speed at the time of the run (its speed drifts by 20 % and more): one
-    # fixed CPU-bound statement, sorting the 45 M entry-id hashes (3.4-4.3 s measured on 2026-11-28).
+    # A yardstick for the machine's speed at the time of the run, which drifts from day to day (see
+    # bench/README.md): one fixed CPU-bound statement, sorting the hashes of every entry_id.
     t1 = time.monotonic()
     con.execute("CREATE TEMP TABLE _yardstick AS SELECT hash(entry_id) AS h FROM staging.ledger_entries ORDER BY h")
     yardstick_s = time.monotonic() - t1

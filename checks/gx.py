@@ -80,8 +80,8 @@ def gx_description(table: str, stage: str) -> str:
     path = suite_path(stage, table)
     suite = load_suite(path)
     return (f"Great Expectations suite `{path.relative_to(CHECKS_DIR.parent)}` "
-            f"({len(suite['expectations'])} expectations: schema, nulls, keys, enums, ranges). "
-            + (suite.get("meta", {}).get("notes") or ""))
+            f"({len(suite['expectations'])} expectations: schema, nulls, keys, enums, ranges)."
+            + (" " + suite["meta"]["notes"] if suite.get("meta", {}).get("notes") else ""))
 
 
 def start_gx_result(con: duckdb.DuckDBPyConnection, table: str, stage: str):

@@ -1,6 +1,6 @@
 """The client side of the GX worker (checks/gx_worker.py), standard library only: `arrears run` starts
-the worker before it imports Dagster, so GX's 4-6 s import runs on the other core while Dagster's
-~2 s import and start-up, which use one, go on here."""
+the worker before it imports Dagster, so GX's slow import runs on another core while Dagster's import
+and start-up, which use one, go on here."""
 
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ class _Worker:
 
 
 def prewarm() -> None:
-    """Start the GX worker (once per process, again if it died); it imports GX at once, so the 4-6 s
-    this takes run on the other core while Dagster starts and the first assets are built."""
+    """Start the GX worker (once per process, again if it died); it imports GX at once, so that import
+    runs on another core while Dagster starts and the first assets are built."""
     global _WORKER
     with _LOCK:
         if _WORKER is None or not _WORKER.alive():

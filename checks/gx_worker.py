@@ -1,9 +1,9 @@
 """The process that runs Great Expectations: a suite dict and a pandas batch in, a summary out.
 
-GX runs in a worker process of its own (checks.gx starts it at the beginning of a run) because
-`import great_expectations` is 4-6 s of Python that, in the pipeline's process, would hold the GIL
-while the first assets run; in its own process it loads on the other core. This module imports only
-GX and pandas, never Dagster or the warehouse.
+GX runs in a worker process of its own (checks/gx_client.py starts it at the beginning of a run)
+because `import great_expectations` is a long stretch of Python that, in the pipeline's process, would
+hold the GIL while the first assets run; in its own process it loads on another core. This module
+imports only GX and pandas, never Dagster or the warehouse.
 """
 
 import functools
@@ -76,7 +76,8 @@ def run_suite(df, suite: dict) -> tuple[list[dict], list[str]]:
     expectations = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})).to_domain_obj()
                     for e in suite["expectations"]]
     # BASIC: each expectation's unexpected count and up to 20 unexpected values, which is what the
-    # check's metadata shows; GX's default (SUMMARY) also counts the unexpected values, ~40 % slower.
+    # check's metadata shows; GX's default (SUMMARY) also counts the unexpected values, work nothing
+    # here reads.
     result = batch_def.get_batch(batch_parameters={"dataframe": df}).validate(
         gx.ExpectationSuite(name=suite["name"], expectations=expectations), result_format="BASIC")
     details, errors = [], []
@@ -104,9 +105,9 @@ if __name__ == "__main__":
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     serve(sys.stdin.buffer, replies)
-    # Its input closed: the run is over. Exit without the interpreter's teardown (unloading GX and
-    # pandas module by module took 1-3 s, during which this process still held the run's stderr open,
-    # so `arrears run ... 2>&1 | tee log` did not end until it was done).
+    # Its input closed: the run is over. Exit without the interpreter's teardown: unloading GX and
+    # pandas module by module is slow, and this process holds the run's stderr open meanwhile, so
+    # `arrears run ... 2>&1 | tee log` would not end until it was done.
     replies.close()
     sys.stderr.flush()
     os._exit(0)

@@ -1,10 +1,10 @@
 """A table's checks as one Dagster step: its GX suite and its SQL invariants.
 
 Each check is still its own Dagster asset check (own name, description, blocking flag, result and
-metadata in the UI); they share one step because a step costs Dagster about 0.1-0.3 s of bookkeeping
-whatever it does, and a table has up to seven checks. A check that cannot be evaluated (GX raised,
-SQL failed) gets no result: the others still run, then the step fails naming it, so it shows as an
-error and blocks what is downstream — never as a pass.
+metadata in the UI); they share one step because Dagster's bookkeeping costs the same for every
+step, whatever the step does, and a table has up to seven checks. A check that cannot be evaluated
+(GX raised, SQL failed) gets no result: the others still run, then the step fails naming it, so it
+shows as an error and blocks what is downstream — never as a pass.
 """
 
 import time

@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def console() -> None:
     """The `arrears` command: main(), then exit without the interpreter's teardown. Every file and the
-    warehouse are closed by then (the run's resource closes DuckDB, which checkpoints); unloading
-    Dagster's, GX's and pandas' modules one by one took 2-3 s after the work was done."""
+    warehouse are closed by then (the run's resource closes DuckDB, which checkpoints), so unloading
+    Dagster's, GX's and pandas' modules one by one would only delay the exit after the work is done."""
     try:
         rc = main()
     except KeyboardInterrupt:

@@ -8,25 +8,25 @@ index i runs over the reporting months (0 = the first); me_i is its month end.
    account_key: the warehouse's integer number for each account, which every entry is stored with),
    pivoted by month index (an entry posted before the first reporting month counts in month 0, one
    posted after the last never counts):
-   ``_am_mov`` c_i = payments − payment_reversals posted in month i (qualifying credits) and
+   `_am_mov` c_i = payments − payment_reversals posted in month i (qualifying credits) and
                o_i = the other balance movements posted in month i (+ disbursement, purchase,
                interest, fee; − credit_adjustment, waiver, charge_off), plus the first charge-off
                month. c_i and o_i are packed into one exact HUGEINT sum c·2^64 + o per month.
-   ``_am_due`` the dues that become *visible and past due* at me_i (posted_on <= me_i and
+   `_am_due` the dues that become *visible and past due* at me_i (posted_on <= me_i and
                due_on < me_i, i.e. the month end of max(posted_on, due_on + 1)): their sum p_i,
                count n_i and, when n_i = 1, their due date lo_i, packed into one exact HUGEINT
                sum p·2^64 + n·2^40 + Σ days since 0001-01-01 per month.
    (Packed so that each pivot has one aggregate per month: assets/marts/packed_sums.py holds the
    packing and its bounds, and the build refuses an account whose sums could pass them.)
    A payment moves the balance by −c and a reversal by +c, so balance_i = Σo − Σc.
-2. ``wide()`` — one row per account: running sums cc_i (credits), pc_i (past dues), bal_i, the
+2. `wide()` — one row per account: running sums cc_i (credits), pc_i (past dues), bal_i, the
    row range [s, e] (opening month .. first terminal month, else the last month) and the FIFO
    oldest unpaid due od_i. With x_i = max(cc_i + τ, 0), some posted past due has D_k − C > τ iff
    pc_i > x_i. When every month group holds at most one due and the groups' due dates increase
    (the account is "in order", the normal case), the visible past dues at me_i in (due_on, entry_id)
    order are the groups in month order, so the oldest unpaid due is the one of the first group j
    with pc_j > x_i, and j = #{j : pc_j <= x_i}.
-3. ``_am_flag`` / ``_am_exact`` — accounts not in order (a late-posted due, two dues past due in the
+3. `_am_flag` / `_am_exact` — accounts not in order (a late-posted due, two dues past due in the
    same month, equal due dates) get od_i exactly for their delinquent month ends: their visible
    past dues are ordered by (due_on, entry_id) and cumulated, and the first with D_k > x_i is taken.
 4. Each account's month ends s..e are unnested into rows.
@@ -96,7 +96,7 @@ def _due_date(i: int) -> str:
 
 
 def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str = DEFAULT_DPD_TOLERANCE) -> int:
-    """Account × month end: one row per account per reporting month end, from the month it opens
+    """marts.account_month — one row per account per reporting month end, from the month it opens
     (or the first reporting month) through the first month end at which it is terminal.
 
     Reads staging.accounts, staging.ledger (its stored entries) and staging.reporting_months. At a
@@ -110,16 +110,17 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
       due_on_k < d, else 0: a due falling on d is not yet past due, and a due posted after its due
       month (late-posted) does not count before its posting month end.
     * past_due_amount = Σ posted dues with due_on < d − C(d) when dpd > 0, else 0.00.
-    * status: charged_off (a charge_off posted <= d) > closed (closed_on <= d and balance = 0.00)
-      > open. Terminal rows carry dpd NULL and past_due_amount 0.00; no rows after the first.
+    * status: charged_off when a charge_off is posted <= d; else closed when closed_on <= d and
+      balance = 0.00; else open. Terminal rows carry dpd NULL and past_due_amount 0.00; no rows after
+      the first.
     * bucket: current, dpd_1_29, dpd_30_59, dpd_60_89, dpd_90_119, dpd_120_149, dpd_150_179,
       dpd_180_plus for open rows; charged_off / closed for terminal rows.
 
     Extra columns: qualifying_credits (C(d)), past_dues_to_date (Σ posted dues with due_on < d) and
     oldest_unpaid_due_on (the due that sets dpd), so each row's dpd and past_due_amount can be checked
     by hand; account attributes (currency, limits, region) stay in staging.accounts. And account_key
-    (the warehouse's integer number for the account, staging.account_keys), on which the marts and
-    checks that pair an account's months join and partition. Returns the row count.
+    (the warehouse's integer number for the account, staging.account_keys), by which the marts and
+    checks that pair an account's months find its rows.
     """
     tau = int(parse_tolerance(tolerance) * 100)  # cents
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")

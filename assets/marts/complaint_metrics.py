@@ -158,39 +158,40 @@ ORDER BY s.month_end, s.portfolio, s.issue_group
 """
 
 def build_complaint_metrics(con: duckdb.DuckDBPyConnection) -> int:
-    """Build ``marts.complaint_metrics``: month_end x portfolio x issue_group; return its row count.
+    """marts.complaint_metrics — one row per month_end × portfolio × issue_group with at least one
+    complaint (month_end: the last day of the month of `received_on`; portfolio and issue_group each
+    also `all`).
 
-    One row per (month of ``received_on``, portfolio or ``all``, issue_group or ``all``) with at least
-    one complaint. Every month of ``staging.complaints`` appears, also months outside the reporting
-    months; there ``complaints_per_1000``, ``open_accounts`` and ``conduct_per_1000_delinquent`` are
-    NULL (no account figures exist for them), so that the ``all``/``all`` rows sum to
-    ``count(*) FROM staging.complaints`` exactly.
+    Every month of `staging.complaints` appears, also months outside the reporting months; there
+    `complaints_per_1000`, `open_accounts` and `conduct_per_1000_delinquent` are NULL (no account
+    figures exist for them), so that the `all`/`all` rows sum to `count(*) FROM staging.complaints`
+    exactly.
 
-    Columns (``docs/complaints.md`` gives each rule and why):
+    Columns (`docs/complaints.md` gives each rule and why):
 
-    - ``complaints``: complaints received in the month in the slice.
-    - ``complaints_per_1000``: ``complaints`` / ``open_accounts`` x 1,000; NULL when that is NULL or 0.
-    - ``timely_response_rate``: answered within 15 days (``responded_on - received_on <= 15``) /
+    - `complaints`: complaints received in the month in the slice.
+    - `complaints_per_1000`: `complaints` / `open_accounts` × 1,000; NULL when that is NULL or 0.
+    - `timely_response_rate`: answered within 15 days (`responded_on - received_on <= 15`) /
       complaints of the month except those unanswered at L whose 15 days had not run out at L
-      (``received_on + 15 > L``) and those answered at an unknown date; an ``Untimely response``
-      without ``responded_on`` stays in as not timely. NULL when that denominator is 0.
-    - ``closed_within_60d_rate``: the same with ``closed_on`` and 60 days; complaints closed at an
+      (`received_on + 15 > L`) and those answered at an unknown date; an `Untimely response`
+      without `responded_on` stays in as not timely. NULL when that denominator is 0.
+    - `closed_within_60d_rate`: the same with `closed_on` and 60 days; complaints closed at an
       unknown date are left out.
-    - ``median_days_to_close``: median of ``closed_on - received_on`` over complaints closed by L
-      (those closed at an unknown date have no ``closed_on`` and do not enter it).
-    - ``open_backlog``: all complaints of the slice (any received month) open at ``month_end``:
-      ``received_on <= month_end`` and (``closed_on`` NULL or after ``month_end``), not counting
+    - `median_days_to_close`: median of `closed_on - received_on` over complaints closed by L
+      (those closed at an unknown date have no `closed_on` and do not enter it).
+    - `open_backlog`: all complaints of the slice (any received month) open at `month_end`:
+      `received_on <= month_end` and (`closed_on` NULL or after `month_end`), not counting
       complaints closed at an unknown date.
-    - ``repeat_rate``: complaints whose account had another complaint received 1-365 days earlier /
-      all ``complaints`` of the row (complaints without account count, and are never repeats).
-    - ``conduct_complaints``, ``conduct_per_1000_delinquent`` (``issue_group = 'all'`` rows only, NULL
+    - `repeat_rate`: complaints whose account had another complaint received 1-365 days earlier /
+      all `complaints` of the row (complaints without account count, and are never repeats).
+    - `conduct_complaints`, `conduct_per_1000_delinquent` (`issue_group = 'all'` rows only, NULL
       elsewhere): complaints whose issue group is a conduct issue, and that count per 1,000 delinquent
       accounts (open with dpd >= 1) of the portfolio at month end.
-    - ``open_accounts``, ``delinquent_accounts``: the denominators, for audit (the latter on ``all`` rows).
-    - ``dates_unknown``: complaints of the row answered or closed at an unknown date (0 when none).
-    - ``backlog_unknown``: complaints of the slice received on or before ``month_end`` and closed at an
-      unknown date, so open or closed at ``month_end`` for all we know (0 when none).
-    - ``timely_response_denominator``, ``closed_within_60d_denominator``: the complaints the two rates
+    - `open_accounts`, `delinquent_accounts`: the denominators, for audit (the latter on `all` rows).
+    - `dates_unknown`: complaints of the row answered or closed at an unknown date (0 when none).
+    - `backlog_unknown`: complaints of the slice received on or before `month_end` and closed at an
+      unknown date, so open or closed at `month_end` for all we know (0 when none).
+    - `timely_response_denominator`, `closed_within_60d_denominator`: the complaints the two rates
       are computed over (0 where the rate is NULL), for audit and for small-cell suppression.
     """
     con.execute(COMPLAINT_METRICS_SQL)

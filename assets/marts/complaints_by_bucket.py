@@ -36,12 +36,12 @@ ORDER BY k.month_end, CAST(k.bucket AS VARCHAR)
 
 
 def build_complaints_by_bucket(con: duckdb.DuckDBPyConnection) -> int:
-    """Build ``marts.complaints_by_bucket``: month_end x bucket; return its row count.
+    """marts.complaints_by_bucket — one row per month_end × bucket with at least one complaint.
 
-    For each reporting month m whose previous month end m-1 has ``marts.account_month`` rows, and each
-    open bucket (``current`` … ``dpd_180_plus``): ``accounts`` = accounts open in that bucket at m-1;
-    ``complaints`` = complaints received in m from those accounts; ``complaints_per_1000`` =
-    complaints / accounts x 1,000. Rows only where ``complaints`` >= 1 (metrics.md: rows only where
+    For each reporting month m whose previous month end m-1 has `marts.account_month` rows, and each
+    open bucket (`current` … `dpd_180_plus`): `accounts` = accounts open in that bucket at m-1;
+    `complaints` = complaints received in m from those accounts; `complaints_per_1000` =
+    complaints / accounts × 1,000. Rows only where `complaints` >= 1 (metrics.md: rows only where
     there is a complaint). Left out: complaints without account, complaints whose account had no row
     at m-1 or was charged off or closed then, and complaints received outside the reporting months
     or in the first reporting month (m-1 not observed).

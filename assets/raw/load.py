@@ -7,8 +7,8 @@ name, header, third-party columns or control totals break the contract.
 * A CSV file is parsed once (RFC 4180) into `raw.<entity>_text`: the contract's columns as text, with
   exact physical line numbers. Rows the parser cannot split into the header's columns are kept in
   `raw.malformed` with their line number.
-* A Parquet file is already a typed, columnar copy of the export: it is read in place (copying 50
-  million rows into the warehouse costs more than every later step that reads them). Its location,
+* A Parquet file is already a typed, columnar copy of the export: it is read in place (copying every
+  row into the warehouse would cost more than the later steps that read them). Its location,
   size, modification time and sha256 are recorded in `raw.files`; staging refuses to read a file whose
   size or modification time changed since.
 * `raw.<entity>` is a view over both: the CSV rows as text and the Parquet rows cast to text, line

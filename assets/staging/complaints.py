@@ -9,9 +9,10 @@ from .issue_groups import issue_group_sql, load_crosswalk
 
 
 def build_complaints(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Build staging.complaint_versions (every valid row), staging.complaints (latest version of each
-    complaint_id: a later month's file supersedes an earlier one, e.g. when the response is recorded)
-    and staging.complaints_rejected.
+    """staging.complaints: the latest version of each complaint_id, one row per complaint (a later
+    month's file supersedes an earlier one, e.g. when the response is recorded), with its issue_group.
+    Built with it: staging.complaint_versions (every valid row) and staging.complaints_rejected (rows
+    breaking a rule, with the reason).
 
     Rules: the contract's column rules (required fields, ISO dates, channel and company_response enums),
     received_on not after the file's month end, responded_on and closed_on not before received_on and not

@@ -1,29 +1,29 @@
-"""CFPB debt-collection issue taxonomy: the crosswalk from issue wording to ``issue_group``.
+"""CFPB debt-collection issue taxonomy: the crosswalk from issue wording to `issue_group`.
 
 Where the rules come from
     docs/spec/metrics.md (Complaints) lists the seven current CFPB debt-collection issues and says
     that pre-2017 wording maps onto them "through a crosswalk; an issue outside both lists is kept and
-    reported as ``other``". The crosswalk is data, not code: ``issue_crosswalk.csv`` next to this module,
+    reported as `other`". The crosswalk is data, not code: `issue_crosswalk.csv` next to this module,
     one row per issue wording with columns
 
-    ``issue``        the wording as the CFPB publishes it (or published it before April 2017)
-    ``issue_group``  the current issue it belongs to (a current issue maps to itself)
-    ``source``       ``current`` | ``legacy``
-    ``note``         why the mapping holds (free text, for reviewers; never used in SQL)
+    `issue`        the wording as the CFPB publishes it (or published it before April 2017)
+    `issue_group`  the current issue it belongs to (a current issue maps to itself)
+    `source`       `current` | `legacy`
+    `note`         why the mapping holds (free text, for reviewers; never used in SQL)
 
-    Two issues (``Communication tactics``, ``False statements or representation``) kept the same wording
-    across the 2017 change: they appear once, as ``current``, and so also match legacy rows.
+    Two issues (`Communication tactics`, `False statements or representation`) kept the same wording
+    across the 2017 change: they appear once, as `current`, and so also match legacy rows.
 
 How an issue is matched
     By the issue text alone (the product is not consulted): leading/trailing blanks are trimmed, runs of
     white space inside are collapsed to one space, and the comparison ignores case. Anything else, an
-    empty or NULL issue included, is ``other``. Nothing is dropped: an unmatched complaint keeps its issue
-    text in ``staging.complaints.issue`` and is counted under ``other``.
+    empty or NULL issue included, is `other`. Nothing is dropped: an unmatched complaint keeps its issue
+    text in `staging.complaints.issue` and is counted under `other`.
 
 Conduct issues
-    ``CONDUCT_ISSUES`` is metrics.md's list, verbatim. It is a list of *issue groups*: a legacy
-    complaint such as ``Taking/threatening an illegal action`` is a conduct complaint because its group,
-    ``Took or threatened to take negative or legal action``, is on the list.
+    `CONDUCT_ISSUES` is metrics.md's list, verbatim. It is a list of *issue groups*: a legacy
+    complaint such as `Taking/threatening an illegal action` is a conduct complaint because its group,
+    `Took or threatened to take negative or legal action`, is on the list.
 """
 
 from __future__ import annotations

@@ -40,13 +40,14 @@ COLUMNS = ", ".join(f"t.{c}" for c in ("entry_id", "posted_on", "entry_type", "a
                                          "file_month", "line_number"))
 # Where the loaded entries are stored. Each entry's account is stored once, as its account_key (the
 # warehouse's permanent number for an account_id, staging.account_keys); the view staging.ledger shows
-# the contract's columns, account_id taken from staging.accounts by that key. Writing the 45 million
-# account_id strings a second time was 5 s of the run at the benchmark size, and the check comparing
-# the two copies another 4-5 s. entry_id is stored uncompressed: choosing a compression for 45 million
-# distinct-ish strings was a third of the cost of writing the table (measured 33 s -> 21 s at the
-# benchmark size, and scans got faster), for ~0.5 GB more on disk. Each entry's file is stored as its
-# file_month (there is exactly one ledger file per month, and raw.files gives its name back) and its
-# line number as an INTEGER: 45 million copies of a file name cost ~1.5 s to write, of a date ~0.3 s.
+# the contract's columns, account_id taken from staging.accounts by that key. Storing every entry's
+# account_id string a second time would cost a large write, and a check that the two copies agree.
+# entry_id is stored uncompressed: its values are nearly all distinct, and choosing a compression for
+# them is a large share of the cost of writing the table; storing them as they are costs disk space
+# instead, and makes scans of the column cheaper.
+# Each entry's file is stored as its file_month (there is exactly one ledger file per month, and
+# raw.files gives its name back) and its line number as an INTEGER: a date per row is much cheaper to
+# write than a copy of the file name.
 ENTRIES_DDL = f"""CREATE OR REPLACE TABLE {ENTRIES} (
     entry_id VARCHAR USING COMPRESSION uncompressed, account_key INTEGER,
     posted_on DATE, entry_type VARCHAR, amount DECIMAL(18,2), due_on DATE, reverses_entry_id VARCHAR,
@@ -94,13 +95,15 @@ def _remove(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None
 
 
 def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str, int]:
-    """Build staging.ledger (the loaded entries, stored in staging.ledger_entries) and
-    staging.ledger_rejected from the ledger files raw read.
+    """staging.ledger: every ledger entry of the files raw read that passes the contract's rules, typed,
+    with the file and line it came from; staging.ledger_rejected: every entry that does not, with the
+    reason.
 
     Row rules (each named in `reason`): required fields, ISO dates, known entry_type, amount a decimal
-    > 0 with at most 2 decimals, posted_on inside the file's month, due_on on dues only,
+    above 0 with at most 2 decimals, posted_on inside the file's month, due_on on dues only,
     reverses_entry_id on payment reversals only; then the account_id must be in staging.accounts.
     Then, in this order, over the rows that pass:
+
     1. duplicate entry_id: the first occurrence by file month then line is kept (the message names it);
     2. a payment_reversal must name a payment of the same account posted on or before it, and a payment
        can be reversed once;
@@ -109,15 +112,17 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     4. nothing may be posted after the month end at which the account was reported closed (closed_on on
        or before that month end and balance exactly 0.00, per metrics.md).
 
-    Each entry is stored with its account's account_key (the warehouse's permanent integer number for
-    the account_id, staging.account_keys), taken from the same join that keeps only known accounts, so
-    later joins and group-bys compare integers; the view staging.ledger shows it with its account_id.
+    Each rule sees exactly the rows that passed the rules before it.
 
-    How, for 50 million rows: one pass writes the rows that break no row rule and name a known account;
-    a second pass, run only when the counts show rows missing, lists the others with their reasons.
-    Each later rule lists the rows it rejects and deletes them from staging.ledger_entries, so every rule sees
-    exactly the rows that passed the rules before it.
+    staging.ledger is a view over staging.ledger_entries, which stores each entry with its account's
+    account_key (the warehouse's permanent integer number for the account_id, staging.account_keys)
+    and its file's month; the view shows the account_id and the file name again.
     """
+    # One pass writes the rows that break no row rule and name a known account, each with the
+    # account_key of the same join that keeps only known accounts; a second pass, run only when the
+    # counts show rows missing, lists the others with their reasons, so a clean delivery is typed once.
+    # Each later rule lists the rows it rejects and deletes them from staging.ledger_entries, which so
+    # holds exactly the rows that passed the rules before it.
     months = build_reporting_months(con)
     source = typed_rows(con, "ledger")
     con.execute("CREATE OR REPLACE TEMP TABLE _rejects (source_file VARCHAR, line_number BIGINT, reason VARCHAR)")
@@ -191,8 +196,8 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
                         WHERE closed_on IS NOT NULL AND closed_on <= last_day(?::DATE)),
         -- Each closed account with entries: its balance at the month end holding closed_on and the month
         -- end of its first charge-off. (An account without entries has nothing to reject. The entries
-        -- are read again where needed rather than kept: keeping the closed accounts' 5 million entries
-        -- cost ~1 s at the benchmark size, grouping them by month another ~1 s.)
+        -- are read again where needed rather than kept: copying the closed accounts' entries aside and
+        -- grouping them by month costs more than scanning the stored table again.)
         per AS (SELECT t.account_key, c.close_me,
                        coalesce(sum({SIGNED_AMOUNT}) FILTER (WHERE t.posted_on <= c.close_me), 0) AS balance_at_close,
                        last_day(min(t.posted_on) FILTER (WHERE t.entry_type = 'charge_off')) AS charged_off_at
