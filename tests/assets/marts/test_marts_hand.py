@@ -26,7 +26,6 @@ from assets.marts.roll_forward import build_roll_forward
 from assets.marts.roll_rates import build_roll_rates
 from assets.staging.ledger import create_ledger_tables
 from assets.warehouse import connect
-from helpers_staging import add_entries, assign_account_keys, entry
 
 JAN, FEB, MAR = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)
 BUCKET = {0: "current", 5: "dpd_1_29", 10: "dpd_1_29", 20: "dpd_1_29", 35: "dpd_30_59", 40: "dpd_30_59", 48: "dpd_30_59"}
@@ -37,27 +36,33 @@ def row(aid, month, portfolio, status, balance, dpd=None, past_due="0.00", produ
     return (aid, month, portfolio, product, status, D(balance), D(past_due), dpd, bucket)
 
 
-def make(rows, months, ledger=(), accounts=None):
-    con = connect(":memory:")
-    con.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
-        product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER,
-        bucket VARCHAR)""")
-    con.executemany("INSERT INTO marts.account_month VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    con.execute("CREATE TABLE staging.reporting_months (month_end DATE)")
-    con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in months])
-    con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, NULL::INTEGER AS account_key
-                   FROM marts.account_month""")
-    assign_account_keys(con)
-    con.execute("ALTER TABLE marts.account_month ADD COLUMN account_key INTEGER")
-    con.execute("""UPDATE marts.account_month m SET account_key = a.account_key FROM staging.accounts a
-                   WHERE a.account_id = m.account_id""")
-    create_ledger_tables(con)
-    add_entries(con, [entry(a, p, t, x, entry_id=f"E{i}") for i, (a, p, t, x) in enumerate(ledger)])
-    return con
+@pytest.fixture
+def make(staging):
+    """make(rows, months, ledger=()): a warehouse holding marts.account_month `rows`, the reporting `months`, the
+    accounts of the rows (keyed 1..N in account_id order) and the `ledger` entries (account, posted, type, amount)."""
+    def make(rows, months, ledger=(), accounts=None):
+        con = connect(":memory:")
+        con.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
+            product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER,
+            bucket VARCHAR)""")
+        con.executemany("INSERT INTO marts.account_month VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("CREATE TABLE staging.reporting_months (month_end DATE)")
+        con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in months])
+        con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, NULL::INTEGER AS account_key
+                       FROM marts.account_month""")
+        staging.assign_account_keys(con)
+        con.execute("ALTER TABLE marts.account_month ADD COLUMN account_key INTEGER")
+        con.execute("""UPDATE marts.account_month m SET account_key = a.account_key FROM staging.accounts a
+                       WHERE a.account_id = m.account_id""")
+        create_ledger_tables(con)
+        staging.add_entries(con, [staging.entry(a, p, t, x, entry_id=f"E{i}") for i, (a, p, t, x) in enumerate(ledger)])
+        return con
+
+    return make
 
 
 @pytest.fixture
-def book():
+def book(make):
     rows = [
         row("A", JAN, "p1", "open", "100.00", 0), row("A", FEB, "p1", "open", "199.99", 10, "25.00"),
         row("A", MAR, "p1", "open", "149.99", 0),
@@ -105,7 +110,7 @@ def test_cure_rates_short_window(book):
                         (MAR, "p1", "dpd_1_29"), (MAR, "all", "dpd_30_59"), (MAR, "p1", "dpd_30_59")}
 
 
-def test_cure_within_3m_and_redefault_6m():
+def test_cure_within_3m_and_redefault_6m(make):
     months = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30), date(2026, 5, 31),
               date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30)]
     dpd = {  # month index -> dpd for E (cures in Feb, 35 DPD again in May) and F (stays 1-29 then cures in Apr)

@@ -1,7 +1,7 @@
 """A snapshot of the asset graph: keys, groups, owners, dependencies and checks. A change to the lineage
 shows up here, in review; when it is meant, regenerate the snapshot:
 
-    ARREARS_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest tests/test_asset_graph.py
+    ARREARS_UPDATE_SNAPSHOT=1 .venv/bin/python -m pytest tests/pipelines/test_asset_graph.py
 """
 
 import json

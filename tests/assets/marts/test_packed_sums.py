@@ -6,7 +6,6 @@ import pytest
 
 from assets.marts import packed_sums as ps
 from assets.marts.account_month import build_account_month
-from helpers_staging import acct, due, entry, staging_db
 
 LOW, HIGH = -(2**63 - 1), 2**63 - 1  # the bound: |sum| < 2^63
 
@@ -44,10 +43,10 @@ def test_dues_split_exactly_at_the_bounds():
 BIG = "99999999999999.99"  # 9,999,999,999,999,999 cents: 923 of them pass 2^63 cents
 
 
-def test_a_build_whose_sums_could_overflow_is_refused_naming_account_month_and_file():
-    ledger = [entry("HUGE", "2024-02-03", "purchase", BIG) for _ in range(923)]
-    con = staging_db(("2024-01", "2024-03"), [acct("SMALL", product_type="revolving"), acct("HUGE")],
-                     [due("SMALL", "2024-01-02", "10.00", "2024-01-20"), *ledger])
+def test_a_build_whose_sums_could_overflow_is_refused_naming_account_month_and_file(staging, staging_db):
+    ledger = [staging.entry("HUGE", "2024-02-03", "purchase", BIG) for _ in range(923)]
+    con = staging_db(("2024-01", "2024-03"), [staging.acct("SMALL", product_type="revolving"), staging.acct("HUGE")],
+                     [staging.due("SMALL", "2024-01-02", "10.00", "2024-01-20"), *ledger])
     with pytest.raises(ValueError) as err:
         build_account_month(con)
     assert str(err.value) == (
@@ -56,12 +55,12 @@ def test_a_build_whose_sums_could_overflow_is_refused_naming_account_month_and_f
         "ledger/ledger_2024-02.csv")
 
 
-def test_just_below_the_bound_the_cheap_test_falls_back_to_the_exact_one_and_builds():
+def test_just_below_the_bound_the_cheap_test_falls_back_to_the_exact_one_and_builds(staging, staging_db):
     # 922 entries: the largest amount times the entries passes 2^63, but no account's sums do
-    ledger = [entry("A", "2024-01-03", "purchase", "10000000000.00") for _ in range(461)]
-    ledger += [entry("B", "2024-01-03", "purchase", "10000000000.00") for _ in range(461)]
-    ledger.append(entry("C", "2024-01-04", "purchase", "92233720368547.75"))  # alone: 2^63 / 1000 cents
-    con = staging_db(("2024-01", "2024-01"), [acct("A"), acct("B"), acct("C")], ledger)
+    ledger = [staging.entry("A", "2024-01-03", "purchase", "10000000000.00") for _ in range(461)]
+    ledger += [staging.entry("B", "2024-01-03", "purchase", "10000000000.00") for _ in range(461)]
+    ledger.append(staging.entry("C", "2024-01-04", "purchase", "92233720368547.75"))  # alone: 2^63 / 1000 cents
+    con = staging_db(("2024-01", "2024-01"), [staging.acct("A"), staging.acct("B"), staging.acct("C")], ledger)
     assert build_account_month(con) == 3
     assert con.execute("SELECT account_id, balance FROM marts.account_month ORDER BY 1").fetchall() == [
         ("A", __import__("decimal").Decimal("4610000000000.00")),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -16,9 +15,6 @@ from assets.staging.issue_groups import (
     issue_group_sql,
     load_crosswalk,
 )
-
-# A cut of a real CFPB export, committed with the tests (tests/data/cfpb/README.md): every Debt collection row.
-REAL_EXTRACT = Path(__file__).parent / "data" / "cfpb" / "cfpb-complaints-extract.csv"
 
 CURRENT = [  # metrics.md, CFPB debt-collection taxonomy
     "Attempts to collect debt not owed",
@@ -110,9 +106,10 @@ def test_invalid_crosswalk_refused(tmp_path):
                        "WHERE table_name = 'issue_crosswalk'").fetchall()[0][0] == 0
 
 
-def test_every_debt_collection_issue_of_the_real_extract_is_mapped(con):
-    assert REAL_EXTRACT.is_file(), f"{REAL_EXTRACT} is committed with the tests and must be there"
-    with open(REAL_EXTRACT, newline="", encoding="utf-8-sig") as fh:
+def test_every_debt_collection_issue_of_the_real_extract_is_mapped(con, cfpb_extract):
+    # a cut of a real CFPB export, committed with the tests (tests/data/cfpb/README.md): every Debt collection row
+    assert cfpb_extract.is_file(), f"{cfpb_extract} is committed with the tests and must be there"
+    with open(cfpb_extract, newline="", encoding="utf-8-sig") as fh:
         issues = [r["Issue"] for r in csv.DictReader(fh) if r["Product"] == "Debt collection"]
     assert len(issues) == 1254
     groups = group_of(con, issues)

@@ -1,4 +1,5 @@
-"""Dashboards in a real browser: headless Chromium opens the pages from disk and Plotly draws them.
+"""Dashboards in a real browser: headless Chromium opens the pages from disk and Plotly draws them
+(the hand-made marts `hand_marts` of tests/dashboards/conftest.py, as in test_dashboards.py).
 
 Skipped where /usr/bin/chromium is not installed (`apt-get install -y chromium`).
 """
@@ -12,11 +13,6 @@ import duckdb
 import pytest
 
 from dashboards import build_reports
-
-try:
-    from test_dashboards import AS_OF, _make_marts
-except ImportError:  # tests/ imported as a package
-    from tests.test_dashboards import AS_OF, _make_marts
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -51,10 +47,10 @@ def _chromium(profile: Path, url: str, *args: str) -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory) -> Path:
+def reports(hand_marts, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
     con = duckdb.connect(":memory:")
-    _make_marts(con)
+    hand_marts.make_marts(con)
     build_reports(con, str(out))
     con.close()
     return out
@@ -80,7 +76,7 @@ def rendered(reports, tmp_path_factory) -> dict[str, subprocess.CompletedProcess
 
 
 @pytest.mark.parametrize("page", sorted(CHARTS))
-def test_page_renders_offline(rendered, page):
+def test_page_renders_offline(rendered, page, hand_marts):
     result = rendered[page]
     dom = result.stdout
     assert "</html>" in dom, result.stderr[-2000:]
@@ -88,7 +84,7 @@ def test_page_renders_offline(rendered, page):
     assert dom.count('class="plot-container plotly"') == CHARTS[page], result.stderr[-2000:]
     assert "main-svg" in dom
     assert "Uncaught" not in result.stderr, result.stderr[-2000:]
-    assert f"as of {AS_OF}" in dom
+    assert f"as of {hand_marts.AS_OF}" in dom
 
 
 def test_roll_rates_heatmap_drawn(rendered):

@@ -6,14 +6,12 @@ import os
 import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-def test_definitions_validate_from_workspace(tmp_path):
+def test_definitions_validate_from_workspace(tmp_path, repo_root):
     env = dict(os.environ, DAGSTER_HOME=str(tmp_path), ARREARS_WAREHOUSE=str(tmp_path / "w.duckdb"))
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
-    proc = subprocess.run([dagster, "definitions", "validate", "-w", "workspace.yaml"], cwd=ROOT, env=env,
+    proc = subprocess.run([dagster, "definitions", "validate", "-w", "workspace.yaml"], cwd=repo_root, env=env,
                           capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -1,10 +1,17 @@
-"""Tiny staging tables (the schema of docs/architecture.md) built from Python lists, for the mart tests.
+"""Fixtures every test folder may use.
 
-    con = staging_db(
-        months=("2024-01", "2024-03"),                     # reporting months Jan..Mar 2024 (month ends)
-        accounts=[acct("A1", opened_on="2023-06-01")],
-        ledger=[due("A1", "2024-01-03", "100.00", "2024-01-15"), pay("A1", "2024-01-10", "100.00")],
-    )
+Tiny staging tables (the schema of docs/architecture.md) built from Python lists, for the mart and check
+tests: `staging` gives the row builders, `staging_db` the in-memory warehouse holding them.
+
+    def test_something(staging, staging_db):
+        con = staging_db(
+            months=("2024-01", "2024-03"),                 # reporting months Jan..Mar 2024 (month ends)
+            accounts=[staging.acct("A1", opened_on="2023-06-01")],
+            ledger=[staging.due("A1", "2024-01-03", "100.00", "2024-01-15"),
+                    staging.pay("A1", "2024-01-10", "100.00")],
+        )
+
+Files committed with the tests: `cfpb_extract` (tests/data/cfpb/) and `repo_root`.
 """
 
 from __future__ import annotations
@@ -12,10 +19,17 @@ from __future__ import annotations
 import itertools
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
+import pytest
 
 from assets.staging.ledger import create_ledger_tables
+
+TESTS = Path(__file__).parent
+
+# ---- staging tables from Python lists -------------------------------------------------------------------
 
 SCHEMAS = ("staging", "marts", "intermediate")
 
@@ -25,7 +39,7 @@ ACCOUNTS_DDL = """CREATE OR REPLACE TABLE staging.accounts (
     hardship_flag VARCHAR, source_file VARCHAR, line_number BIGINT, account_key INTEGER)"""
 MONTHS_DDL = "CREATE OR REPLACE TABLE staging.reporting_months (month_end DATE)"
 
-_ids = itertools.count(1)
+_ids = itertools.count(1)  # entry ids E000001, E000002, ... unique over the whole session
 
 
 def d(value: str | date | None) -> date | None:
@@ -121,16 +135,31 @@ def add_entries(con: duckdb.DuckDBPyConnection, ledger: list[dict]) -> None:
     con.execute("DROP TABLE _test_entries")
 
 
-def rows(con: duckdb.DuckDBPyConnection, account_id: str, cols: str = "month_end, status, balance, past_due_amount, dpd, bucket"):
-    """The account's marts.account_month rows (ordered by month_end) as tuples of `cols`."""
-    return con.execute(f"SELECT {cols} FROM marts.account_month WHERE account_id = ? ORDER BY month_end",
-                       [account_id]).fetchall()
+@pytest.fixture(scope="session")
+def staging() -> SimpleNamespace:
+    """The row builders of the staging tables: acct(...) an account dict; entry(...), due(...), pay(...) ledger
+    entry dicts (entry ids E000001... unless given); month_ends(first, last); d(text) a date; and, for a
+    connection that already has the tables, assign_account_keys(con) and add_entries(con, entries)."""
+    return SimpleNamespace(acct=acct, entry=entry, due=due, pay=pay, month_ends=month_ends, d=d,
+                           assign_account_keys=assign_account_keys, add_entries=add_entries)
 
 
-def at(con: duckdb.DuckDBPyConnection, account_id: str, month_end: str,
-       cols: str = "status, balance, past_due_amount, dpd, bucket"):
-    """One account-month row as a tuple of `cols` (None when the row does not exist)."""
-    got = con.execute(f"SELECT {cols} FROM marts.account_month WHERE account_id = ? AND month_end = ?",
-                      [account_id, d(month_end)]).fetchall()
-    assert len(got) <= 1
-    return got[0] if got else None
+@pytest.fixture(scope="session", name="staging_db")
+def _staging_db():
+    """staging_db(months, accounts, ledger, con=None): an in-memory DuckDB (or `con`) holding staging.accounts,
+    staging.ledger and staging.reporting_months; `months` is (first, last) as YYYY-MM or a list of month ends."""
+    return staging_db
+
+
+# ---- files committed with the tests ---------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def cfpb_extract() -> Path:
+    """A cut of a real CFPB export, committed with the tests (tests/data/cfpb/README.md: source, licence, cut)."""
+    return TESTS / "data" / "cfpb" / "cfpb-complaints-extract.csv"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository (workspace.yaml, pyproject.toml)."""
+    return TESTS.parent

@@ -8,56 +8,56 @@ from datetime import date
 import pytest
 
 from assets.raw.landing import ContractError
-from helpers_landing import ACC_COLS, LED_COLS, account, entry, ingest, rejected, write_csv
 from assets.warehouse import connect
 
 LF = "ledger/ledger_2026-02.csv"
 
 
 @pytest.fixture
-def landing(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [
-        account("A1"), account("A2", "installment"), account("A3"),
-        account("C1", "installment", closed="2026-02-20"),
+def rules_landing(landing):
+    """Accounts in January; ledgers January to March, February's with one row per rejection reason."""
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [
+        landing.account("A1"), landing.account("A2", "installment"), landing.account("A3"),
+        landing.account("C1", "installment", closed="2026-02-20"),
     ])
-    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [
-        entry("E1", "A1", "2026-01-20", "purchase", "100.00"),
-        entry("E2", "A2", "2026-01-20", "disbursement", "5000.00"),
-        entry("E3", "C1", "2026-01-20", "disbursement", "50.00"),
-        entry("P0", "A1", "2026-01-25", "payment", "10.00"),
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [
+        landing.entry("E1", "A1", "2026-01-20", "purchase", "100.00"),
+        landing.entry("E2", "A2", "2026-01-20", "disbursement", "5000.00"),
+        landing.entry("E3", "C1", "2026-01-20", "disbursement", "50.00"),
+        landing.entry("P0", "A1", "2026-01-25", "payment", "10.00"),
     ])
-    write_csv(tmp_path, "ledger", "2026-02", LED_COLS, [
-        entry("E10", "A1", "2026-02-01", "due", "25.00", due_on="2026-02-25"),          # line 2 ok
-        entry("E11", "A1", "", "fee", "5.00"),                                             # 3 missing posted_on
-        entry("E12", "A1", "2026-02-31", "fee", "5.00"),                                   # 4 bad date
-        entry("E13", "A1", "2026-02-02", "bonus", "5.00"),                                 # 5 unknown type
-        entry("E14", "A1", "2026-02-02", "fee", "0.00"),                                   # 6 not > 0
-        entry("E15", "A1", "2026-02-02", "fee", "1.005"),                                  # 7 3 decimals
-        entry("E16", "A1", "2026-03-01", "fee", "5.00"),                                   # 8 outside month
-        entry("E17", "A1", "2026-02-02", "due", "5.00"),                                   # 9 due without due_on
-        entry("E1", "A1", "2026-02-02", "fee", "5.00"),                                    # 10 dup of jan E1
-        entry("E18", "ZZ", "2026-02-02", "fee", "5.00"),                                   # 11 unknown account
-        entry("E19", "A1", "2026-02-03", "payment_reversal", "10.00", reverses="NOPE"),    # 12 no payment
-        entry("E20", "A3", "2026-02-03", "charge_off", "1.00"),                            # 13 ok charge-off
-        entry("E21", "A3", "2026-02-04", "fee", "1.00"),                                   # 14 after charge-off
-        entry("E22", "A3", "2026-02-05", "recovery", "1.00"),                              # 15 ok recovery
-        entry("E23", "C1", "2026-02-10", "payment", "50.00"),                              # 16 ok: pays off
-        entry("E10", "A1", "2026-02-06", "fee", "2.00"),                                   # 17 dup in same file
-        entry("E24", "A1", "2026-02-07", "payment_reversal", "10.00", reverses="P0"),      # 18 ok reversal
-        entry("E25", "A1", "2026-02-08", "payment_reversal", "10.00", reverses="P0"),      # 19 reversed twice
-        entry("E26", "A1", "2026-02-08", "fee", "1,000.00"),                               # 20 thousands sep
-        entry("E27", "A1", "2026-02-08", "fee", "-4.00"),                                  # 21 negative
+    landing.write_csv("ledger", "2026-02", landing.LED_COLS, [
+        landing.entry("E10", "A1", "2026-02-01", "due", "25.00", due_on="2026-02-25"),          # line 2 ok
+        landing.entry("E11", "A1", "", "fee", "5.00"),                                             # 3 missing posted_on
+        landing.entry("E12", "A1", "2026-02-31", "fee", "5.00"),                                   # 4 bad date
+        landing.entry("E13", "A1", "2026-02-02", "bonus", "5.00"),                                 # 5 unknown type
+        landing.entry("E14", "A1", "2026-02-02", "fee", "0.00"),                                   # 6 not > 0
+        landing.entry("E15", "A1", "2026-02-02", "fee", "1.005"),                                  # 7 3 decimals
+        landing.entry("E16", "A1", "2026-03-01", "fee", "5.00"),                                   # 8 outside month
+        landing.entry("E17", "A1", "2026-02-02", "due", "5.00"),                                   # 9 due without due_on
+        landing.entry("E1", "A1", "2026-02-02", "fee", "5.00"),                                    # 10 dup of jan E1
+        landing.entry("E18", "ZZ", "2026-02-02", "fee", "5.00"),                                   # 11 unknown account
+        landing.entry("E19", "A1", "2026-02-03", "payment_reversal", "10.00", reverses="NOPE"),    # 12 no payment
+        landing.entry("E20", "A3", "2026-02-03", "charge_off", "1.00"),                            # 13 ok charge-off
+        landing.entry("E21", "A3", "2026-02-04", "fee", "1.00"),                                   # 14 after charge-off
+        landing.entry("E22", "A3", "2026-02-05", "recovery", "1.00"),                              # 15 ok recovery
+        landing.entry("E23", "C1", "2026-02-10", "payment", "50.00"),                              # 16 ok: pays off
+        landing.entry("E10", "A1", "2026-02-06", "fee", "2.00"),                                   # 17 dup in same file
+        landing.entry("E24", "A1", "2026-02-07", "payment_reversal", "10.00", reverses="P0"),      # 18 ok reversal
+        landing.entry("E25", "A1", "2026-02-08", "payment_reversal", "10.00", reverses="P0"),      # 19 reversed twice
+        landing.entry("E26", "A1", "2026-02-08", "fee", "1,000.00"),                               # 20 thousands sep
+        landing.entry("E27", "A1", "2026-02-08", "fee", "-4.00"),                                  # 21 negative
     ])
-    write_csv(tmp_path, "ledger", "2026-03", LED_COLS, [
-        entry("E30", "C1", "2026-03-02", "fee", "5.00"),                                   # 2 after closure
-        entry("E31", "A1", "2026-03-02", "fee", "5.00"),                                   # 3 ok
+    landing.write_csv("ledger", "2026-03", landing.LED_COLS, [
+        landing.entry("E30", "C1", "2026-03-02", "fee", "5.00"),                                   # 2 after closure
+        landing.entry("E31", "A1", "2026-03-02", "fee", "5.00"),                                   # 3 ok
     ])
-    return tmp_path
+    return landing
 
 
-def test_each_ledger_rejection_reason(landing):
-    con = ingest(landing)
-    rej = rejected(con)
+def test_each_ledger_rejection_reason(rules_landing):
+    con = rules_landing.ingest()
+    rej = rules_landing.rejected(con)
     expect = {
         3: "missing required field posted_on",
         4: "posted_on is not an ISO date (YYYY-MM-DD): '2026-02-31'",
@@ -84,15 +84,15 @@ def test_each_ledger_rejection_reason(landing):
     assert loaded == {"E1", "E2", "E3", "P0", "E10", "E20", "E22", "E23", "E24", "E31"}
 
 
-def test_rejected_raw_text_is_contract_columns_as_read(landing):
-    con = ingest(landing)
+def test_rejected_raw_text_is_contract_columns_as_read(rules_landing):
+    con = rules_landing.ingest()
     raw = con.execute("SELECT raw FROM audit.rejected_rows WHERE source_file = ? AND line_number = 7", [LF]).fetchall()[0][0]
     assert json.loads(raw) == {"entry_id": "E15", "account_id": "A1", "posted_on": "2026-02-02", "entry_type": "fee",
                                "amount": "1.005", "due_on": None, "reverses_entry_id": None}
 
 
-def test_rows_read_equal_loaded_plus_rejected(landing):
-    con = ingest(landing)
+def test_rows_read_equal_loaded_plus_rejected(rules_landing):
+    con = rules_landing.ingest()
     rows = con.execute("SELECT source_file, rows_read, rows_loaded, rows_rejected FROM audit.source_files "
                        "ORDER BY source_file").fetchall()
     assert rows == [
@@ -104,20 +104,23 @@ def test_rows_read_equal_loaded_plus_rejected(landing):
     assert all(len(r[0]) == 64 for r in con.execute("SELECT sha256 FROM audit.source_files").fetchall())
 
 
-def test_third_party_columns_refuse_the_file(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS + ["relative_phone", "EmployerName"], [account() + ["1", "x"]])
+def test_third_party_columns_refuse_the_file(landing):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS + ["relative_phone", "EmployerName"],
+                      [landing.account() + ["1", "x"]])
     with pytest.raises(ContractError) as e:
-        ingest(tmp_path)
+        landing.ingest()
     msg = str(e.value)
     assert "accounts/accounts_2026-01.csv" in msg and "relative_phone" in msg and "EmployerName" in msg
     assert "refused" in msg
 
 
-def test_personal_columns_dropped_and_listed_never_stored(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS + ["first_name", "Email", "promo_code"],
-              [account() + ["Alice", "alice@example.com", "X1"], account("A1") + ["Alice", "alice@example.com", "X1"]])
-    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [entry("E1", "A1", "2026-01-20", "purchase", "1.00")])
-    con = ingest(tmp_path)
+def test_personal_columns_dropped_and_listed_never_stored(landing):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS + ["first_name", "Email", "promo_code"],
+                      [landing.account() + ["Alice", "alice@example.com", "X1"],
+                       landing.account("A1") + ["Alice", "alice@example.com", "X1"]])
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS,
+                      [landing.entry("E1", "A1", "2026-01-20", "purchase", "1.00")])
+    con = landing.ingest()
     dropped, ignored = con.execute("SELECT dropped_personal_columns, ignored_columns FROM audit.source_files "
                                    "WHERE source_file = 'accounts/accounts_2026-01.csv'").fetchall()[0]
     assert dropped == ["first_name", "Email"] and ignored == ["promo_code"]
@@ -129,20 +132,20 @@ def test_personal_columns_dropped_and_listed_never_stored(tmp_path):
         assert "Alice" not in text and "alice@example.com" not in text, table
 
 
-def test_account_rules(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [
-        account("A1"),
-        account("A2", product="loan"),
-        account("A3", closed="2026-01-01"),
-        account("A4", credit_limit=None),
-        account("A5", currency="usd"),
-        account("A1"),
-        account("A6", opened="2026-02-01"),
-        account("A7", hardship_flag="sick"),
+def test_account_rules(landing):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [
+        landing.account("A1"),
+        landing.account("A2", product="loan"),
+        landing.account("A3", closed="2026-01-01"),
+        landing.account("A4", credit_limit=None),
+        landing.account("A5", currency="usd"),
+        landing.account("A1"),
+        landing.account("A6", opened="2026-02-01"),
+        landing.account("A7", hardship_flag="sick"),
     ])
-    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [])
-    con = ingest(tmp_path)
-    rej = {n: r for (f, n), r in rejected(con).items()}
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [])
+    con = landing.ingest()
+    rej = {n: r for (f, n), r in landing.rejected(con).items()}
     assert "unknown product_type 'loan'" in rej[3]
     assert "closed_on 2026-01-01 is before opened_on 2026-01-15" in rej[4]
     assert "credit_limit is required for a revolving account" in rej[5]
@@ -153,54 +156,55 @@ def test_account_rules(tmp_path):
     assert con.execute("SELECT hardship_flag FROM staging.accounts").fetchall() == [("none",)]
 
 
-def test_later_accounts_file_supersedes(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account("A1", credit_limit="1000.00")])
-    write_csv(tmp_path, "accounts", "2026-02", ACC_COLS, [account("A1", credit_limit="2500.00")])
-    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [])
-    con = ingest(tmp_path)
+def test_later_accounts_file_supersedes(landing):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account("A1", credit_limit="1000.00")])
+    landing.write_csv("accounts", "2026-02", landing.ACC_COLS, [landing.account("A1", credit_limit="2500.00")])
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [])
+    con = landing.ingest()
     assert con.execute("SELECT credit_limit, source_file FROM staging.accounts").fetchall() == [
         (__import__("decimal").Decimal("2500.00"), "accounts/accounts_2026-02.csv")]
     assert con.execute("SELECT count(*) FROM staging.account_versions").fetchall()[0][0] == 2
 
 
-def test_missing_month_is_an_error_naming_it(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+def test_missing_month_is_an_error_naming_it(landing):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account()])
     for m in ("2026-01", "2026-02", "2026-04"):
-        write_csv(tmp_path, "ledger", m, LED_COLS, [])
+        landing.write_csv("ledger", m, landing.LED_COLS, [])
     with pytest.raises(ContractError, match="2026-03 missing"):
-        ingest(tmp_path)
+        landing.ingest()
 
 
-def test_control_totals(tmp_path):
+def test_control_totals(landing, tmp_path):
     import hashlib
 
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
-    path = write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [
-        entry("E1", "A1", "2026-01-20", "purchase", "100.00"), entry("E2", "A1", "2026-01-21", "fee", "2.50")])
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account()])
+    path = landing.write_csv("ledger", "2026-01", landing.LED_COLS, [
+        landing.entry("E1", "A1", "2026-01-20", "purchase", "100.00"),
+        landing.entry("E2", "A1", "2026-01-21", "fee", "2.50")])
     sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
     (tmp_path / "control").mkdir()
     ctl = tmp_path / "control" / "control_2026-01.json"
     ctl.write_text(json.dumps({"files": {"ledger/ledger_2026-01.csv": {"rows": 2, "amount_sum": "102.50", "sha256": sha}}}))
-    ingest(tmp_path)  # matches: no error
+    landing.ingest()  # matches: no error
     ctl.write_text(json.dumps({"files": {"ledger/ledger_2026-01.csv": {"rows": 2, "amount_sum": "102.49"}}}))
     with pytest.raises(ContractError) as e:
-        ingest(tmp_path)
+        landing.ingest()
     assert "ledger/ledger_2026-01.csv" in str(e.value) and "102.50 read, 102.49 expected" in str(e.value)
     ctl.write_text(json.dumps({"files": {"ledger/ledger_2026-01.csv": {"rows": 3}}}))
     with pytest.raises(ContractError, match="2 rows read, 3 expected"):
-        ingest(tmp_path)
+        landing.ingest()
 
 
 @pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
-def test_formats_give_the_same_tables(landing, tmp_path, fmt):
+def test_formats_give_the_same_tables(rules_landing, landing_at, tmp_path, fmt):
     import csv as _csv
 
-    other = tmp_path / fmt
+    other = landing_at(tmp_path / fmt)
     for entity in ("accounts", "ledger"):
-        for f in sorted((landing / entity).iterdir()):
+        for f in sorted((rules_landing.path / entity).iterdir()):
             rows = list(_csv.reader(open(f, encoding="utf-8")))
-            write_csv(other, entity, f.name.split("_")[1][:7], rows[0], rows[1:], fmt=fmt)
-    a, b = ingest(landing), ingest(other)
+            other.write_csv(entity, f.name.split("_")[1][:7], rows[0], rows[1:], fmt=fmt)
+    a, b = rules_landing.ingest(), other.ingest()
     q = "SELECT entry_id, account_id, posted_on, entry_type, amount, line_number FROM staging.ledger ORDER BY entry_id"
     assert a.execute(q).fetchall() == b.execute(q).fetchall()
     q = ("SELECT line_number, replace(replace(reason, '.csv.gz', '.csv'), '.parquet', '.csv') "
@@ -208,8 +212,8 @@ def test_formats_give_the_same_tables(landing, tmp_path, fmt):
     assert a.execute(q).fetchall() == b.execute(q).fetchall()
 
 
-def test_malformed_lines_and_physical_line_numbers(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+def test_malformed_lines_and_physical_line_numbers(landing, tmp_path):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account()])
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "ledger_2026-01.csv").write_text(
         "\ufeffEntry_ID ,ACCOUNT_ID,posted_on,entry_type,amount,due_on,reverses_entry_id\n"
@@ -218,10 +222,10 @@ def test_malformed_lines_and_physical_line_numbers(tmp_path):
         "E3,A1\n"                                         # line 5: too few fields
         "E4,A1,2026-01-22,fee,1.00,,,extra\n"             # line 6: too many fields
         "E5,A1,2026-01-23,fee,1.00,,\n", encoding="utf-8")  # line 7
-    con = ingest(tmp_path)
+    con = landing.ingest()
     lines = dict(con.execute("SELECT entry_id, line_number FROM raw.ledger").fetchall())
     assert lines == {"E1": 2, "E2": 3, "E5": 7}
-    rej = {n: r for (f, n), r in rejected(con).items() if f.startswith("ledger")}
+    rej = {n: r for (f, n), r in landing.rejected(con).items() if f.startswith("ledger")}
     assert set(rej) == {3, 5, 6}
     assert "malformed CSV record" in rej[5] and "malformed CSV record" in rej[6]
     raw = dict(con.execute("SELECT line_number, raw FROM audit.rejected_rows").fetchall())
@@ -234,73 +238,76 @@ def test_malformed_lines_and_physical_line_numbers(tmp_path):
     assert con.execute("SELECT DISTINCT file_month FROM staging.ledger_entries").fetchall() == [(date(2026, 1, 1),)]
 
 
-def test_file_names_outside_the_contract_are_an_error(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account()])
+def test_file_names_outside_the_contract_are_an_error(landing, tmp_path):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account()])
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "ledger-2026-01.csv").write_text("x\n")
     with pytest.raises(ContractError, match="ledger-2026-01.csv: file name does not follow"):
-        ingest(tmp_path)
+        landing.ingest()
 
 
-def test_closure_month_is_the_first_month_end_at_zero_balance_after_closed_on(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [
-        account("K1", opened="2025-12-01", closed="2026-01-20"),  # owes 50.00 at Jan end, pays in Feb
-        account("K2", opened="2025-12-01", closed="2026-01-20"),  # charged off in Jan: never "closed"
-        account("K3", opened="2025-12-01", closed="2026-03-05"),  # closed in the last reporting month
+def test_closure_month_is_the_first_month_end_at_zero_balance_after_closed_on(landing):
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [
+        landing.account("K1", opened="2025-12-01", closed="2026-01-20"),  # owes 50.00 at Jan end, pays in Feb
+        landing.account("K2", opened="2025-12-01", closed="2026-01-20"),  # charged off in Jan: never "closed"
+        landing.account("K3", opened="2025-12-01", closed="2026-03-05"),  # closed in the last reporting month
     ])
-    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [
-        entry("K1a", "K1", "2026-01-05", "purchase", "50.00"),
-        entry("K2a", "K2", "2026-01-05", "purchase", "100.00"),
-        entry("K2b", "K2", "2026-01-15", "charge_off", "100.00"),
-        entry("K3a", "K3", "2026-01-05", "purchase", "10.00"),
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [
+        landing.entry("K1a", "K1", "2026-01-05", "purchase", "50.00"),
+        landing.entry("K2a", "K2", "2026-01-05", "purchase", "100.00"),
+        landing.entry("K2b", "K2", "2026-01-15", "charge_off", "100.00"),
+        landing.entry("K3a", "K3", "2026-01-05", "purchase", "10.00"),
     ])
-    write_csv(tmp_path, "ledger", "2026-02", LED_COLS, [
-        entry("K1b", "K1", "2026-02-10", "payment", "50.00"),              # balance 0 at Feb end
-        entry("K3b", "K3", "2026-02-10", "payment", "10.00"),
+    landing.write_csv("ledger", "2026-02", landing.LED_COLS, [
+        landing.entry("K1b", "K1", "2026-02-10", "payment", "50.00"),              # balance 0 at Feb end
+        landing.entry("K3b", "K3", "2026-02-10", "payment", "10.00"),
     ])
-    write_csv(tmp_path, "ledger", "2026-03", LED_COLS, [
-        entry("K1c", "K1", "2026-03-02", "fee", "5.00"),                   # 2: after closure at Feb end
-        entry("K2c", "K2", "2026-03-02", "recovery", "20.00"),             # 3: ok, charged off not closed
-        entry("K3c", "K3", "2026-03-20", "fee", "1.00"),                   # 4: ok, same month as closed_on
+    landing.write_csv("ledger", "2026-03", landing.LED_COLS, [
+        landing.entry("K1c", "K1", "2026-03-02", "fee", "5.00"),                   # 2: after closure at Feb end
+        landing.entry("K2c", "K2", "2026-03-02", "recovery", "20.00"),             # 3: ok, charged off not closed
+        landing.entry("K3c", "K3", "2026-03-20", "fee", "1.00"),                   # 4: ok, same month as closed_on
     ])
-    con = ingest(tmp_path)
-    rej = rejected(con)
+    con = landing.ingest()
+    rej = landing.rejected(con)
     assert rej == {("ledger/ledger_2026-03.csv", 2):
                    "fee posted on 2026-03-02 after the account was reported closed at month end 2026-02-28"}
     loaded = {r[0] for r in con.execute("SELECT entry_id FROM staging.ledger").fetchall()}
     assert loaded == {"K1a", "K1b", "K2a", "K2b", "K2c", "K3a", "K3b", "K3c"}
 
 
-def test_account_key_numbers_accounts_in_id_order_and_every_entry_carries_its_own(landing):
-    con = ingest(landing)
+def test_account_key_numbers_accounts_in_id_order_and_every_entry_carries_its_own(rules_landing):
+    con = rules_landing.ingest()
     assert con.execute("SELECT account_id, account_key FROM staging.accounts ORDER BY account_key").fetchall() == [
         ("A1", 1), ("A2", 2), ("A3", 3), ("C1", 4)]
     keys = dict(con.execute("SELECT entry_id, account_key FROM staging.ledger").fetchall())
     assert keys == {"E1": 1, "E2": 2, "E3": 4, "P0": 1, "E10": 1, "E20": 3, "E22": 3, "E23": 4, "E24": 1, "E31": 1}
 
 
-def test_account_keys_are_permanent_across_runs(landing):
-    con = ingest(landing)
+def test_account_keys_are_permanent_across_runs(rules_landing):
+    con = rules_landing.ingest()
     # a later run of the same warehouse: a new account B0 arrives, which sorts between A3 and C1
-    write_csv(landing, "accounts", "2026-03", ACC_COLS, [
-        account("A1"), account("A2", "installment"), account("A3"), account("B0"),
-        account("C1", "installment", closed="2026-02-20")])
-    write_csv(landing, "ledger", "2026-04", LED_COLS, [entry("E40", "B0", "2026-04-02", "purchase", "9.00")])
-    ingest(landing, con)
+    rules_landing.write_csv("accounts", "2026-03", rules_landing.ACC_COLS, [
+        rules_landing.account("A1"), rules_landing.account("A2", "installment"), rules_landing.account("A3"),
+        rules_landing.account("B0"), rules_landing.account("C1", "installment", closed="2026-02-20")])
+    rules_landing.write_csv("ledger", "2026-04", rules_landing.LED_COLS, [
+        rules_landing.entry("E40", "B0", "2026-04-02", "purchase", "9.00")])
+    rules_landing.ingest(con)
     assert con.execute("SELECT account_id, account_key FROM staging.accounts ORDER BY account_key").fetchall() == [
         ("A1", 1), ("A2", 2), ("A3", 3), ("C1", 4), ("B0", 5)]
     assert con.execute("SELECT account_id, account_key FROM staging.ledger WHERE entry_id IN ('E3', 'E40') "
                        "ORDER BY 1").fetchall() == [("B0", 5), ("C1", 4)]
 
 
-def test_account_versions_record_first_and_last_delivery(tmp_path):
+def test_account_versions_record_first_and_last_delivery(landing):
     # A1's limit goes 1000 -> 2500 -> 1000: two versions, the first delivered in January and again in March
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account("X0"), account("A1", credit_limit="1000.00")])
-    write_csv(tmp_path, "accounts", "2026-02", ACC_COLS, [account("A1", credit_limit="2500.00")])
-    write_csv(tmp_path, "accounts", "2026-03", ACC_COLS, [account("X0"), account("X1"), account("A1", credit_limit="1000.00")])
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [
+        landing.account("X0"), landing.account("A1", credit_limit="1000.00")])
+    landing.write_csv("accounts", "2026-02", landing.ACC_COLS, [landing.account("A1", credit_limit="2500.00")])
+    landing.write_csv("accounts", "2026-03", landing.ACC_COLS, [
+        landing.account("X0"), landing.account("X1"), landing.account("A1", credit_limit="1000.00")])
     for month in ("2026-01", "2026-02", "2026-03"):
-        write_csv(tmp_path, "ledger", month, LED_COLS, [])
-    con = ingest(tmp_path)
+        landing.write_csv("ledger", month, landing.LED_COLS, [])
+    con = landing.ingest()
     got = con.execute("""SELECT account_id, credit_limit::VARCHAR, first_file_month::VARCHAR, last_file_month::VARCHAR,
                                 files, source_file, line_number, last_source_file, last_line_number
                          FROM staging.account_versions ORDER BY 1, 3""").fetchall()
@@ -315,11 +322,11 @@ def test_account_versions_record_first_and_last_delivery(tmp_path):
                                                     ("X1", "1000.00", f(3), 3)]
 
 
-def test_a_warehouse_holding_the_ledger_as_a_table_gets_the_view(landing):
+def test_a_warehouse_holding_the_ledger_as_a_table_gets_the_view(rules_landing):
     # warehouses written before staging.ledger became a view hold it as a table
     con = connect(":memory:")
     con.execute("CREATE TABLE staging.ledger (entry_id VARCHAR, account_id VARCHAR)")
-    ingest(landing, con)
+    rules_landing.ingest(con)
     assert con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'staging' "
                        "AND table_name = 'ledger'").fetchall() == [("VIEW",)]
     assert con.execute("SELECT count(*), count(account_id) FROM staging.ledger").fetchall() == [(10, 10)]

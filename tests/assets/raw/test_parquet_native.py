@@ -14,7 +14,6 @@ from assets.raw.landing import ContractError
 from assets.raw.load import load_entity
 from assets.staging.accounts import build_accounts
 from assets.staging.ledger import build_ledger
-from helpers_landing import ingest, rejected
 from assets.warehouse import connect
 
 
@@ -53,8 +52,9 @@ def _ledger(landing, month, rows, amount_type):
 
 
 @pytest.fixture
-def landing(tmp_path):
-    _accounts(tmp_path)
+def parquet_landing(landing):
+    """Accounts and three months of ledger as Parquet, the amount typed DECIMAL, DOUBLE, then BIGINT."""
+    _accounts(landing.path)
     jan = [  # amount DECIMAL(12,2): native
         ("E1", "A1", date(2026, 1, 5), "purchase", D("100.00"), None, None),          # line 2: loaded
         ("E2", "A1", date(2026, 1, 6), "fee", D("-5.00"), None, None),                # line 3: amount <= 0
@@ -65,26 +65,26 @@ def landing(tmp_path):
         ("E7", "A2", date(2026, 1, 9), "due", D("50.00"), date(2026, 1, 25), None),   # line 8: loaded
         ("E8", "A9", date(2026, 1, 9), "fee", D("2.00"), None, None),                 # line 9: unknown account
     ]
-    _ledger(tmp_path, "2026-01", jan, pa.decimal128(12, 2))
+    _ledger(landing.path, "2026-01", jan, pa.decimal128(12, 2))
     feb = [  # amount DOUBLE: not a money type, so judged from its text like a CSV value
         ("F1", "A1", date(2026, 2, 1), "purchase", 20.5, None, None),                 # line 2: loaded as 20.50
         ("F2", "A1", date(2026, 2, 2), "purchase", 12.345, None, None),               # line 3: 3 decimals
     ]
-    _ledger(tmp_path, "2026-02", feb, pa.float64())
+    _ledger(landing.path, "2026-02", feb, pa.float64())
     mar = [  # amount BIGINT: whole units, native
         ("M1", "A1", date(2026, 3, 1), "payment", 30, None, None),                    # line 2: loaded as 30.00
     ]
-    _ledger(tmp_path, "2026-03", mar, pa.int64())
-    return tmp_path
+    _ledger(landing.path, "2026-03", mar, pa.int64())
+    return landing
 
 
-def test_native_columns_and_rules(landing):
-    con = ingest(landing)
+def test_native_columns_and_rules(parquet_landing):
+    con = parquet_landing.ingest()
     got = con.execute("SELECT entry_id, posted_on, amount, due_on, line_number FROM staging.ledger "
                       "ORDER BY entry_id").fetchall()
     assert got == [("E1", date(2026, 1, 5), D("100.00"), None, 2), ("E7", date(2026, 1, 9), D("50.00"), date(2026, 1, 25), 8),
                    ("F1", date(2026, 2, 1), D("20.50"), None, 2), ("M1", date(2026, 3, 1), D("30.00"), None, 2)]
-    rej = {(f.split("_")[1][:7], n): r for (f, n), r in rejected(con).items() if f.startswith("ledger")}
+    rej = {(f.split("_")[1][:7], n): r for (f, n), r in parquet_landing.rejected(con).items() if f.startswith("ledger")}
     assert rej == {
         ("2026-01", 3): "amount must be > 0: '-5.00'",
         ("2026-01", 4): "posted_on 2026-02-03 is outside the file's month 2026-01",
@@ -106,8 +106,8 @@ def test_native_columns_and_rules(landing):
         ("ledger/ledger_2026-03.parquet", 1, 1, 0)]
 
 
-def test_raw_view_and_manifest(landing):
-    con = ingest(landing)
+def test_raw_view_and_manifest(parquet_landing):
+    con = parquet_landing.ingest()
     assert con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
                        "AND table_name = 'ledger'").fetchall() == [("VIEW",)]
     assert con.execute("SELECT entry_id, posted_on, amount, line_number FROM raw.ledger "
@@ -126,21 +126,21 @@ def test_raw_view_and_manifest(landing):
                                                     ("A2", date(2026, 1, 2), None, D("5000.00"))]
 
 
-def test_a_file_changed_after_raw_read_it_stops_staging(landing):
+def test_a_file_changed_after_raw_read_it_stops_staging(parquet_landing):
     con = connect(":memory:")
     for entity in ("accounts", "ledger", "complaints"):
-        load_entity(con, str(landing), entity)
+        load_entity(con, str(parquet_landing.path), entity)
     build_accounts(con)
-    _ledger(landing, "2026-03", [("M1", "A1", date(2026, 3, 1), "payment", 31, None, None)], pa.int64())
-    os.utime(landing / "ledger" / "ledger_2026-03.parquet", ns=(1, 1))
+    _ledger(parquet_landing.path, "2026-03", [("M1", "A1", date(2026, 3, 1), "payment", 31, None, None)], pa.int64())
+    os.utime(parquet_landing.path / "ledger" / "ledger_2026-03.parquet", ns=(1, 1))
     with pytest.raises(ContractError, match="ledger/ledger_2026-03.parquet: the file changed after the raw step"):
         build_ledger(con)
 
 
-def test_raw_sample_reads_each_file_before_the_text_cast(landing):
+def test_raw_sample_reads_each_file_before_the_text_cast(parquet_landing):
     from assets.raw.views import raw_select
 
-    con = ingest(landing)
+    con = parquet_landing.ingest()
     whole = sorted(con.execute("SELECT * FROM raw.ledger").fetchall())
     assert sorted(con.execute(raw_select(con, "ledger", 100.0)).fetchall()) == whole  # 100 %: every row
     assert con.execute(f"SELECT count(*) FROM ({raw_select(con, 'ledger', 0.0)})").fetchall() == [(0,)]
@@ -157,13 +157,13 @@ def test_a_parquet_sample_is_one_seeded_block_of_each_file():
     assert sample_block(0, 0.5, "abc") == (0, -1)
 
 
-def test_a_warehouse_from_the_earlier_raw_layout_is_upgraded(landing):
+def test_a_warehouse_from_the_earlier_raw_layout_is_upgraded(parquet_landing):
     """Before raw read Parquet in place, raw.ledger was a table and raw.files had no location/columns."""
     con = connect(":memory:")
     con.execute("""CREATE TABLE raw.files (entity VARCHAR, source_file VARCHAR, file_month DATE, format VARCHAR,
         sha256 VARCHAR, bytes BIGINT, rows_read BIGINT, rows_malformed BIGINT, dropped_personal_columns VARCHAR[],
         ignored_columns VARCHAR[], absent_optional_columns VARCHAR[], read_at TIMESTAMP)""")
     con.execute("CREATE TABLE raw.ledger (source_file VARCHAR, file_month DATE, line_number BIGINT, entry_id VARCHAR)")
-    con = ingest(landing, con)
+    con = parquet_landing.ingest(con)
     assert con.execute("SELECT count(*) FROM raw.files WHERE location IS NOT NULL").fetchall() == [(4,)]  # 1 accounts + 3 ledger files
     assert con.execute("SELECT count(*) FROM staging.ledger").fetchall() == [(4,)]

@@ -1,4 +1,12 @@
-"""Writing small landing folders by hand, and running the ingestion steps on them as plain functions."""
+"""Landing folders written by hand, and the ingestion steps run on them as plain functions.
+
+    def test_something(landing):
+        landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account("A1")])
+        landing.write_csv("ledger", "2026-01", landing.LED_COLS, [
+            landing.entry("E1", "A1", "2026-01-20", "purchase", "100.00")])
+        con = landing.ingest()
+        assert landing.rejected(con) == {}
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,10 @@ import csv
 import gzip
 import io
 import os
+from pathlib import Path
 
 import duckdb
+import pytest
 
 from assets.raw.load import load_entity
 from assets.staging.accounts import build_accounts
@@ -74,3 +84,40 @@ def ingest(landing, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.Duck
 def rejected(con) -> dict[tuple[str, int], str]:
     return {(f, n): r for f, n, r in con.execute(
         "SELECT source_file, line_number, reason FROM audit.rejected_rows").fetchall()}
+
+
+class Landing:
+    """A landing folder (`path`): write contract files into it, then ingest it.
+
+    write_csv(entity, month, header, rows, fmt="csv")  -> the path of <entity>/<entity>_<month>.<fmt>
+    ingest(con=None)  -> raw → staging → audit on an in-memory warehouse (or on `con`, a later run)
+    rejected(con)     -> {(source_file, line_number): reason} from audit.rejected_rows
+    account(...), entry(...)  -> a row of an accounts / ledger file, in ACC_COLS / LED_COLS order
+    """
+
+    ACC_COLS = ACC_COLS
+    LED_COLS = LED_COLS
+    account = staticmethod(account)
+    entry = staticmethod(entry)
+    rejected = staticmethod(rejected)
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+
+    def write_csv(self, entity: str, month: str, header: list[str], rows: list[list], fmt: str = "csv") -> str:
+        return write_csv(self.path, entity, month, header, rows, fmt)
+
+    def ingest(self, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
+        return ingest(self.path, con)
+
+
+@pytest.fixture
+def landing_at():
+    """landing_at(folder): a Landing on any folder (e.g. a second landing beside the first)."""
+    return Landing
+
+
+@pytest.fixture
+def landing(tmp_path) -> Landing:
+    """An empty Landing on tmp_path."""
+    return Landing(tmp_path)

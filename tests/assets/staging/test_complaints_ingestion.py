@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers_landing import ACC_COLS, LED_COLS, account, ingest, rejected, write_csv
+import pytest
 
 CMP_COLS = ["complaint_id", "account_id", "received_on", "submitted_via", "product", "issue", "sub_issue",
             "responded_on", "closed_on", "company_response", "narrative"]
@@ -14,11 +14,13 @@ def complaint(cid, aid="A1", received="2026-01-10", via="web", issue="Communicat
     return [cid, aid, received, via, "Debt collection", issue, None, responded, closed, response, narrative]
 
 
-def landing(tmp_path):
-    write_csv(tmp_path, "accounts", "2026-01", ACC_COLS, [account("A1")])
-    write_csv(tmp_path, "ledger", "2026-01", LED_COLS, [])
-    write_csv(tmp_path, "ledger", "2026-02", LED_COLS, [])
-    write_csv(tmp_path, "complaints", "2026-01", CMP_COLS, [
+@pytest.fixture
+def complaints_landing(landing):
+    """One account; January's complaints with one row per rejection reason, C1 updated in February."""
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account("A1")])
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [])
+    landing.write_csv("ledger", "2026-02", landing.LED_COLS, [])
+    landing.write_csv("complaints", "2026-01", CMP_COLS, [
         complaint("C1"),                                                        # 2 ok, later updated
         complaint("C2", via="carrier pigeon"),                                  # 3 unknown channel
         complaint("C3", responded="2026-01-05"),                                # 4 responded before received
@@ -31,15 +33,15 @@ def landing(tmp_path):
         complaint("C9", response="Closed"),                                     # 11 unknown response
         complaint("C10", issue="Problem with a purchase shown on your statement"),  # 12 ok -> other
     ])
-    write_csv(tmp_path, "complaints", "2026-02", CMP_COLS, [
+    landing.write_csv("complaints", "2026-02", CMP_COLS, [
         complaint("C1", responded="2026-01-20", closed="2026-02-03", response="Closed with explanation"),
     ])
-    return tmp_path
+    return landing
 
 
-def test_each_complaint_rejection_reason(tmp_path):
-    con = ingest(landing(tmp_path))
-    rej = {n: r for (f, n), r in rejected(con).items() if f == F1}
+def test_each_complaint_rejection_reason(complaints_landing):
+    con = complaints_landing.ingest()
+    rej = {n: r for (f, n), r in complaints_landing.rejected(con).items() if f == F1}
     assert "unknown submitted_via 'carrier pigeon'" in rej[3]
     assert "responded_on 2026-01-05 is before received_on 2026-01-10" in rej[4]
     assert "closed_on 2026-01-09 is before received_on 2026-01-10" in rej[5]
@@ -51,8 +53,8 @@ def test_each_complaint_rejection_reason(tmp_path):
     assert set(rej) == {3, 4, 5, 6, 7, 8, 10, 11}
 
 
-def test_later_file_supersedes_and_narratives_are_never_loaded(tmp_path):
-    con = ingest(landing(tmp_path))
+def test_later_file_supersedes_and_narratives_are_never_loaded(complaints_landing):
+    con = complaints_landing.ingest()
     rows = con.execute("SELECT complaint_id, responded_on::VARCHAR, closed_on::VARCHAR, company_response, source_file "
                        "FROM staging.complaints ORDER BY complaint_id").fetchall()
     assert rows == [
@@ -67,8 +69,8 @@ def test_later_file_supersedes_and_narratives_are_never_loaded(tmp_path):
         (["narrative"],)]
 
 
-def test_issue_groups_with_legacy_wording_and_other(tmp_path):
-    con = ingest(landing(tmp_path))
+def test_issue_groups_with_legacy_wording_and_other(complaints_landing):
+    con = complaints_landing.ingest()
     groups = dict(con.execute("SELECT complaint_id, issue_group FROM staging.complaints").fetchall())
     assert groups == {"C1": "Communication tactics", "C7": "Attempts to collect debt not owed", "C10": "other"}
     from checks.staging.issue_groups import evaluate

@@ -34,7 +34,7 @@ def test_run_succeeds_and_every_check_passed(sample_run):
     evaluations = outcome.result.get_asset_check_evaluations()
     failed = [f"{'/'.join(e.asset_key.path)}:{e.check_name}" for e in evaluations if not e.passed]
     assert failed == []
-    # every check defined ran: the GX suites and the SQL invariants, 42 in all (tests/snapshots/asset_graph.json)
+    # every check defined ran: the GX suites and the SQL invariants, 42 in all (tests/pipelines/snapshots/asset_graph.json)
     from checks.registry import all_checks
 
     defined = {(k.asset_key.to_user_string(), k.name) for c in all_checks() for k in c.check_keys}
@@ -42,7 +42,12 @@ def test_run_succeeds_and_every_check_passed(sample_run):
     assert ran == defined
     assert len(ran) == 42
     materialized = {e.asset_key.to_user_string() for e in outcome.result.get_asset_materialization_events()}
-    assert {"raw/ledger", "staging/ledger", "marts/account_month", "marts/roll_rates", "reports/dashboards"} <= materialized
+    assert materialized == {  # every asset of the graph
+        "raw/accounts", "raw/ledger", "raw/complaints", "staging/accounts", "staging/ledger", "staging/complaints",
+        "audit/rejected_rows", "audit/source_files", "intermediate/ledger_flows", "marts/account_month",
+        "marts/aging", "marts/charge_offs", "marts/complaint_metrics", "marts/complaints_by_bucket",
+        "marts/cure_rates", "marts/delinquency_rates", "marts/roll_forward", "marts/roll_rates",
+        "reports/dashboards"}
 
 
 def test_marts_row_counts(sample_run):
@@ -78,8 +83,8 @@ def test_marts_row_counts(sample_run):
 def test_dashboards_exist_and_hold_no_account_id(sample_run):
     _, con, settings = sample_run
     files = sorted(os.listdir(settings.reports))
-    for page in ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "plotly.min.js"):
-        assert page in files
+    assert files == ["aging.html", "charge_offs.html", "complaints.html", "cure_rates.html", "delinquency.html",
+                     "index.html", "plotly.min.js", "roll_rates.html"]
     ids = {r[0] for r in con.execute("SELECT account_id FROM staging.accounts").fetchall()}
     pattern = re.compile("|".join(sorted({re.escape(i) for i in ids}, key=len, reverse=True)))
     for name in files:

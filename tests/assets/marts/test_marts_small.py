@@ -35,30 +35,33 @@ from assets.marts.cure_rates import build_cure_rates
 from assets.marts.delinquency_rates import build_delinquency_rates
 from assets.marts.roll_forward import build_roll_forward
 from assets.marts.roll_rates import build_roll_rates
-from helpers_staging import acct, due, entry, month_ends, pay, staging_db
 
-JAN, FEB, MAR = month_ends("2024-01", "2024-03")
+JAN, FEB, MAR = date(2024, 1, 31), date(2024, 2, 29), date(2024, 3, 31)  # the reporting month ends
 
 
 @pytest.fixture(scope="module")
-def book():
-    accounts = [acct("C1", portfolio="cards", product_type="revolving"),
-                acct("C2", portfolio="cards", product_type="revolving"),
-                acct("L1", portfolio="loans", closed_on="2024-03-10"),
-                acct("L2", portfolio="loans", opened_on="2024-02-10")]
+def book(staging, staging_db):
+    accounts = [staging.acct("C1", portfolio="cards", product_type="revolving"),
+                staging.acct("C2", portfolio="cards", product_type="revolving"),
+                staging.acct("L1", portfolio="loans", closed_on="2024-03-10"),
+                staging.acct("L2", portfolio="loans", opened_on="2024-02-10")]
     ledger = [
-        entry("C1", "2024-01-05", "purchase", "200.00"), pay("C1", "2024-01-20", "50.00"),
-        pay("C1", "2024-03-20", "100.00"),
-        *[due("C1", f"2024-0{m}-05", "50.00", f"2024-0{m}-25") for m in (1, 2, 3)],
-        entry("C2", "2024-01-05", "purchase", "300.00"),
-        due("C2", "2024-01-02", "60.00", "2024-01-10"), due("C2", "2024-02-01", "60.00", "2024-02-10"),
-        entry("C2", "2024-03-15", "charge_off", "300.00"), entry("C2", "2024-03-28", "recovery", "20.00"),
-        entry("L1", "2024-01-02", "disbursement", "1000.00"),
-        *[due("L1", f"2024-0{m}-01", "100.00", f"2024-0{m}-15") for m in (1, 2, 3)],
-        pay("L1", "2024-01-14", "100.00"), pay("L1", "2024-02-14", "100.00"), pay("L1", "2024-03-10", "800.00"),
-        entry("L2", "2024-02-10", "disbursement", "500.00"), due("L2", "2024-02-10", "50.00", "2024-02-25"),
-        due("L2", "2024-03-01", "50.00", "2024-03-25"), pay("L2", "2024-03-20", "100.00"),
-        entry("L2", "2024-03-31", "interest", "5.01"),
+        staging.entry("C1", "2024-01-05", "purchase", "200.00"), staging.pay("C1", "2024-01-20", "50.00"),
+        staging.pay("C1", "2024-03-20", "100.00"),
+        *[staging.due("C1", f"2024-0{m}-05", "50.00", f"2024-0{m}-25") for m in (1, 2, 3)],
+        staging.entry("C2", "2024-01-05", "purchase", "300.00"),
+        staging.due("C2", "2024-01-02", "60.00", "2024-01-10"),
+        staging.due("C2", "2024-02-01", "60.00", "2024-02-10"),
+        staging.entry("C2", "2024-03-15", "charge_off", "300.00"),
+        staging.entry("C2", "2024-03-28", "recovery", "20.00"),
+        staging.entry("L1", "2024-01-02", "disbursement", "1000.00"),
+        *[staging.due("L1", f"2024-0{m}-01", "100.00", f"2024-0{m}-15") for m in (1, 2, 3)],
+        staging.pay("L1", "2024-01-14", "100.00"), staging.pay("L1", "2024-02-14", "100.00"),
+        staging.pay("L1", "2024-03-10", "800.00"),
+        staging.entry("L2", "2024-02-10", "disbursement", "500.00"),
+        staging.due("L2", "2024-02-10", "50.00", "2024-02-25"),
+        staging.due("L2", "2024-03-01", "50.00", "2024-03-25"), staging.pay("L2", "2024-03-20", "100.00"),
+        staging.entry("L2", "2024-03-31", "interest", "5.01"),
     ]
     con = staging_db(("2024-01", "2024-03"), accounts, ledger)
     assert build_account_month(con) == 11  # C1 3 + C2 3 + L1 3 + L2 2
@@ -199,14 +202,16 @@ def test_roll_forward_difference_is_zero(book):
 
 
 @pytest.fixture(scope="module")
-def cure_book():
-    accounts = [acct(k) for k in ("K1", "K2", "K3", "K4")]
-    ledger = [entry(k, "2024-01-02", "disbursement", f"{n}000.00") for n, k in enumerate(("K1", "K2", "K3", "K4"), 1)]
-    ledger += [due(k, f"2024-{m:02d}-01", "100.00", f"2024-{m:02d}-10") for k in ("K1", "K2", "K3", "K4")
+def cure_book(staging, staging_db):
+    accounts = [staging.acct(k) for k in ("K1", "K2", "K3", "K4")]
+    ledger = [staging.entry(k, "2024-01-02", "disbursement", f"{n}000.00")
+              for n, k in enumerate(("K1", "K2", "K3", "K4"), 1)]
+    ledger += [staging.due(k, f"2024-{m:02d}-01", "100.00", f"2024-{m:02d}-10") for k in ("K1", "K2", "K3", "K4")
                for m in range(1, 11)]
-    ledger += [pay("K1", "2024-02-05", "200.00"), pay("K2", "2024-03-05", "300.00"), pay("K3", "2024-02-05", "200.00")]
-    ledger += [pay("K2", f"2024-{m:02d}-05", "100.00") for m in range(4, 11)]
-    ledger += [pay("K3", f"2024-{m:02d}-05", "100.00") for m in range(3, 11)]
+    ledger += [staging.pay("K1", "2024-02-05", "200.00"), staging.pay("K2", "2024-03-05", "300.00"),
+               staging.pay("K3", "2024-02-05", "200.00")]
+    ledger += [staging.pay("K2", f"2024-{m:02d}-05", "100.00") for m in range(4, 11)]
+    ledger += [staging.pay("K3", f"2024-{m:02d}-05", "100.00") for m in range(3, 11)]
     con = staging_db(("2024-01", "2024-10"), accounts, ledger)
     build_account_month(con)
     build_cure_rates(con)

@@ -1,0 +1,142 @@
+"""The hand-made marts the dashboard tests draw: every marts table a page reads, three month ends
+(2026-08-31 .. 2026-10-31), portfolios all / cards / loans, a known roll-rate cell, complaint slices on
+both sides of the suppression threshold, and account ids planted in per-account tables no page may read.
+
+    def test_something(hand_marts):
+        con = duckdb.connect(":memory:")
+        hand_marts.make_marts(con)          # or con.execute(hand_marts.MARTS_DDL): the tables, empty
+        ... hand_marts.AS_OF, hand_marts.SECRET_IDS, hand_marts.SUPPRESSED_VALUES ...
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+AS_OF = "2026-10-31"
+MONTHS = ("2026-08-31", "2026-09-30", "2026-10-31")
+SECRET_IDS = ("ACCT-7f3a9c21", "ACCT-0000123456")  # planted in per-account tables only
+
+MARTS_DDL = """
+CREATE SCHEMA IF NOT EXISTS marts;
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE TABLE marts.aging (month_end DATE, portfolio VARCHAR, bucket VARCHAR, accounts BIGINT,
+    balance DECIMAL(18,2), past_due_amount DECIMAL(18,2));
+CREATE TABLE marts.roll_rates (month_end DATE, portfolio VARCHAR, from_bucket VARCHAR, to_bucket VARCHAR,
+    accounts BIGINT, balance DECIMAL(18,2), account_rate DOUBLE, balance_rate DOUBLE);
+CREATE TABLE marts.cure_rates (month_end DATE, portfolio VARCHAR, from_bucket VARCHAR, accounts BIGINT,
+    balance DECIMAL(18,2), cured_accounts BIGINT, cure_rate DOUBLE, balance_cure_rate DOUBLE,
+    cured_within_3m_rate DOUBLE, redefault_6m_rate DOUBLE);
+CREATE TABLE marts.delinquency_rates (month_end DATE, portfolio VARCHAR, open_accounts BIGINT,
+    open_balance DECIMAL(18,2), dq30_account_rate DOUBLE, dq30_balance_rate DOUBLE, dq60_account_rate DOUBLE,
+    dq60_balance_rate DOUBLE, dq90_account_rate DOUBLE, dq90_balance_rate DOUBLE);
+CREATE TABLE marts.charge_offs (month_end DATE, portfolio VARCHAR, gross_charge_off DECIMAL(18,2),
+    recoveries DECIMAL(18,2), net_charge_off DECIMAL(18,2), average_balance DECIMAL(18,2),
+    nco_rate_annualized DOUBLE);
+CREATE TABLE marts.complaint_metrics (month_end DATE, portfolio VARCHAR, issue_group VARCHAR, complaints BIGINT,
+    complaints_per_1000 DOUBLE, timely_response_rate DOUBLE, closed_within_60d_rate DOUBLE,
+    median_days_to_close DOUBLE, open_backlog BIGINT, repeat_rate DOUBLE, conduct_complaints BIGINT,
+    conduct_per_1000_delinquent DOUBLE, open_accounts BIGINT, delinquent_accounts BIGINT, dates_unknown BIGINT,
+    backlog_unknown BIGINT, timely_response_denominator BIGINT, closed_within_60d_denominator BIGINT);
+CREATE TABLE marts.complaints_by_bucket (month_end DATE, bucket VARCHAR, complaints BIGINT, accounts BIGINT,
+    complaints_per_1000 DOUBLE);
+CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type VARCHAR,
+    status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR);
+CREATE TABLE staging.accounts (account_id VARCHAR, portfolio VARCHAR, region VARCHAR);
+"""
+
+
+CT, EC = "Communication tactics", "Electronic communications"
+# Complaint slices: (portfolio, issue_group, complaints, complaints_per_1000) each month; fewer than 5
+# complaints -> suppressed on the page. The per-1000 values of suppressed slices are distinctive numbers
+# that must appear nowhere in the page.
+COMPLAINT_SLICES = (
+    ("all", CT, 6, 17.09), ("all", EC, 3, 8.5471), ("cards", CT, 5, 21.2), ("cards", "other", 3, 12.7119),
+    ("loans", CT, 1, 8.1234),
+)
+SUPPRESSED_VALUES = ("8.5471", "12.7119", "8.1234", "45.6789", "34.188", "66.6667", "0.6667", "0.4321")
+# (bucket, complaints, accounts at the previous month end, per 1,000) in 2026-09 and 2026-10
+COMPLAINT_BUCKETS = (("current", 7, 300, 23.3333), ("dpd_1_29", 2, 30, 66.6667), ("dpd_30_59", 5, 15, 333.3333))
+
+
+def _complaint_metrics() -> list[tuple]:
+    """marts.complaint_metrics rows; columns in the table's order (see MARTS_DDL)."""
+    rows = []
+    for i, m in enumerate(MONTHS):
+        # 'all', all issues: 12, 13, 14 complaints; the latest month's 60-day closure rests on 3 complaints
+        rows.append((m, "all", "all", 12 + i, (34.19, 35.19, 36.19)[i], 0.9, 0.6667 if i == 2 else 0.8, 12.0,
+                     (7, 9, 11)[i], 0.1, 6, (120.5, 121.5, 123.45)[i], 351 + i, 40, 2, (0, 5, 6)[i], 10,
+                     3 if i == 2 else 10))
+        # 'other' in 'all' reaches 5 complaints (shown) in the latest month only
+        rows.append((m, "all", "other", 3 + i, (8.55, 11.4, 14.25)[i], 1.0, 1.0, 5.0, 2, 0.0, None, None,
+                     351 + i, None, 0, 0, 3 + i, 3 + i))
+        # cards: timely rate over 4 complaints, 2 conduct complaints -> suppressed
+        rows.append((m, "cards", "all", 8, 33.9, 0.75, 0.5, 20.0, 6, 0.0, 2, 45.6789, 236, 20, 0, 0, 4, 6))
+        # loans: 4 complaints -> everything suppressed
+        rows.append((m, "loans", "all", 4, 34.188, 0.4321, 0.4321, 9.0, 3, 0.0, 1, 0.4321, 117, 10, 0, 0, 4, 4))
+        for p, g, n, rate in COMPLAINT_SLICES:
+            rows.append((m, p, g, n, rate, 1.0, 1.0, 3.0, n, 0.0, None, None, 100, None, 0, 0, n, n))
+    return rows
+
+
+def _insert(con, table, rows):
+    if rows:
+        marks = ", ".join("?" * len(rows[0]))
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+
+def _make_marts(con) -> None:
+    con.execute(MARTS_DDL)
+    aging, roll, cure, dq, co = [], [], [], [], []
+    for i, m in enumerate(MONTHS):
+        for p, scale in (("all", 3), ("cards", 2), ("loans", 1)):
+            aging += [
+                (m, p, "current", 100 * scale + i, 50000.00 * scale + i, 0.00),
+                (m, p, "dpd_1_29", 10 * scale, 4000.50 * scale, 300.00 * scale),
+                (m, p, "dpd_30_59", 5 * scale, 2500.25 * scale, 400.00 * scale),
+                (m, p, "dpd_90_119", 2 * scale, 1500.00 * scale, 900.00 * scale),
+                (m, p, "charged_off", scale, 0.00, 0.00),
+                (m, p, "closed", 3 * scale, 0.00, 0.00),
+            ]
+            dq.append((m, p, 117 * scale + i, 58000.75 * scale + i, 0.06 + i / 100, 0.0694, 0.02, 0.03, 0.017, 0.026))
+            co.append((m, p, 1234.56 * scale, 100.00, 1234.56 * scale - 100.00, None if i == 0 else 57000.00 * scale,
+                       None if i == 0 else 0.2391))
+            if i == 0:
+                continue
+            roll += [
+                (m, p, "current", "current", 95 * scale, 47500.00 * scale, 0.95, 0.95),
+                (m, p, "current", "dpd_1_29", 4 * scale, 2000.00 * scale, 0.04, 0.04),
+                (m, p, "current", "closed", 1 * scale, 500.00 * scale, 0.01, 0.01),
+                (m, p, "dpd_1_29", "current", 6 * scale, 2400.00 * scale, 0.6, 0.6),
+                (m, p, "dpd_1_29", "dpd_30_59", 4 * scale, 1600.50 * scale, 0.4, 0.4),
+                (m, p, "dpd_30_59", "dpd_60_89", 5 * scale, 2500.25 * scale, 1.0, 1.0),
+                (m, p, "dpd_90_119", "charged_off", 2 * scale, 1500.00 * scale, 1.0, 1.0),
+            ]
+            cure += [
+                (m, p, "dpd_1_29", 10 * scale, 4000.50 * scale, 6 * scale, 0.6, 0.6, None if i == 2 else 0.7, None),
+                (m, p, "dpd_30_59", 5 * scale, 2500.25 * scale, 0, 0.0, 0.0, None if i == 2 else 0.2, None),
+            ]
+    # the known cell: all, 2026-10-31, dpd_1_29 -> dpd_30_59
+    roll.append((AS_OF, "all", "dpd_60_89", "dpd_90_119", 37, 12345.67, 0.4321, 0.5123))
+    _insert(con, "marts.aging", aging)
+    _insert(con, "marts.roll_rates", roll)
+    _insert(con, "marts.cure_rates", cure)
+    _insert(con, "marts.delinquency_rates", dq)
+    _insert(con, "marts.charge_offs", co)
+    _insert(con, "marts.complaint_metrics", _complaint_metrics())
+    _insert(con, "marts.complaints_by_bucket", [
+        (m, bucket, n, accounts, rate) for m in MONTHS[1:] for bucket, n, accounts, rate in COMPLAINT_BUCKETS])
+    # per-account tables a dashboard must never read
+    _insert(con, "marts.account_month",
+            [(SECRET_IDS[0], AS_OF, "cards", "revolving", "open", 999.99, 0.00, 0, "current")])
+    _insert(con, "staging.accounts", [(SECRET_IDS[1], "loans", "North")])
+
+
+@pytest.fixture(scope="session")
+def hand_marts() -> SimpleNamespace:
+    """make_marts(con) fills `con` with the hand-made marts; MARTS_DDL creates the tables, empty; AS_OF (the
+    latest month end), SECRET_IDS (planted in per-account tables) and SUPPRESSED_VALUES (the values of
+    slices with fewer than 5 complaints, which no page may show) are what the tests look for."""
+    return SimpleNamespace(make_marts=_make_marts, MARTS_DDL=MARTS_DDL, AS_OF=AS_OF,
+                           SECRET_IDS=SECRET_IDS, SUPPRESSED_VALUES=SUPPRESSED_VALUES)
