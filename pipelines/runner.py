@@ -83,6 +83,7 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     passed_checks: int = 0
+    run_id: str | None = None
     result: object = None
 
 
@@ -111,7 +112,7 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_config = {"loggers": {} if quiet else {"progress": {}}}
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-    out = RunOutcome(success=result.success, result=result)
+    out = RunOutcome(success=result.success, result=result, run_id=result.run_id)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":
             out.failed_steps.append(f"{ev.step_key}: {_reason(ev)}")
