@@ -7,7 +7,7 @@ import os
 import dagster as dg
 
 from assets.metadata import OWNERS
-from assets.publishing import seal_draft, start_draft
+from assets.publishing import fault_point, seal_draft, start_draft
 from assets.registry import REPORTED
 from assets.warehouse import WarehouseResource
 from dashboards import build_reports
@@ -38,6 +38,7 @@ def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     for p in sorted(paths):
         with open(p, "rb") as fh:
             hashes[os.path.basename(p)] = hashlib.sha256(fh.read()).hexdigest()
+    fault_point("asset:reports.dashboards")
     seal_draft(warehouse.reports, context.run_id)
     index = os.path.abspath(os.path.join(warehouse.reports, "index.html"))
     context.log.info(f"dashboards drafted in {draft}; published to {index} when the run passes")
