@@ -18,8 +18,12 @@ def _stderr(msg: str) -> None:
 
 
 def _reason(event) -> str:
-    """The message of the exception that failed a step (Dagster wraps it; the user's error is the root cause)."""
-    err = event.step_failure_data.error if event.step_failure_data else None
+    """The message of the exception that failed a step or the run's start (Dagster wraps it; the user's
+    error is the root cause)."""
+    if event.event_type_value == "STEP_FAILURE":
+        err = event.step_failure_data.error if event.step_failure_data else None
+    else:
+        err = getattr(event.event_specific_data, "error", None)
     if err is None:
         return event.message or "failed"
     while err.cause is not None:
@@ -116,6 +120,8 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":
             out.failed_steps.append(f"{ev.step_key}: {_reason(ev)}")
+        elif ev.event_type_value == "RESOURCE_INIT_FAILURE":  # e.g. the run lock is held by another run
+            out.failed_steps.append(f"run start: {_reason(ev)}")
     for ev in result.get_asset_check_evaluations():
         name = f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
         if ev.passed:

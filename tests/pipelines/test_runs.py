@@ -175,7 +175,7 @@ def test_two_runs_at_once_one_is_refused_naming_the_holder(book):
     assert_last_good_intact(book)
 
 
-def test_lock_busy_in_process(tmp_path):
+def test_lock_busy_in_process(book, tmp_path, capsys):
     lock = RunLock(str(tmp_path / "w.duckdb"))
     lock.acquire("run-1")
     try:
@@ -183,9 +183,16 @@ def test_lock_busy_in_process(tmp_path):
         assert other.held_by_another()
         with pytest.raises(RunLockBusy, match=r"being written by run run-1 \(process \d+, user .+ since .+ UTC\)"):
             other.acquire("run-2", wait=0.3)
+        # a run that waited its time and still found the lock held fails at its start, saying why
+        assert cli(["run", "--landing", str(book["a"]), "--warehouse", str(tmp_path / "w.duckdb"),
+                    "--reports", str(tmp_path / "reports"), "--wait", "0.5"]) == 1
+        err = capsys.readouterr().err
+        assert "error: run start: assets.publishing.RunLockBusy: the warehouse" in err
+        assert "being written by run run-1" in err
     finally:
         lock.release()
     assert not RunLock(str(tmp_path / "w.duckdb")).held_by_another()
+    assert not (tmp_path / "w.duckdb").exists()  # refused before the warehouse was opened
 
 
 def test_a_full_disk_fails_the_run_and_keeps_the_last_reports(book, tmp_path):
