@@ -14,6 +14,8 @@ import duckdb
 from pydantic import PrivateAttr
 
 from assets.domain import DEFAULT_DPD_TOLERANCE
+from assets.publishing import (RunLock, draft_folder, end_run, fault_point, last_published, recover_reports,
+                               rejection_summary, start_run, swap_in_draft)
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit")
 
@@ -39,10 +41,15 @@ class WarehouseResource(dg.ConfigurableResource):
     """DuckDB warehouse file plus the run's settings (landing folder, reports folder, DPD tolerance).
 
     A run opens the file once (`setup_for_execution`) and every step of that process runs on the same
-    connection, closed — and so checkpointed — when the run's steps are done, because opening the file
-    and checkpointing it on close is a fixed cost that would otherwise be paid by every step. Temporary
-    tables and views a step leaves behind are dropped when it hands the connection back, so no step sees
-    another's scratch tables. Outside a run (tests, scripts), `connection()` opens and closes its own."""
+    connection, because opening the file and checkpointing it on close is a fixed cost that would
+    otherwise be paid by every step. Temporary tables and views a step leaves behind are dropped when it
+    hands the connection back, so no step sees another's scratch tables.
+
+    A run is published all or nothing (assets/publishing.py): it holds the run lock, writes inside one
+    transaction, and at its end commits and swaps in the reports it drafted only when no step and no
+    blocking check failed; otherwise it rolls back and the last good warehouse and reports stay as they
+    were. Every run is recorded in audit.runs. Outside a run (tests, scripts), `connection()` opens and
+    closes its own connection, without a transaction."""
 
     path: str
     landing: str
@@ -50,22 +57,68 @@ class WarehouseResource(dg.ConfigurableResource):
     dpd_tolerance: str = DEFAULT_DPD_TOLERANCE
     memory_limit: str = "6GB"
     threads: int = 0
+    wait_for_lock: float = 0.0  # seconds a run waits for another run's lock (inf: no limit)
+    reject_share: float = 0.01  # rejected rows of an entity above this share of its rows read ...
+    reject_min_rows: int = 100  # ... and at least this many fail the run (checks/staging/rejections.py)
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _lock: RunLock | None = PrivateAttr(default=None)
+    _run_id: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._con = connect(self.path, self.memory_limit, self.threads)
-        # The run makes the warehouse durable once, at its end (teardown: close, then sync_to_disk),
-        # instead of DuckDB waiting for the disk at every commit of a step: everything in the file can
-        # be rebuilt from the landing files, so per-commit durability buys nothing. Should the machine
-        # itself crash mid-run, the warehouse file may be unreadable afterwards: delete it and run again.
-        # A crash of the process alone loses nothing that was committed.
-        self._con.execute("SET fsync_mode = 'NONE'")
+        run_id = context.run_id or "no-run"
+        lock = RunLock(self.path)
+        lock.acquire(run_id, self.wait_for_lock, log=context.log.info if context.log else (lambda m: None))
+        self._lock, self._run_id = lock, run_id
+        try:
+            self._con = connect(self.path, self.memory_limit, self.threads)
+            # The run makes the warehouse durable once, at its end (teardown: close, then sync_to_disk),
+            # instead of DuckDB waiting for the disk at every commit: everything in the file can be
+            # rebuilt from the landing files, so per-commit durability buys nothing. A crash of the
+            # process loses only the uncommitted run; should the machine itself crash mid-run, the
+            # warehouse file may be unreadable afterwards: delete it and run again.
+            self._con.execute("SET fsync_mode = 'NONE'")
+            recover_reports(self.reports, last_published(self._con), log=context.log.info if context.log else print)
+            start_run(self._con, run_id, self.landing, self.reports, self.dpd_tolerance)
+            self._con.execute("BEGIN TRANSACTION")
+        except BaseException:
+            self._close()
+            raise
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._con is None:
+            self._close()
+            return
+        con, run_id = self._con, self._run_id
+        failures = run_failures(context)
+        rejections = None
+        try:
+            rejections = rejection_summary(con)
+        except duckdb.Error:
+            pass  # an aborted transaction (a step's SQL failed): the run has failed anyway
+        if failures:
+            con.execute("ROLLBACK")
+            end_run(con, run_id, "failed", "; ".join(failures)[:4000], rejections)
+        else:
+            end_run(con, run_id, "published", None, rejections)  # inside the transaction: committed with it
+            fault_point("warehouse:before-commit")
+            con.execute("COMMIT")
+            fault_point("warehouse:after-commit")
+            swap_in_draft(self.reports)
+        self._close()
+
+    def _close(self) -> None:
         if self._con is not None:
             self._con.close()
             self._con = None
             sync_to_disk(self.path)
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def reports_draft(self) -> str:
+        """Where this run writes its pages; swapped into `reports` when the run publishes."""
+        return draft_folder(self.reports)
 
     @contextmanager
     def connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -78,8 +131,34 @@ class WarehouseResource(dg.ConfigurableResource):
             return
         try:
             yield self._con
-        finally:
-            drop_scratch(self._con)
+        except BaseException:
+            try:
+                drop_scratch(self._con)
+            except duckdb.Error:
+                pass  # the step's own error is the one to report (its failed SQL aborted the transaction)
+            raise
+        drop_scratch(self._con)
+
+
+def run_failures(context: dg.InitResourceContext) -> list[str]:
+    """What failed in the run so far: its failed steps and its failed checks of ERROR severity (a
+    warning-level check that fails is reported, not a failure). Read from the run's event log."""
+    if context.instance is None or not context.run_id:
+        return []
+    failed = []
+    records = context.instance.all_logs(context.run_id, of_type={dg.DagsterEventType.STEP_FAILURE,
+                                                                dg.DagsterEventType.ASSET_CHECK_EVALUATION})
+    for record in records:
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            failed.append(f"step {event.step_key} failed")
+        else:
+            ev = event.event_specific_data
+            if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
+                failed.append(f"check {ev.asset_key.to_user_string()}:{ev.check_name} failed")
+    return failed
 
 
 def sync_to_disk(path: str) -> None:

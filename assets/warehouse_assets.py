@@ -7,6 +7,7 @@ from typing import Callable
 import dagster as dg
 
 from assets.metadata import KINDS, OWNERS, table_metadata
+from assets.publishing import fault_point
 from assets.registry import TABLES, Table
 from assets.warehouse import WarehouseResource
 
@@ -39,6 +40,7 @@ def warehouse_asset(table: Table) -> dg.AssetsDefinition:
         settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info}
         with warehouse.connection() as con:
             summary = table.build(con, **{p: settings[p] for p in table.params})
+            fault_point(f"asset:{table.name}")
             meta = table_metadata(con, table.name)
             for extra in table.side_tables:
                 meta[f"rows in {extra}"] = dg.MetadataValue.int(

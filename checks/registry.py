@@ -18,6 +18,7 @@ from .raw.invariants import INVARIANTS as RAW_INVARIANTS
 from .sql import Invariant
 from .staging.invariants import INVARIANTS as STAGING_INVARIANTS
 from .staging.issue_groups import issue_groups_known
+from .staging.rejections import rejections_within_threshold
 from .table import table_checks
 
 # The folder of checks/ that guards each schema.
@@ -25,7 +26,7 @@ STAGE_OF_SCHEMA = {"raw": "raw", "staging": "staging", "audit": "staging", "inte
 CHECKED_TABLES = (*(f"raw.{e}" for e in ENTITIES), *(t.name for t in TABLES))
 INVARIANTS: tuple[Invariant, ...] = (*RAW_INVARIANTS, *STAGING_INVARIANTS, *MART_INVARIANTS)
 # Checks written as their own Dagster check, by table.
-OTHER_CHECKS = {"staging.complaints": (issue_groups_known,)}
+OTHER_CHECKS = {"staging.complaints": (issue_groups_known,), "audit.source_files": (rejections_within_threshold,)}
 
 
 def stage_of(table: str) -> str:

@@ -1,4 +1,4 @@
-"""The `arrears` command: sample, run, import-cfpb."""
+"""The `arrears` command: sample, run, status, rejections, import-cfpb."""
 
 from __future__ import annotations
 
@@ -55,35 +55,197 @@ def cmd_run(args) -> int:
     from checks.gx_client import prewarm
 
     prewarm()  # before Dagster is imported: GX's import then runs on the other core meanwhile
+    from assets.publishing import RunLock
+
     from .runner import run_pipeline
     from .settings import Settings
 
     try:
         settings = Settings.from_env(landing=args.landing, warehouse=args.warehouse, reports=args.reports,
-                                     dpd_tolerance=args.dpd_tolerance)
+                                     dpd_tolerance=args.dpd_tolerance, wait_for_lock=args.wait)
     except ValueError as e:
         _stderr(f"arrears run: {e}")
         return 2
     if not os.path.isdir(settings.landing):
         _stderr(f"arrears run: landing folder {settings.landing} does not exist")
         return 2
+    lock = RunLock(settings.warehouse)
+    if not settings.wait_for_lock and lock.held_by_another():
+        _stderr(f"arrears run: refused: {lock.busy_message()}")
+        return 3
     _stderr(f"arrears run: landing {os.path.abspath(settings.landing)} → warehouse "
             f"{os.path.abspath(settings.warehouse)}, reports {os.path.abspath(settings.reports)} "
             f"(dpd tolerance {settings.tolerance})")
     t0 = time.monotonic()
     out = run_pipeline(settings)
     took = time.monotonic() - t0
+    run = _run_record(settings.warehouse, out.run_id)
+    _print_rejections(run)
     for w in out.warnings:
         _stderr(f"warning: check {w} did not pass (warning level: reported, not blocking)")
-    if not out.success:
+    if not out.success or (run is not None and run["outcome"] != "published"):
         for s in out.failed_steps:
             _stderr(f"error: {s}")
         for c in out.failed_checks:
             _stderr(f"error: blocking check failed: {c}")
-        _stderr(f"arrears run: FAILED after {took:.1f}s (steps downstream of a failure were not run)")
+        if run is None:
+            _stderr(f"arrears run: FAILED after {took:.1f}s before the run could start")
+        else:
+            _stderr(f"arrears run: FAILED after {took:.1f}s (steps downstream of a failure were not run); run "
+                    f"{out.run_id} rolled back: the warehouse and {os.path.abspath(settings.reports)} still hold "
+                    f"what the last good run published ({_last_good(settings.warehouse) or 'nothing yet'})")
         return 1
-    _stderr(f"arrears run: ok in {took:.1f}s — {out.passed_checks} checks passed, {len(out.warnings)} warning(s)")
+    _stderr(f"arrears run: ok in {took:.1f}s — {out.passed_checks} checks passed, {len(out.warnings)} warning(s); "
+            f"run {out.run_id} published")
     print(os.path.abspath(os.path.join(settings.reports, "index.html")))
+    return 0
+
+
+def _read_only(warehouse: str):
+    """A read-only connection to the warehouse, or None when there is none (or a run holds it)."""
+    import duckdb
+
+    if not os.path.exists(warehouse):
+        return None
+    try:
+        return duckdb.connect(warehouse, read_only=True)
+    except duckdb.Error:
+        return None
+
+
+def _has_table(con, schema: str, name: str) -> bool:
+    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                       [schema, name]).fetchall()[0][0] > 0
+
+
+def _run_record(warehouse: str, run_id: str | None) -> dict | None:
+    """The run's row of audit.runs (as a dict, rejections parsed), or None."""
+    import json
+
+    con = _read_only(warehouse) if run_id else None
+    if con is None:
+        return None
+    try:
+        if not _has_table(con, "audit", "runs"):
+            return None
+        cur = con.execute("SELECT * FROM audit.runs WHERE run_id = ?", [run_id])
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    finally:
+        con.close()
+    if not rows:
+        return None
+    run = dict(zip(cols, rows[0]))
+    run["rejections"] = json.loads(run["rejections"]) if run.get("rejections") else None
+    return run
+
+
+def _last_good(warehouse: str) -> str | None:
+    con = _read_only(warehouse)
+    if con is None:
+        return None
+    try:
+        from assets.publishing import last_published
+
+        run = last_published(con)
+        if run is None:
+            return None
+        ended = con.execute("SELECT ended_at FROM audit.runs WHERE run_id = ?", [run]).fetchall()[0][0]
+        return f"run {run}, {ended:%Y-%m-%d %H:%M:%S} UTC"
+    finally:
+        con.close()
+
+
+def _print_rejections(run: dict | None, limit: int = 30) -> None:
+    """The run's rejected rows by entity, file and rule, on stderr."""
+    if run is None or run.get("rejections") is None:
+        return
+    rows = run["rejections"]
+    if not rows:
+        _stderr("rejections: none — every row read was loaded")
+        return
+    total = sum(r["rows"] for r in rows)
+    _stderr(f"rejections: {total:,} row(s) not loaded (list them with `arrears rejections`):")
+    for r in rows[:limit]:
+        _stderr(f"  {r['rows']:>10,}  {r['file']}: {r['rule']}")
+    if len(rows) > limit:
+        _stderr(f"  … and {len(rows) - limit} more file/rule pairs")
+
+
+def cmd_status(args) -> int:
+    """Which run built what the warehouse and the reports hold now, and the last runs."""
+    from assets.publishing import RUN_MARKER, RunLock, draft_folder, last_published, run_of_folder
+
+    from .settings import Settings
+
+    settings = Settings.from_env(warehouse=args.warehouse, reports=args.reports)
+    lock = RunLock(settings.warehouse)
+    if lock.held_by_another():
+        h = lock.holder() or {}
+        print(f"running: run {h.get('run_id', '?')} (process {h.get('pid', '?')}, user {h.get('user', '?')}, "
+              f"since {h.get('since', '?')} UTC) is writing {os.path.abspath(settings.warehouse)}")
+    con = _read_only(settings.warehouse)
+    if con is None:
+        print(f"warehouse: {os.path.abspath(settings.warehouse)}: "
+              + ("cannot be read while the run above writes it" if lock.held_by_another() else "no warehouse yet"))
+        return 0 if lock.held_by_another() else 1
+    try:
+        if not _has_table(con, "audit", "runs"):
+            print(f"warehouse: {os.path.abspath(settings.warehouse)}: no run recorded (built before audit.runs)")
+            return 1
+        published = last_published(con)
+        runs = con.execute("""SELECT run_id, started_at, ended_at, outcome, os_user, message FROM audit.runs
+            ORDER BY started_at DESC LIMIT ?""", [args.last]).fetchall()
+    finally:
+        con.close()
+    reports_run = run_of_folder(settings.reports)
+    print(f"warehouse: {os.path.abspath(settings.warehouse)}: holds run {published or '(none published)'}")
+    where = os.path.abspath(settings.reports)
+    left = [f for f in (draft_folder(where), where + ".old") if os.path.exists(f)]
+    if left and not lock.held_by_another():
+        print(f"reports:   {', '.join(left)} left by a run that died; the next `arrears run` finishes or undoes "
+              "its swap")
+    if reports_run is None:
+        print(f"reports:   {where}: " + ("no reports yet" if not os.path.isdir(where)
+                                          else f"no {RUN_MARKER} marker (written before runs were recorded)"))
+    else:
+        same = "the same run" if reports_run == published else "NOT the warehouse's run"
+        print(f"reports:   {where}: written by run {reports_run} ({same})")
+    print("last runs (newest first):")
+    for run_id, started, ended, outcome, user, message in runs:
+        end = f"{ended:%Y-%m-%d %H:%M:%S}" if ended else "—"
+        print(f"  {run_id}  {started:%Y-%m-%d %H:%M:%S} → {end}  {outcome:<9}  {user}"
+              + (f"  {message[:160]}" if message else ""))
+    return 0
+
+
+def cmd_rejections(args) -> int:
+    """The rejected rows of the published run: file, line, reason (and the row's contract columns as read)."""
+    from .settings import Settings
+
+    settings = Settings.from_env(warehouse=args.warehouse)
+    con = _read_only(settings.warehouse)
+    if con is None or not _has_table(con, "audit", "rejected_rows"):
+        _stderr(f"arrears rejections: no readable warehouse with audit.rejected_rows at "
+                f"{os.path.abspath(settings.warehouse)}")
+        return 2
+    try:
+        where, params = [], []
+        if args.file:
+            where.append("(source_file = ? OR source_file LIKE ?)")
+            params += [args.file, f"%{args.file}"]
+        if args.reason:
+            where.append("reason ILIKE ?")
+            params.append(f"%{args.reason}%")
+        sql = ("SELECT source_file, line_number, reason, raw FROM audit.rejected_rows"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY source_file, line_number")
+        total = con.execute(f"SELECT count(*) FROM ({sql})", params).fetchall()[0][0]
+        rows = con.execute(sql + (f" LIMIT {int(args.limit)}" if args.limit else ""), params).fetchall()
+    finally:
+        con.close()
+    for source_file, line, reason, raw in rows:
+        print(f"{source_file}:{line}: {reason}" + (f"\n    {raw}" if raw else ""))
+    _stderr(f"{len(rows):,} of {total:,} rejected row(s) shown")
     return 0
 
 
@@ -105,8 +267,18 @@ def cmd_import_cfpb(args) -> int:
     return 0 if summary["rows_read"] == summary["rows_written"] + summary["rows_refused"] else 1
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("arrears")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="arrears", description="Portfolio reporting for consumer lenders.")
+    parser.add_argument("--version", action="version", version=f"arrears {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sample", help="write a synthetic, contract-valid landing folder")
@@ -123,7 +295,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
     p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
     p.add_argument("--dpd-tolerance", help="shortfall ignored when ageing (default 5.00)")
+    p.add_argument("--wait", nargs="?", const="inf", default=None, metavar="SECONDS",
+                   help="wait for a run that holds the warehouse to end (for SECONDS, or as long as it takes) "
+                        "instead of refusing")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("status", help="which run built what the warehouse and the reports hold; the last runs")
+    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
+    p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
+    p.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("rejections", help="list the rows the published run rejected, with file, line and reason")
+    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
+    p.add_argument("--file", help="only this file (its name as in the landing folder, e.g. ledger/ledger_2026-10.csv)")
+    p.add_argument("--reason", help="only reasons containing this text (case-insensitive)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many rows (0: all; default 1000)")
+    p.set_defaults(func=cmd_rejections)
 
     p = sub.add_parser("import-cfpb", help="convert a CFPB Consumer Complaint Database CSV into contract files")
     p.add_argument("file", help="CSV export in the CFPB's own layout")

@@ -48,6 +48,9 @@ def warehouse_for(settings: Settings) -> WarehouseResource:
         dpd_tolerance=str(settings.tolerance),
         memory_limit=settings.memory_limit,
         threads=settings.threads,
+        wait_for_lock=min(settings.wait_for_lock, 1e9),  # "inf": wait as long as it takes
+        reject_share=settings.reject_share,
+        reject_min_rows=settings.reject_min_rows,
     )
 
 
@@ -67,6 +70,7 @@ def build_definitions(settings: Settings | None = None, loggers: dict | None = N
         resources={"warehouse": warehouse_for(settings)},
         jobs=[job],
         loggers=loggers,
+        executor=dg.in_process_executor,  # one DuckDB writer: every run, also from the UI, in one process
     )
 
 

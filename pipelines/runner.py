@@ -18,8 +18,12 @@ def _stderr(msg: str) -> None:
 
 
 def _reason(event) -> str:
-    """The message of the exception that failed a step (Dagster wraps it; the user's error is the root cause)."""
-    err = event.step_failure_data.error if event.step_failure_data else None
+    """The message of the exception that failed a step or the run's start (Dagster wraps it; the user's
+    error is the root cause)."""
+    if event.event_type_value == "STEP_FAILURE":
+        err = event.step_failure_data.error if event.step_failure_data else None
+    else:
+        err = getattr(event.event_specific_data, "error", None)
     if err is None:
         return event.message or "failed"
     while err.cause is not None:
@@ -83,6 +87,7 @@ class RunOutcome:
     failed_checks: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     passed_checks: int = 0
+    run_id: str | None = None
     result: object = None
 
 
@@ -111,10 +116,12 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_config = {"loggers": {} if quiet else {"progress": {}}}
     result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
-    out = RunOutcome(success=result.success, result=result)
+    out = RunOutcome(success=result.success, result=result, run_id=result.run_id)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":
             out.failed_steps.append(f"{ev.step_key}: {_reason(ev)}")
+        elif ev.event_type_value == "RESOURCE_INIT_FAILURE":  # e.g. the run lock is held by another run
+            out.failed_steps.append(f"run start: {_reason(ev)}")
     for ev in result.get_asset_check_evaluations():
         name = f"{'/'.join(ev.asset_key.path)}:{ev.check_name}"
         if ev.passed:

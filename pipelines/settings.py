@@ -8,6 +8,9 @@
 | ARREARS_DPD_TOLERANCE   | 5.00                     | shortfall ignored when ageing (currency units)  |
 | ARREARS_MEMORY_LIMIT    | 6GB                      | DuckDB memory limit                             |
 | ARREARS_THREADS         | (all cores)              | DuckDB threads                                  |
+| ARREARS_REJECT_SHARE    | 0.01                     | rejected share of an entity's rows that fails…  |
+| ARREARS_REJECT_MIN_ROWS | 100                      | …the run, when at least this many rows          |
+| ARREARS_WAIT_FOR_LOCK   | 0                        | seconds to wait for another run ("inf": no end) |
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ class Settings:
     dpd_tolerance: str = DEFAULT_DPD_TOLERANCE
     memory_limit: str = "6GB"
     threads: int = 0  # 0 = DuckDB's default (all cores)
+    reject_share: float = 0.01
+    reject_min_rows: int = 100
+    wait_for_lock: float = 0.0
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -39,8 +45,16 @@ class Settings:
             dpd_tolerance=env.get("ARREARS_DPD_TOLERANCE", cls.dpd_tolerance),
             memory_limit=env.get("ARREARS_MEMORY_LIMIT", cls.memory_limit),
             threads=int(env.get("ARREARS_THREADS", "0") or 0),
+            reject_share=env.get("ARREARS_REJECT_SHARE", cls.reject_share),
+            reject_min_rows=env.get("ARREARS_REJECT_MIN_ROWS", cls.reject_min_rows),
+            wait_for_lock=env.get("ARREARS_WAIT_FOR_LOCK", cls.wait_for_lock),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["reject_share"] = _number("reject share (ARREARS_REJECT_SHARE)", values["reject_share"], float, 0, 1)
+        values["reject_min_rows"] = _number("reject minimum rows (ARREARS_REJECT_MIN_ROWS)",
+                                            values["reject_min_rows"], int, 0, None)
+        values["wait_for_lock"] = _number("lock wait (ARREARS_WAIT_FOR_LOCK)", values["wait_for_lock"], float, 0,
+                                          None)
         settings = cls(**values)
         settings.tolerance  # validate early
         problem = warehouse_name_problem(settings.warehouse)
@@ -51,3 +65,14 @@ class Settings:
     @property
     def tolerance(self) -> Decimal:
         return parse_tolerance(self.dpd_tolerance)
+
+
+def _number(what: str, value, kind, lo, hi):
+    """`value` as an int or float within [lo, hi] (hi None: no upper bound), or ValueError naming it."""
+    try:
+        x = kind(str(value).strip())
+    except ValueError:
+        raise ValueError(f"{what} must be a number, got {value!r}") from None
+    if x != x or x < lo or (hi is not None and x > hi):
+        raise ValueError(f"{what} must be between {lo} and {hi if hi is not None else 'no limit'}, got {value!r}")
+    return x

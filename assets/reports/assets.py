@@ -7,6 +7,7 @@ import os
 import dagster as dg
 
 from assets.metadata import OWNERS
+from assets.publishing import fault_point, seal_draft, start_draft
 from assets.registry import REPORTED
 from assets.warehouse import WarehouseResource
 from dashboards import build_reports
@@ -25,15 +26,22 @@ def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     delinquency rates, charge-offs, complaints. Each page reads only the aggregated marts tables —
     no account id or any per-person value is read or written — and opens offline from disk (plotly.js
     is shipped once, beside the pages). The same marts give byte-identical files; each file's sha256
-    is recorded here so an auditor can compare a re-run."""
+    is recorded here so an auditor can compare a re-run.
+
+    The pages are written into a draft folder beside the reports folder and replace the published
+    pages only when the whole run passes, so a failed or killed run never leaves a mix of old and new
+    pages."""
+    draft = start_draft(warehouse.reports)
     with warehouse.connection() as con:
-        paths = build_reports(con, warehouse.reports)
+        paths = build_reports(con, draft)
     hashes = {}
     for p in sorted(paths):
         with open(p, "rb") as fh:
             hashes[os.path.basename(p)] = hashlib.sha256(fh.read()).hexdigest()
+    fault_point("asset:reports.dashboards")
+    seal_draft(warehouse.reports, context.run_id)
     index = os.path.abspath(os.path.join(warehouse.reports, "index.html"))
-    context.log.info(f"dashboards written: {index}")
+    context.log.info(f"dashboards drafted in {draft}; published to {index} when the run passes")
     return dg.MaterializeResult(metadata={
         "index": dg.MetadataValue.path(index),
         "files": dg.MetadataValue.int(len(paths)),
