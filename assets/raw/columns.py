@@ -63,9 +63,11 @@ def _refusal(f: LandingFile, refused) -> ContractError:
 
 def _missing(f: LandingFile, header: list[str], missing: list[str], suggest: dict[str, str]) -> ContractError:
     by_contract = {v: k for k, v in suggest.items()}
-    names = ", ".join(m + (f" (did you mean '{by_contract[m].strip()}'? columns are matched by name, "
-                           "case-insensitively after trimming)" if m in by_contract else "") for m in missing)
+    names = ", ".join(m + (f" (did you mean '{by_contract[m].strip()}'?)" if m in by_contract else "")
+                      for m in missing)
     msg = f"{f.source_file}: line 1: required column(s) missing: {names}"
+    if any(m in by_contract for m in missing):
+        msg += "; columns are matched by name, case-insensitively after trimming"
     if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
         sep = next(s for s in (";", "\t", "|") if s in header[0])
         msg += (f"; the header is a single column holding {sep!r}: the file is not comma-separated; "
