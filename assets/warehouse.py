@@ -50,6 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
     dpd_tolerance: str = DEFAULT_DPD_TOLERANCE
     memory_limit: str = "6GB"
     threads: int = 0
+    strict_landing: bool = False  # an unknown name in the landing folder is refused, not a warning
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -60,12 +60,20 @@ def cmd_run(args) -> int:
 
     try:
         settings = Settings.from_env(landing=args.landing, warehouse=args.warehouse, reports=args.reports,
-                                     dpd_tolerance=args.dpd_tolerance)
+                                     dpd_tolerance=args.dpd_tolerance, strict=args.strict or None)
     except ValueError as e:
         _stderr(f"arrears run: {e}")
         return 2
     if not os.path.isdir(settings.landing):
         _stderr(f"arrears run: landing folder {settings.landing} does not exist")
+        return 2
+    from assets.raw.landing import ContractError, inspect_landing
+
+    try:  # the landing folder's layout, before Dagster starts: a landing with no ledger file is refused here
+        for w in inspect_landing(settings.landing, settings.strict).warnings():
+            _stderr(f"warning: {w}")
+    except ContractError as e:
+        _stderr(f"arrears run: {e}")
         return 2
     _stderr(f"arrears run: landing {os.path.abspath(settings.landing)} → warehouse "
             f"{os.path.abspath(settings.warehouse)}, reports {os.path.abspath(settings.reports)} "
@@ -123,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
     p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
     p.add_argument("--dpd-tolerance", help="shortfall ignored when ageing (default 5.00)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse an unknown folder or file name in the landing folder (default $ARREARS_STRICT or off)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("import-cfpb", help="convert a CFPB Consumer Complaint Database CSV into contract files")

@@ -48,6 +48,7 @@ def warehouse_for(settings: Settings) -> WarehouseResource:
         dpd_tolerance=str(settings.tolerance),
         memory_limit=settings.memory_limit,
         threads=settings.threads,
+        strict_landing=settings.strict,
     )
 
 

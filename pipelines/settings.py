@@ -8,6 +8,7 @@
 | ARREARS_DPD_TOLERANCE   | 5.00                     | shortfall ignored when ageing (currency units)  |
 | ARREARS_MEMORY_LIMIT    | 6GB                      | DuckDB memory limit                             |
 | ARREARS_THREADS         | (all cores)              | DuckDB threads                                  |
+| ARREARS_STRICT          | off                      | 1/true: refuse unknown names in the landing     |
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Settings:
     dpd_tolerance: str = DEFAULT_DPD_TOLERANCE
     memory_limit: str = "6GB"
     threads: int = 0  # 0 = DuckDB's default (all cores)
+    strict: bool = False  # an unknown folder or file name in the landing folder is refused, not a warning
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -39,6 +41,7 @@ class Settings:
             dpd_tolerance=env.get("ARREARS_DPD_TOLERANCE", cls.dpd_tolerance),
             memory_limit=env.get("ARREARS_MEMORY_LIMIT", cls.memory_limit),
             threads=int(env.get("ARREARS_THREADS", "0") or 0),
+            strict=env.get("ARREARS_STRICT", "").strip().lower() in ("1", "true", "yes", "on"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)
