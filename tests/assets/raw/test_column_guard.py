@@ -46,7 +46,7 @@ NAMES = [
     ("parent_phone", "refused:parent"), ("PartnerEmail", "refused:partner"),
     ("emergency_phone", "refused:emergency"), ("child_name", "refused:child"),
     ("parent_account_id", "ignored"), ("partner_code", "ignored"), ("emergency_forbearance", "ignored"),
-    ("child_account_count", "ignored"),
+    ("child_account_count", "ignored"), ("attorney_fee", "ignored"),
     # the account holder's own personal data is dropped
     ("first_name", "dropped"), ("Full Name", "dropped"), ("Email", "dropped"), ("PhoneNumber", "dropped"),
     ("home_address2", "dropped"), ("date_of_birth", "dropped"), ("DOB", "dropped"), ("ssn", "dropped"),
