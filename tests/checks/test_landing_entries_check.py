@@ -20,7 +20,8 @@ def valid(tmp_path) -> SimpleNamespace:
     """A valid landing folder (`path`): one account and one ledger entry in January 2026."""
     (tmp_path / "accounts").mkdir()
     (tmp_path / "accounts" / "accounts_2026-01.csv").write_text(
-        "account_id,portfolio,product_type,opened_on,currency,credit_limit\nA1,cards-us,revolving,2026-01-15,USD,1000.00\n")
+        "account_id,portfolio,product_type,opened_on,currency,credit_limit\n"
+        "A1,cards-us,revolving,2026-01-15,USD,1000.00\n")
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "ledger_2026-01.csv").write_text(
         "entry_id,account_id,posted_on,entry_type,amount\nE1,A1,2026-01-20,fee,1.00\n")
@@ -58,7 +59,8 @@ def test_unknown_names_warn_on_the_asset_that_reports_them(valid, tmp_path_facto
     (valid.path / "notes.txt").write_text("x\n")
     result = run(valid, tmp_path_factory)
     assert result.success  # warnings, not failures: every asset materialised
-    complaint = "complaint/: not read: not a folder of the contract, so nothing in it is read; did you mean complaints/?"
+    complaint = ("complaint/: not read: not a folder of the contract, so nothing in it is read; "
+                 "did you mean complaints/?")
     notes = "notes.txt: not read: not a file of the contract"
     assert evaluations(result) == {
         "raw/accounts": (True, dg.AssetCheckSeverity.WARN, []),

@@ -23,7 +23,8 @@ def landing(tmp_path):
     root = tmp_path / "landing"
     (root / "accounts").mkdir(parents=True)
     (root / "accounts" / "accounts_2026-01.csv").write_text(
-        "account_id,portfolio,product_type,opened_on,currency,credit_limit\nA1,cards-us,revolving,2026-01-15,USD,1.00\n")
+        "account_id,portfolio,product_type,opened_on,currency,credit_limit\n"
+        "A1,cards-us,revolving,2026-01-15,USD,1.00\n")
     return root
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import zipfile
 
 import pytest
@@ -40,8 +41,9 @@ def stored_gzip(text: str) -> bytes:
 
 def parquet_bytes(landing) -> bytes:
     path = landing.write_csv("complaints", "2026-01", ["a"], [["1"]], "parquet")
-    data = open(path, "rb").read()
-    (landing.path / "complaints" / "complaints_2026-01.parquet").unlink()
+    with open(path, "rb") as fh:
+        data = fh.read()
+    os.remove(path)
     return data
 
 
@@ -57,19 +59,21 @@ def test_a_gz_that_is_not_gzip(bad, landing):
     text = (HEADER + ROWS[0]).encode()
     assert bad("csv.gz", text) == (f"{LF}.csv.gz: line 1: not a gzip file: it is uncompressed text; compress it "
                                    "with gzip, or name it .csv")
-    assert bad("csv.gz", parquet_bytes(landing)) == f"{LF}.csv.gz: line 1: not a gzip file: it is a Parquet file; name it .parquet"
+    assert bad("csv.gz", parquet_bytes(landing)) == (f"{LF}.csv.gz: line 1: not a gzip file: it is a Parquet file; "
+                                                     "name it .parquet")
     assert bad("csv.gz", xlsx_bytes()) == (f"{LF}.csv.gz: line 1: not a gzip file: it is an Excel workbook (.xlsx); "
                                            f"open it in Excel and {SAVE}")
 
 
-@pytest.mark.parametrize("ext, what", [("csv", "the header row is missing"), ("csv.gz", "the header row is missing"),
-                                       ("parquet", "it has no schema")])
+@pytest.mark.parametrize("ext, what", [
+    ("csv", "the header row is missing"), ("csv.gz", "the header row is missing"), ("parquet", "it has no schema")])
 def test_an_empty_file(bad, ext, what):
     assert bad(ext, b"") == f"{LF}.{ext}: line 1: the file is empty (0 bytes): {what}"
 
 
 def test_an_empty_first_line(bad):
-    assert bad("csv", b"\n" + HEADER.encode()) == f"{LF}.csv: line 1: the header row is missing (the first line is empty)"
+    assert bad("csv", b"\n" + HEADER.encode()) == (f"{LF}.csv: line 1: the header row is missing "
+                                                  "(the first line is empty)")
 
 
 def test_a_truncated_gzip_names_the_line_where_the_data_ends(bad):
@@ -123,7 +127,8 @@ def test_utf16_text_is_named(bad, encoding):
 def test_other_formats_named_csv(bad, landing):
     assert bad("csv", gzip.compress(HEADER.encode())) == (f"{LF}.csv: line 1: the file is gzip-compressed data, "
                                                           "not CSV text: name it .csv.gz")
-    assert bad("csv", parquet_bytes(landing)) == f"{LF}.csv: line 1: the file is a Parquet file, not CSV text: name it .parquet"
+    assert bad("csv", parquet_bytes(landing)) == (f"{LF}.csv: line 1: the file is a Parquet file, not CSV text: "
+                                                  "name it .parquet")
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("ledger_2026-01.csv", HEADER)

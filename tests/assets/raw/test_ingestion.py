@@ -245,7 +245,7 @@ def test_file_names_outside_the_contract_are_named(landing, tmp_path):
     landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account()])
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "ledger-2026-01.csv").write_text("x\n")
-    with pytest.raises(ContractError, match="ledger/ledger-2026-01.csv: the name does not fit"):
+    with pytest.raises(ContractError, match="ledger/ledger-2026-01.csv: not read: the name does not fit"):
         landing.ingest()
 
 

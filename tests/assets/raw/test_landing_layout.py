@@ -22,7 +22,8 @@ DATA = "{csv,csv.gz,parquet}"
 def valid(landing):
     """A valid landing: accounts and ledger for January 2026, one entry."""
     landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account("A1")])
-    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [landing.entry("E1", "A1", "2026-01-20", "fee", "1.00")])
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS,
+                      [landing.entry("E1", "A1", "2026-01-20", "fee", "1.00")])
     return landing
 
 
@@ -38,35 +39,36 @@ def refusal(landing, strict: bool = False) -> str:
     return str(e.value)
 
 
-UNKNOWN = [  # (path, warning), in the order of the inspection
-    ("Ledger/ledger_2026-02.csv", "Ledger/: not read: not a folder of the contract, so nothing in it is read; "
-                                  "did you mean ledger/?"),
-    ("complaint/complaints_2026-01.csv", "complaint/: not read: not a folder of the contract, so nothing in it is "
-                                         "read; did you mean complaints/?"),
-    ("control/totals.json", "control/totals.json: not read: the name does not fit control_YYYY-MM.json"),
-    ("fx/fx_2026-01.csv", "fx/fx_2026-01.csv: not read: this version does not apply exchange rates, so every figure "
-                          "stays in its own currency"),
-    ("ledger/accounts_2026-02.csv", f"ledger/accounts_2026-02.csv: not read: the name does not fit ledger_YYYY-MM."
-                                    f"{DATA}; a file of accounts/: move it there"),
-    ("ledger/ledger-2026-02.csv", f"ledger/ledger-2026-02.csv: not read: the name does not fit ledger_YYYY-MM.{DATA}"),
-    ("ledger/ledger_2026-02.CSV", f"ledger/ledger_2026-02.CSV: not read: the name does not fit ledger_YYYY-MM.{DATA}; "
-                                  "names are case-sensitive: rename it ledger_2026-02.csv"),
-    ("ledger/ledger_2026-02.xlsx", f"ledger/ledger_2026-02.xlsx: not read: the name does not fit ledger_YYYY-MM.{DATA}; "
-                                   f"an Excel workbook: {SAVE} as ledger/ledger_2026-02.csv"),
-    ("ledger/ledger_2026-13.csv", f"ledger/ledger_2026-13.csv: not read: the name does not fit ledger_YYYY-MM.{DATA}"),
-    ("ledger_2026-03.csv", "ledger_2026-03.csv: not read: not a file of the contract; a file of ledger/: move it there"),
-    ("misc/notes.txt", "misc/: not read: not a folder of the contract, so nothing in it is read"),
-    ("notes.txt", "notes.txt: not read: not a file of the contract"),
-]
+NOT_FIT = f"not read: the name does not fit ledger_YYYY-MM.{DATA}"
+UNKNOWN = {  # path written -> the warning naming it
+    "Ledger/ledger_2026-02.csv":
+        "Ledger/: not read: not a folder of the contract, so nothing in it is read; did you mean ledger/?",
+    "complaint/complaints_2026-01.csv":
+        "complaint/: not read: not a folder of the contract, so nothing in it is read; did you mean complaints/?",
+    "control/totals.json": "control/totals.json: not read: the name does not fit control_YYYY-MM.json",
+    "fx/fx_2026-01.csv":
+        "fx/fx_2026-01.csv: not read: this version does not apply exchange rates, so every figure stays in its own "
+        "currency",
+    "ledger/accounts_2026-02.csv": f"ledger/accounts_2026-02.csv: {NOT_FIT}; a file of accounts/: move it there",
+    "ledger/ledger-2026-02.csv": f"ledger/ledger-2026-02.csv: {NOT_FIT}",
+    "ledger/ledger_2026-02.CSV":
+        f"ledger/ledger_2026-02.CSV: {NOT_FIT}; names are case-sensitive: rename it ledger_2026-02.csv",
+    "ledger/ledger_2026-02.xlsx":
+        f"ledger/ledger_2026-02.xlsx: {NOT_FIT}; an Excel workbook: {SAVE} as ledger/ledger_2026-02.csv",
+    "ledger/ledger_2026-13.csv": f"ledger/ledger_2026-13.csv: {NOT_FIT}",
+    "ledger_2026-03.csv": "ledger_2026-03.csv: not read: not a file of the contract; a file of ledger/: move it there",
+    "misc/notes.txt": "misc/: not read: not a folder of the contract, so nothing in it is read",
+    "notes.txt": "notes.txt: not read: not a file of the contract",
+}
 
 
 def test_unknown_names_are_warnings_naming_each_and_the_valid_files_load(valid):
-    for path, _ in UNKNOWN:
+    for path in UNKNOWN:
         touch(valid.path / path)
     touch(valid.path / ".arrears-sample")
     touch(valid.path / "ledger" / ".DS_Store")
     inventory = inspect_landing(str(valid.path))
-    assert sorted(inventory.warnings()) == sorted(w for _, w in UNKNOWN)
+    assert sorted(inventory.warnings()) == sorted(UNKNOWN.values())
     assert [f.source_file for f in inventory.files["ledger"]] == ["ledger/ledger_2026-01.csv"]
     con = valid.ingest()
     assert con.execute("SELECT entry_id FROM staging.ledger").fetchall() == [("E1",)]
@@ -93,7 +95,7 @@ def test_every_entry_is_recorded_with_what_was_done_and_the_asset_that_reports_i
 
 
 def test_warnings_go_to_the_asset_that_reports_them(valid):
-    touch(valid.path / "complaint" / "c.csv")
+    touch(valid.path / "complaint" / "complaints_2026-01.csv")
     touch(valid.path / "ledger" / "ledger_2026-02.xlsx")
     got = {}
     for entity in ("accounts", "ledger", "complaints"):
@@ -101,10 +103,8 @@ def test_warnings_go_to_the_asset_that_reports_them(valid):
         load_entity(connect(":memory:"), str(valid.path), entity, warn=got[entity].append)
     assert got == {
         "accounts": [],
-        "ledger": [f"ledger/ledger_2026-02.xlsx: not read: the name does not fit ledger_YYYY-MM.{DATA}; an Excel "
-                   f"workbook: {SAVE} as ledger/ledger_2026-02.csv"],
-        "complaints": ["complaint/: not read: not a folder of the contract, so nothing in it is read; did you mean "
-                       "complaints/?"],
+        "ledger": [UNKNOWN["ledger/ledger_2026-02.xlsx"]],
+        "complaints": [UNKNOWN["complaint/complaints_2026-01.csv"]],
     }
 
 
@@ -200,10 +200,10 @@ def test_every_blocking_entry_is_named_at_once(valid, tmp_path_factory):
     os.symlink(outside, valid.path / "accounts" / "accounts_2026-02.csv")
     touch(valid.path / "ledger" / "ledger_2026-02.csv" / "ledger_2026-02.csv")
     assert refusal(valid).splitlines() == [
-        "accounts/accounts_2026-02.csv: a symbolic link (to a path outside the landing folder): symbolic links are "
-        "refused; put the file or folder itself in the landing folder",
-        "ledger/ledger_2026-02.csv/: a directory where a data file is expected (an unpacked archive?): put the file "
-        "itself in ledger/ and remove the directory"]
+        ("accounts/accounts_2026-02.csv: a symbolic link (to a path outside the landing folder): symbolic links are "
+         "refused; put the file or folder itself in the landing folder"),
+        ("ledger/ledger_2026-02.csv/: a directory where a data file is expected (an unpacked archive?): put the file "
+         "itself in ledger/ and remove the directory")]
 
 
 def test_two_files_for_one_month_stop_the_run(valid):
