@@ -167,11 +167,11 @@ def _read_control(rel: str, path: str) -> dict[str, ControlEntry]:
     return out
 
 
-def _check_controls(controls: dict[str, ControlEntry], read: set[str], entries: list[LandingEntry],
+def _check_controls(controls: list[tuple[str, ControlEntry]], read: set[str], entries: list[LandingEntry],
                     problems: list[str]) -> dict[str, ControlEntry]:
-    """Every control entry must name a data file that is read; returns them keyed by that file."""
+    """Every control entry must name a data file that is read, once; returns them keyed by that file."""
     out: dict[str, ControlEntry] = {}
-    for named, ctl in controls.items():
+    for named, ctl in controls:
         key = named.replace("\\", "/")
         norm = posixpath.normpath(key)
         if key.startswith("/") or (len(key) > 1 and key[1] == ":") or norm == ".." or norm.startswith("../"):
@@ -213,7 +213,7 @@ def inspect_landing(landing: str, strict: bool = False) -> LandingInventory:
     entries: list[LandingEntry] = []
     problems: list[str] = []
     found: dict[str, dict[str, LandingFile]] = {e: {} for e in ENTITIES}
-    controls: dict[str, ControlEntry] = {}
+    controls: list[tuple[str, ControlEntry]] = []  # (file named, its entry), from every control file
     for top in _scan(root):
         if top.is_symlink():
             problems.append(_symlink(root, top.name, top.path))
@@ -254,7 +254,7 @@ def inspect_landing(landing: str, strict: bool = False) -> LandingInventory:
                 problems.append(f"{rel}: resolves outside the landing folder: refused")
             elif folder == "control":
                 entries.append(LandingEntry(rel, "file", READ, "", asset))
-                controls.update(_read_control(rel, e.path))
+                controls.extend(_read_control(rel, e.path).items())
             else:
                 year, month = int(m["year"]), int(m["month"])
                 key = f"{year:04d}-{month:02d}"

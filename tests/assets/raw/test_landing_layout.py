@@ -166,6 +166,15 @@ def test_a_control_entry_for_a_file_of_another_month_that_is_missing_stops_the_r
                             "landing folder: its control totals cannot be checked")
 
 
+def test_a_file_given_control_totals_twice_stops_the_run(valid):
+    os.makedirs(valid.path / "control")
+    for month in ("2026-01", "2026-02"):
+        (valid.path / "control" / f"control_{month}.json").write_text(json.dumps({"files": {
+            "ledger/ledger_2026-01.csv": {"rows": 1}}}))
+    assert refusal(valid) == ("control/control_2026-02.json: gives control totals for ledger/ledger_2026-01.csv, "
+                              "which control/control_2026-01.json also gives: one entry per file")
+
+
 LAYOUT_LINES = [
     "  accounts/    accounts_YYYY-MM.{csv,csv.gz,parquet}     account master as of that month end",
     "  ledger/      ledger_YYYY-MM.{csv,csv.gz,parquet}       entries posted during that month",
