@@ -60,6 +60,7 @@ class WarehouseResource(dg.ConfigurableResource):
     wait_for_lock: float = 0.0  # seconds a run waits for another run's lock (inf: no limit)
     reject_share: float = 0.01  # rejected rows of an entity above this share of its rows read ...
     reject_min_rows: int = 100  # ... and at least this many fail the run (checks/staging/rejections.py)
+    strict_landing: bool = False  # an unknown name in the landing folder is refused, not a warning
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _lock: RunLock | None = PrivateAttr(default=None)
     _run_id: str | None = PrivateAttr(default=None)

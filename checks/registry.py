@@ -15,6 +15,7 @@ from assets.registry import TABLES
 from .gx import suite_path
 from .marts.invariants import INVARIANTS as MART_INVARIANTS
 from .raw.invariants import INVARIANTS as RAW_INVARIANTS
+from .raw.landing_entries import CHECKS as LANDING_CHECKS
 from .sql import Invariant
 from .staging.invariants import INVARIANTS as STAGING_INVARIANTS
 from .staging.issue_groups import issue_groups_known
@@ -26,7 +27,8 @@ STAGE_OF_SCHEMA = {"raw": "raw", "staging": "staging", "audit": "staging", "inte
 CHECKED_TABLES = (*(f"raw.{e}" for e in ENTITIES), *(t.name for t in TABLES))
 INVARIANTS: tuple[Invariant, ...] = (*RAW_INVARIANTS, *STAGING_INVARIANTS, *MART_INVARIANTS)
 # Checks written as their own Dagster check, by table.
-OTHER_CHECKS = {"staging.complaints": (issue_groups_known,), "audit.source_files": (rejections_within_threshold,)}
+OTHER_CHECKS = {"staging.complaints": (issue_groups_known,), "audit.source_files": (rejections_within_threshold,),
+                **{t: (c,) for t, c in LANDING_CHECKS.items()}}
 
 
 def stage_of(table: str) -> str:

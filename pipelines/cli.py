@@ -62,12 +62,21 @@ def cmd_run(args) -> int:
 
     try:
         settings = Settings.from_env(landing=args.landing, warehouse=args.warehouse, reports=args.reports,
-                                     dpd_tolerance=args.dpd_tolerance, wait_for_lock=args.wait)
+                                     dpd_tolerance=args.dpd_tolerance, wait_for_lock=args.wait,
+                                     strict=args.strict or None)
     except ValueError as e:
         _stderr(f"arrears run: {e}")
         return 2
     if not os.path.isdir(settings.landing):
         _stderr(f"arrears run: landing folder {settings.landing} does not exist")
+        return 2
+    from assets.raw.landing import ContractError, inspect_landing
+
+    try:  # the landing folder's layout, before Dagster starts: a landing with no ledger file is refused here
+        for w in inspect_landing(settings.landing, settings.strict).warnings():
+            _stderr(f"warning: {w}")
+    except ContractError as e:
+        _stderr(f"arrears run: {e}")
         return 2
     lock = RunLock(settings.warehouse)
     if not settings.wait_for_lock and lock.held_by_another():
@@ -298,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wait", nargs="?", const="inf", default=None, metavar="SECONDS",
                    help="wait for a run that holds the warehouse to end (for SECONDS, or as long as it takes) "
                         "instead of refusing")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse an unknown folder or file name in the landing folder (default $ARREARS_STRICT or off)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("status", help="which run built what the warehouse and the reports hold; the last runs")

@@ -51,6 +51,7 @@ def warehouse_for(settings: Settings) -> WarehouseResource:
         wait_for_lock=min(settings.wait_for_lock, 1e9),  # "inf": wait as long as it takes
         reject_share=settings.reject_share,
         reject_min_rows=settings.reject_min_rows,
+        strict_landing=settings.strict,
     )
 
 

@@ -11,6 +11,7 @@
 | ARREARS_REJECT_SHARE    | 0.01                     | rejected share of an entity's rows that fails…  |
 | ARREARS_REJECT_MIN_ROWS | 100                      | …the run, when at least this many rows          |
 | ARREARS_WAIT_FOR_LOCK   | 0                        | seconds to wait for another run ("inf": no end) |
+| ARREARS_STRICT          | off                      | 1/true: refuse unknown names in the landing     |
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Settings:
     reject_share: float = 0.01
     reject_min_rows: int = 100
     wait_for_lock: float = 0.0
+    strict: bool = False  # an unknown folder or file name in the landing folder is refused, not a warning
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -48,6 +50,7 @@ class Settings:
             reject_share=env.get("ARREARS_REJECT_SHARE", cls.reject_share),
             reject_min_rows=env.get("ARREARS_REJECT_MIN_ROWS", cls.reject_min_rows),
             wait_for_lock=env.get("ARREARS_WAIT_FOR_LOCK", cls.wait_for_lock),
+            strict=env.get("ARREARS_STRICT", "").strip().lower() in ("1", "true", "yes", "on"),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["reject_share"] = _number("reject share (ARREARS_REJECT_SHARE)", values["reject_share"], float, 0, 1)

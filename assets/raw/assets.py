@@ -36,11 +36,23 @@ reports do not need (name, address, phone, email, birth date, national id) are d
 stored; other columns outside the contract are ignored. Both lists are in raw.files and in this
 asset's metadata. Every file's sha256 is recorded; the data version of this asset is the hash of all file
 hashes, so an unchanged landing folder gives an unchanged version. Control totals, when present,
-must match (rows, amount sum, sha256) or the run stops naming the file and both figures.""",
+must match (rows, amount sum, sha256) or the run stops naming the file and both figures.
+
+The landing folder is inspected whole before anything is read: every entry is either read or named
+(raw.landing_entries). An unknown folder or file name is a warning (a refusal in strict mode), shown in
+this asset's log and metadata and by the check landing_entries_read; a directory where a data file is
+expected, a symbolic link, a control entry naming a file that is not read, or a landing with no ledger
+file stops the run naming it.""",
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        warnings: list[str] = []
+
+        def warn(message: str) -> None:
+            warnings.append(message)
+            context.log.warning(message)
+
         with warehouse.connection() as con:
-            loads = load_entity(con, warehouse.landing, entity, context.log.info)
+            loads = load_entity(con, warehouse.landing, entity, context.log.info, warehouse.strict_landing, warn)
             meta = table_metadata(con, f"raw.{entity}")
         version = hashlib.sha256("".join(f"{l.file.source_file}:{l.sha256};" for l in loads).encode()).hexdigest()
         meta.update({
@@ -52,6 +64,7 @@ must match (rows, amount sum, sha256) or the run stops naming the file and both 
             "dropped personal-data columns": dg.MetadataValue.json(
                 {l.file.source_file: l.dropped_personal for l in loads if l.dropped_personal}),
             "ignored columns": dg.MetadataValue.json({l.file.source_file: l.ignored for l in loads if l.ignored}),
+            "landing warnings": dg.MetadataValue.json(warnings),
         })
         return dg.MaterializeResult(metadata=meta, data_version=dg.DataVersion(version[:32]))
 

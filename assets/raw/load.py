@@ -1,8 +1,9 @@
 """Reading one entity's landing files into the raw layer: `raw.<entity>` is every row as read, with its
 file and line.
 
-Nothing is typed or judged here except the file as a whole: a file is refused (the run stops) when its
-name, header, third-party columns or control totals break the contract.
+Nothing is typed or judged here except the landing folder and each file as a whole: the run stops when
+the folder's layout (landing.py), a file's format or header, its third-party columns or its control
+totals break the contract.
 
 * A CSV file is parsed once (RFC 4180) into `raw.<entity>_text`: the contract's columns as text, with
   exact physical line numbers. Rows the parser cannot split into the header's columns are kept in
@@ -23,7 +24,8 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Callable
+import zlib
+from collections.abc import Callable
 
 import duckdb
 
@@ -31,30 +33,69 @@ from .columns import FileLoad, plan_columns
 from .controls import check_control
 from .csv_load import load_csv
 from .files import create_raw_tables
-from .landing import discover, parquet_rows, read_controls, read_header, sha256
+from .headers import gzip_problem, read_header
+from .landing import ContractError, LandingFile, inspect_landing, parquet_rows, sha256
+from .landing_entries import record_landing_entries
 from .parquet import parquet_types
 from .views import create_raw_view
 
 Log = Callable[[str], None]
 
 
-def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: Log = lambda m: None) -> list[FileLoad]:
-    """Read every file of one entity into the raw layer (see the module); returns what was read per file."""
-    files = discover(landing, entity)
-    controls = read_controls(landing)
+def _read_csv(con: duckdb.DuckDBPyConnection, f: LandingFile, entity: str, header: list[str],
+              plan: dict) -> tuple[int, int]:
+    """load_csv, with a `.csv.gz` whose compressed data is truncated or damaged refused as such: the CSV
+    reader's own message does not say on which line the data stops, and it reads damaged data as text."""
+    try:
+        good, bad = load_csv(con, f, entity, header, plan["present"], plan["only_contract"])
+    except ContractError:
+        problem = gzip_problem(f) if f.fmt == "csv.gz" else None
+        if problem:
+            raise ContractError(problem) from None
+        raise
+    except (EOFError, OSError, zlib.error) as e:
+        problem = gzip_problem(f) if f.fmt == "csv.gz" else None
+        raise ContractError(problem or f"{f.source_file}: the file could not be read to its end ({e})") from None
+    # The CSV reader does not verify gzip checksums: damaged data shows as malformed records, so a `.csv.gz`
+    # with any is decompressed once more to tell damage from records malformed as delivered.
+    problem = gzip_problem(f) if bad and f.fmt == "csv.gz" else None
+    if problem:
+        raise ContractError(problem)
+    return good, bad
+
+
+def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: Log = lambda m: None,
+                strict: bool = False, warn: Log = lambda m: None) -> list[FileLoad]:
+    """Read every file of one entity into the raw layer (see the module); returns what was read per file.
+
+    The landing folder is inspected whole first (`inspect_landing`); the warnings this entity's asset
+    reports (unknown names, and a column whose name is close to an absent contract column) go to `warn`,
+    and its entries to raw.landing_entries. `strict` refuses unknown names instead of warning."""
+    inventory = inspect_landing(landing, strict)
+    for w in inventory.warnings(entity):
+        warn(w)
+    files, controls = inventory.files[entity], inventory.controls
     create_raw_tables(con, entity)
+    record_landing_entries(con, inventory, entity)
     loads: list[FileLoad] = []
     for n, f in enumerate(files, 1):
         header = read_header(f)
         header, plan, info = plan_columns(f, header, entity)
+        for col, name in info.did_you_mean.items():
+            warn(f"{f.source_file}: line 1: column '{col}' is not in the contract and is ignored, so {name} is "
+                 f"read as null: did you mean '{name}'?")
         info.sha256 = sha256(f.path)
         stat = os.stat(f.path)
         if f.fmt == "parquet":
-            types = parquet_types(con, f.path)
+            try:
+                types = parquet_types(con, f.path)
+            except duckdb.Error as e:
+                raise ContractError(f"{f.source_file}: line 1: damaged Parquet file "
+                                    f"({str(e).splitlines()[0]})") from None
             good, bad = parquet_rows(f.path), 0
         else:
             types = {col: "VARCHAR" for col in header}
-            good, bad = load_csv(con, f, entity, header, plan["present"], plan["only_contract"])
+            good, bad = _read_csv(con, f, entity, header, plan)
         info.columns = {name: {"source": col, "type": types[col]} for name, col in plan["present"].items()}
         info.rows_read, info.rows_malformed = good + bad, bad
         check_control(con, entity, info, controls)
@@ -68,7 +109,4 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
             + (f", {bad} malformed" if bad else "")
             + (f"; dropped personal-data columns {info.dropped_personal}" if info.dropped_personal else ""))
     create_raw_view(con, entity)
-    missing_controls = [k for k in controls if k.startswith(entity + "/") and k not in {l.file.source_file for l in loads}]
-    if missing_controls:
-        raise ContractError(f"control totals name {', '.join(missing_controls)}, which is not in the landing folder")
     return loads

@@ -34,13 +34,14 @@ def test_run_succeeds_and_every_check_passed(sample_run):
     evaluations = outcome.result.get_asset_check_evaluations()
     failed = [f"{'/'.join(e.asset_key.path)}:{e.check_name}" for e in evaluations if not e.passed]
     assert failed == []
-    # every check defined ran: the GX suites and the SQL invariants, 43 in all (tests/pipelines/snapshots/asset_graph.json)
+    # every check defined ran: the GX suites, the SQL invariants and the landing-entries checks, 46 in all
+    # (tests/pipelines/snapshots/asset_graph.json)
     from checks.registry import all_checks
 
     defined = {(k.asset_key.to_user_string(), k.name) for c in all_checks() for k in c.check_keys}
     ran = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations}
     assert ran == defined
-    assert len(ran) == 43
+    assert len(ran) == 46
     materialized = {e.asset_key.to_user_string() for e in outcome.result.get_asset_materialization_events()}
     assert materialized == {  # every asset of the graph
         "raw/accounts", "raw/ledger", "raw/complaints", "staging/accounts", "staging/ledger", "staging/complaints",
@@ -102,6 +103,8 @@ def test_refused_file_stops_the_run_naming_file_and_columns(tmp_path, capsys):
     (tmp_path / "accounts" / "accounts_2026-01.csv").write_text(
         "account_id,portfolio,product_type,opened_on,currency,credit_limit,skip_trace_phone\n"
         "A1,cards-us,revolving,2026-01-02,USD,100.00,555\n")
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "ledger" / "ledger_2026-01.csv").write_text("entry_id,account_id,posted_on,entry_type,amount\n")
     code = cli(["run", "--landing", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb"),
                 "--reports", str(tmp_path / "r")])
     err = capsys.readouterr().err
