@@ -108,8 +108,7 @@ class RunLock:
         os.ftruncate(fd, 0)
         os.write(fd, json.dumps({"run_id": run_id, "pid": os.getpid(), "user": _user(),
                                  "host": socket.gethostname(), "since": now().isoformat(sep=" ")}).encode())
-        os.fsync(fd)
-        self._fd = fd
+        self._fd = fd  # (not fsynced: the description is for people; the OS lock itself is what counts)
 
     def busy_message(self) -> str:
         h = self.holder() or {}

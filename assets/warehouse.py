@@ -131,6 +131,11 @@ class WarehouseResource(dg.ConfigurableResource):
                 con.close()
             return
         try:
+            self._con.execute("SELECT 1").fetchall()
+        except duckdb.TransactionException:
+            raise RunAborted("not run: an earlier step's SQL failed inside the run's transaction, so nothing "
+                             "more can be written; the run will be rolled back (the first error says why)") from None
+        try:
             yield self._con
         except BaseException:
             try:
@@ -138,7 +143,15 @@ class WarehouseResource(dg.ConfigurableResource):
             except duckdb.Error:
                 pass  # the step's own error is the one to report (its failed SQL aborted the transaction)
             raise
-        drop_scratch(self._con)
+        try:
+            drop_scratch(self._con)
+        except duckdb.TransactionException:
+            pass  # the step's SQL failed and it reported that itself (a check does): the run rolls back
+
+
+class RunAborted(Exception):
+    """A step asked for the warehouse after an earlier step's SQL failed: DuckDB has aborted the run's
+    transaction (any error does), so the run can only be rolled back."""
 
 
 def run_failures(context: dg.InitResourceContext) -> list[str]:

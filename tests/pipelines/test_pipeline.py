@@ -84,8 +84,11 @@ def test_marts_row_counts(sample_run):
 def test_dashboards_exist_and_hold_no_account_id(sample_run):
     _, con, settings = sample_run
     files = sorted(os.listdir(settings.reports))
-    assert files == ["aging.html", "charge_offs.html", "complaints.html", "cure_rates.html", "delinquency.html",
-                     "index.html", "plotly.min.js", "roll_rates.html"]
+    assert files == [".arrears-run", "aging.html", "charge_offs.html", "complaints.html", "cure_rates.html",
+                     "delinquency.html", "index.html", "plotly.min.js", "roll_rates.html"]
+    outcome = sample_run[0]
+    assert open(os.path.join(settings.reports, ".arrears-run")).read() == outcome.run_id + "\n"  # the run that wrote them
+    files.remove(".arrears-run")
     ids = {r[0] for r in con.execute("SELECT account_id FROM staging.accounts").fetchall()}
     pattern = re.compile("|".join(sorted({re.escape(i) for i in ids}, key=len, reverse=True)))
     for name in files:
