@@ -139,13 +139,14 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
     # Payments/reversals (c) and the other balance movements (o) share one pivot: each month's
     # aggregate is the exact HUGEINT sum of c·2^64 + o, split again by _credits() / _others().
+    other = f"CASE WHEN entry_type IN {sql_list(ps.OTHER_DEBITS)} THEN {cents} ELSE -{cents} END"
     mov_sql = f"""CREATE OR REPLACE TEMP TABLE _am_mov AS
         SELECT account_key, min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,
                {_cols("sum(CASE WHEN j = {i} THEN m END) AS m{i}", n)}
         FROM (SELECT account_key, entry_type, {j} AS j,
                      CASE entry_type WHEN 'payment' THEN {ps.pack_credit(cents)}
                                      WHEN 'payment_reversal' THEN {ps.pack_credit("-" + cents)}
-                                     ELSE {ps.pack_other(f"CASE WHEN entry_type IN {sql_list(ps.OTHER_DEBITS)} THEN {cents} ELSE -{cents} END")} END AS m
+                                     ELSE {ps.pack_other(other)} END AS m
               FROM {ENTRIES}
               WHERE entry_type IN {sql_list(("payment", "payment_reversal") + ps.OTHER_DEBITS + ps.OTHER_CREDITS)}
                 AND posted_on <= {last})

@@ -128,7 +128,8 @@ REFUSED_ACCOUNTS = {
     "balance": (lambda s: _nine_each_month(s, 12),
                 "month ending 2024-02-29: balance 18000000000000000.00", "2024-01, 2024-02"),
     # MAX, then one cent in March (no entry in February): 10^16 exactly does not fit
-    "one cent past": (lambda s: [s.entry("A", "2024-01-05", "purchase", MAX), s.entry("A", "2024-03-05", "purchase", "0.01")],
+    "one cent past": (lambda s: [s.entry("A", "2024-01-05", "purchase", MAX),
+                                 s.entry("A", "2024-03-05", "purchase", "0.01")],
                       "month ending 2024-03-31: balance 10000000000000000.00", "2024-01, 2024-03"),
     # a credit balance: two payments of 9·10^15 and nothing owed (the balance is named first)
     "credit balance": (lambda s: [s.pay("A", "2024-01-05", NINE), s.pay("A", "2024-02-05", NINE)],
