@@ -1,7 +1,10 @@
 """marts.account_month: the account × month-end table every metric aggregates (set-based DuckDB SQL).
 
 How it is computed — exact, without per-account Python and without sorting the ledger. Amounts are
-carried as integer cents (BIGINT) inside the build and cast back to DECIMAL(18,2) on output. Month
+carried as integer cents (BIGINT) inside the build and cast back to DECIMAL(18,2) on output. Before
+anything is built, an account whose balance, qualifying credits, past dues or past-due amount would
+not fit DECIMAL(18,2) at a month end stops the build, naming the account, the month and its files
+(assets/marts/packed_sums.py, `check_sums`); below that every sum the build forms fits BIGINT. Month
 index i runs over the reporting months (0 = the first); me_i is its month end.
 
 1. Two GROUP BY account_key passes over the stored entries of staging.ledger (staging.ledger_entries;
@@ -17,7 +20,7 @@ index i runs over the reporting months (0 = the first); me_i is its month end.
                count n_i and, when n_i = 1, their due date lo_i, packed into one exact HUGEINT
                sum p·2^64 + n·2^40 + Σ days since 0001-01-01 per month.
    (Packed so that each pivot has one aggregate per month: assets/marts/packed_sums.py holds the
-   packing and its bounds, and the build refuses an account whose sums could pass them.)
+   packing and its bounds, which hold whenever the stored figures fit.)
    A payment moves the balance by −c and a reversal by +c, so balance_i = Σo − Σc.
 2. `wide()` — one row per account: running sums cc_i (credits), pc_i (past dues), bal_i, the
    row range [s, e] (opening month .. first terminal month, else the last month) and the FIFO
@@ -39,18 +42,14 @@ from decimal import Decimal
 
 import duckdb
 
-from assets.domain import (BALANCE_CREDITS, BALANCE_DEBITS, BUCKET_NAMES, DEFAULT_DPD_TOLERANCE, DPD_BUCKETS,
-                           OPEN_BUCKETS, STATUSES, parse_tolerance)
+from assets.domain import BUCKET_NAMES, DEFAULT_DPD_TOLERANCE, DPD_BUCKETS, OPEN_BUCKETS, STATUSES, parse_tolerance
 from assets.raw.contract import CONTRACT
 from assets.sql import sql_date, sql_list
 from assets.staging.ledger import ENTRIES
 
 from . import packed_sums as ps
+from .common import MONEY, MONEY_LIMIT_CENTS
 
-# The balance movements other than payments and reversals, by sign (a payment moves the balance by
-# −c and a reversal by +c, where c is the qualifying credit).
-POSITIVE = tuple(t for t in BALANCE_DEBITS if t != "payment_reversal")
-NEGATIVE = tuple(t for t in BALANCE_CREDITS if t != "payment")
 TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod")
 # status, bucket and product_type are stored as DuckDB ENUMs of these values, in this order (one byte
 # per row instead of a string). They compare with text like text ("bucket = 'current'"; a value not in
@@ -122,7 +121,9 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     (the warehouse's integer number for the account, staging.account_keys), by which the marts and
     checks that pair an account's months find its rows.
     """
-    tau = int(parse_tolerance(tolerance) * 100)  # cents
+    # τ in cents. Every shortfall pc − cc stays below 2·10^18 cents (check_sums), so a τ above that
+    # acts like any other; the cap keeps cc + τ in BIGINT.
+    tau = min(int(parse_tolerance(tolerance) * 100), 3 * MONEY_LIMIT_CENTS)
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     months = _months(con)
     n = len(months)
@@ -133,19 +134,21 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     me = [sql_date(m) for m in months]
     j = f"greatest(datediff('month', {first}, posted_on), 0)"
     v = f"greatest(datediff('month', {first}, greatest(posted_on, due_on + 1)), 0)"
-    cents = "CAST(amount * 100 AS BIGINT)"
+    bounds = (ENTRIES, last, j, v, first)  # what the bounds' tests read
+    cents = ps.check_sums(con, *bounds)  # refuses a book whose figures would not fit; the SQL of an entry's cents
 
     # Payments/reversals (c) and the other balance movements (o) share one pivot: each month's
     # aggregate is the exact HUGEINT sum of c·2^64 + o, split again by _credits() / _others().
+    other = f"CASE WHEN entry_type IN {sql_list(ps.OTHER_DEBITS)} THEN {cents} ELSE -{cents} END"
     mov_sql = f"""CREATE OR REPLACE TEMP TABLE _am_mov AS
         SELECT account_key, min(j) FILTER (WHERE entry_type = 'charge_off') AS co_first,
                {_cols("sum(CASE WHEN j = {i} THEN m END) AS m{i}", n)}
         FROM (SELECT account_key, entry_type, {j} AS j,
                      CASE entry_type WHEN 'payment' THEN {ps.pack_credit(cents)}
                                      WHEN 'payment_reversal' THEN {ps.pack_credit("-" + cents)}
-                                     ELSE {ps.pack_other(f"CASE WHEN entry_type IN {sql_list(POSITIVE)} THEN {cents} ELSE -{cents} END")} END AS m
+                                     ELSE {ps.pack_other(other)} END AS m
               FROM {ENTRIES}
-              WHERE entry_type IN {sql_list(("payment", "payment_reversal") + POSITIVE + NEGATIVE)}
+              WHERE entry_type IN {sql_list(("payment", "payment_reversal") + ps.OTHER_DEBITS + ps.OTHER_CREDITS)}
                 AND posted_on <= {last})
         GROUP BY account_key"""
     due_sql = f"""CREATE OR REPLACE TEMP TABLE _am_due AS
@@ -226,7 +229,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                   FROM ({wide(exact=exact)}) WHERE s <= e"""
 
     def money(expr: str) -> str:
-        return f"CAST(({expr}) * 0.01 AS DECIMAL(18,2))"
+        return f"CAST(({expr}) * 0.01 AS {MONEY})"
 
     def final_sql(source: str) -> str:
         bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for _, hi, name in DPD_BUCKETS if hi is not None)
@@ -243,12 +246,10 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
                                    ELSE 'open' END AS status
                     FROM ({source})))"""
 
-    bounds = (ENTRIES, last, j, v, first)  # what the packed sums' bound tests read
     try:
-        ps.refuse_large_sums(con, *bounds)
         con.execute(mov_sql)
         con.execute(due_sql)
-        ps.refuse_many_dues(con, "_am_due", *bounds)
+        ps.refuse_many_dues(con, "_am_due", cents, *bounds)
         con.execute(flag_sql)
         exact = con.execute("SELECT count(*) FROM _am_flag").fetchall()[0][0] > 0
         if exact:
@@ -263,6 +264,6 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
 _EMPTY = f"""CREATE OR REPLACE TABLE marts.account_month (
     account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type {PRODUCT_TYPE}, status {STATUS_TYPE},
-    balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket {BUCKET_TYPE},
-    qualifying_credits DECIMAL(18,2), past_dues_to_date DECIMAL(18,2),
+    balance {MONEY}, past_due_amount {MONEY}, dpd INTEGER, bucket {BUCKET_TYPE},
+    qualifying_credits {MONEY}, past_dues_to_date {MONEY},
     oldest_unpaid_due_on DATE, account_key INTEGER)"""

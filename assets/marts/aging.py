@@ -2,7 +2,7 @@
 
 import duckdb
 
-from .common import PORTFOLIO, by_portfolio
+from .common import PORTFOLIO, TO_DATE, by_portfolio, create_money_table
 
 
 def build_aging(con: duckdb.DuckDBPyConnection) -> int:
@@ -12,12 +12,11 @@ def build_aging(con: duckdb.DuckDBPyConnection) -> int:
     past_due_amount = their past-due amounts. Buckets are those of marts.account_month: the eight
     open DPD ranges and the terminal states charged_off / closed (an account appears in a terminal
     bucket once, at the month end it became terminal). Reads only marts.account_month; only buckets
-    holding at least one account have a row."""
-    con.execute(f"""CREATE OR REPLACE TABLE marts.aging AS
+    holding at least one account have a row. A sum that does not fit the money type stops the build
+    (create_money_table)."""
+    return create_money_table(con, "marts.aging", f"""
         SELECT month_end, {PORTFOLIO}, CAST(bucket AS VARCHAR) AS bucket, count(*) AS accounts,
-               CAST(sum(balance) AS DECIMAL(18,2)) AS balance,
-               CAST(sum(past_due_amount) AS DECIMAL(18,2)) AS past_due_amount
+               sum(balance) AS balance, sum(past_due_amount) AS past_due_amount
         FROM marts.account_month
-        {by_portfolio("month_end, bucket")}
-        ORDER BY month_end, portfolio, bucket""")
-    return con.execute("SELECT count(*) FROM marts.aging").fetchall()[0][0]
+        {by_portfolio("month_end, bucket")}""",
+        {"balance": TO_DATE, "past_due_amount": TO_DATE}, keys=("bucket",), order="month_end, portfolio, bucket")

@@ -2,6 +2,7 @@
 
 import duckdb
 
+from .common import IN_MONTH, TO_DATE, create_money_table
 from .flows import FRAME_SQL
 
 
@@ -15,19 +16,18 @@ def build_charge_offs(con: duckdb.DuckDBPyConnection) -> int:
     (may be negative when recoveries exceed charge-offs). In the first reporting month (m−1 not observed)
     average_balance and the rate are NULL; the rate is NULL too when the average balance is 0.
     Reads marts.account_month (balances) and intermediate.ledger_flows (the month's charge-off and recovery
-    entries, with each account's portfolio from staging.accounts)."""
-    con.execute(f"""CREATE OR REPLACE TABLE marts.charge_offs AS
+    entries, with each account's portfolio from staging.accounts). A figure that does not fit the money
+    type stops the build (create_money_table)."""
+    return create_money_table(con, "marts.charge_offs", f"""
         {FRAME_SQL},
         avg AS (
-            SELECT *, CAST((open_balance_prev + open_balance) * 100 AS BIGINT) AS twice_cents FROM frame)
-        SELECT month_end, portfolio,
-               CAST(charge_offs AS DECIMAL(18,2)) AS gross_charge_off,
-               CAST(recoveries AS DECIMAL(18,2)) AS recoveries,
-               CAST(charge_offs - recoveries AS DECIMAL(18,2)) AS net_charge_off,
-               CAST(CAST(sign(twice_cents) * ((abs(twice_cents) + 1) // 2) AS DECIMAL(20,0)) * 0.01 AS DECIMAL(18,2))
-                   AS average_balance,
-               CAST(charge_offs - recoveries AS DOUBLE) * 12
-                   / nullif(CAST(sign(twice_cents) * ((abs(twice_cents) + 1) // 2) AS DOUBLE) / 100, 0)
+            SELECT *, CAST((open_balance_prev + open_balance) * 100 AS HUGEINT) AS twice_cents FROM frame),
+        half AS (SELECT *, sign(twice_cents) * ((abs(twice_cents) + 1) // 2) AS average_cents FROM avg)
+        SELECT month_end, portfolio, charge_offs AS gross_charge_off, recoveries,
+               charge_offs - recoveries AS net_charge_off,
+               CAST(average_cents AS DECIMAL(38,0)) * 0.01 AS average_balance,
+               CAST(charge_offs - recoveries AS DOUBLE) * 12 / nullif(CAST(average_cents AS DOUBLE) / 100, 0)
                    AS nco_rate_annualized
-        FROM avg ORDER BY month_end, portfolio""")
-    return con.execute("SELECT count(*) FROM marts.charge_offs").fetchall()[0][0]
+        FROM half""",
+        {"gross_charge_off": IN_MONTH, "recoveries": IN_MONTH, "net_charge_off": IN_MONTH,
+         "average_balance": TO_DATE})

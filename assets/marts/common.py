@@ -1,4 +1,11 @@
-"""Shared SQL pieces of the marts: the 'all' portfolio and month arithmetic."""
+"""Shared pieces of the marts: the 'all' portfolio, month arithmetic and the money type of the outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
 
 
 # Every mart has one row set per portfolio and one for the whole book, portfolio = 'all'.
@@ -16,3 +23,73 @@ def prev_month_end(expr: str) -> str:
 
 def next_month_end(expr: str, n: int = 1) -> str:
     return f"last_day(date_trunc('month', {expr}) + INTERVAL {n} MONTH)::DATE"
+
+
+# Money in the output tables (docs/spec/outputs.md). It holds |x| < 10^16, i.e. |cents| < 10^18.
+MONEY = "DECIMAL(18,2)"
+MONEY_LIMIT = 10**16
+MONEY_LIMIT_CENTS = 100 * MONEY_LIMIT
+
+# Which ledger entries make up a money column of an aggregate row at month end m: those posted up to
+# m (a balance at m), in m only (a flow of m), or up to m−1 (a balance at m−1, as roll and cure rates).
+TO_DATE, IN_MONTH, TO_PREVIOUS = "to_date", "in_month", "to_previous"
+
+
+def ledger_files(con: duckdb.DuckDBPyConnection, file_months: Sequence[date]) -> str:
+    """The ledger files of these file months, comma separated, in month order."""
+    files = [r[0] for r in con.execute(
+        "SELECT source_file FROM raw.files WHERE entity = 'ledger' AND list_contains(?, file_month) "
+        "ORDER BY file_month", [list(file_months)]).fetchall()]
+    return ", ".join(files) or "no recorded file"
+
+
+def create_money_table(con: duckdb.DuckDBPyConnection, table: str, select: str, money: dict[str, str],
+                       keys: Sequence[str] = (), order: str = "month_end, portfolio") -> int:
+    """Create `table` (one row per month_end × portfolio × `keys`) from `select`, whose `money` columns
+    are exact sums (DECIMAL(38,2)); they are stored as MONEY, the output contract's type.
+
+    A figure that MONEY cannot hold stops the build with a ValueError naming the table, the column,
+    the portfolio, the month (and `keys`), the exact figure and the ledger files its entries came from;
+    `money` maps each column to which entries make it up (TO_DATE, IN_MONTH, TO_PREVIOUS). One
+    max(abs(…)) per column over the aggregate rows proves the common case; only when it fails are
+    the offending rows looked for."""
+    scratch = "_money_" + table.replace(".", "_")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} AS {select}")
+        largest = con.execute(
+            f"SELECT {', '.join(f'coalesce(max(abs({c})) >= {MONEY_LIMIT}, false)' for c in money)} "
+            f"FROM {scratch}").fetchone()
+        if any(largest):
+            _refuse_money(con, table, scratch, [c for c, bad in zip(money, largest) if bad], money, keys)
+        con.execute(f"""CREATE OR REPLACE TABLE {table} AS
+            SELECT * REPLACE ({', '.join(f'CAST({c} AS {MONEY}) AS {c}' for c in money)})
+            FROM {scratch} ORDER BY {order}""")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {scratch}")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def _refuse_money(con: duckdb.DuckDBPyConnection, table: str, scratch: str, columns: list[str],
+                  money: dict[str, str], keys: Sequence[str]) -> None:
+    """Raise the ValueError of create_money_table for the first offending figure: earliest month, a
+    portfolio before 'all', then the column order."""
+    shown = "".join(f", {k}::VARCHAR" for k in keys)
+    found = con.execute(" UNION ALL ".join(
+        f"SELECT month_end, portfolio, {n} AS col, {c}::VARCHAR AS figure, [NULL{shown}] AS key_values "
+        f"FROM {scratch} WHERE abs({c}) >= {MONEY_LIMIT}" for n, c in enumerate(columns))
+        + " ORDER BY month_end, portfolio = 'all', portfolio, col, key_values LIMIT 1").fetchone()
+    month_end, portfolio, col, figure, key_values = found
+    column = columns[col]
+    start, end = {TO_DATE: (None, month_end),
+                  IN_MONTH: (month_end.replace(day=1), month_end),
+                  TO_PREVIOUS: (None, month_end.replace(day=1))}[money[column]]
+    months = [r[0] for r in con.execute(
+        f"""SELECT DISTINCT e.file_month FROM staging.ledger_entries e JOIN staging.accounts a USING (account_key)
+            WHERE (a.portfolio = ? OR ? = 'all') AND e.posted_on {'<=' if money[column] != TO_PREVIOUS else '<'} ?
+              AND (? IS NULL OR e.posted_on >= ?)""",
+        [portfolio, portfolio, end, start, start]).fetchall()]
+    where = "".join(f", {k} {v}" for k, v in zip(keys, key_values[1:]))
+    raise ValueError(
+        f"{table}: portfolio {portfolio}, month ending {month_end}{where}: {column} {figure} does not fit "
+        f"{MONEY}, the output contract's money type (|x| < 10^16); the portfolio's entries come from "
+        f"{ledger_files(con, sorted(months))}")

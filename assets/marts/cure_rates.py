@@ -2,7 +2,7 @@
 
 import duckdb
 
-from .common import PORTFOLIO, by_portfolio, next_month_end
+from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, next_month_end
 
 
 def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
@@ -14,11 +14,12 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
     cured_within_3m_rate = share at dpd 0 at any of m, m+1, m+2 (NULL until m+2 is a reporting month);
     redefault_6m_rate = of the accounts cured at m, the share at dpd ≥ 30 at any month end m+1 … m+6
     (NULL until m+6 is a reporting month, and when none cured). Reads only marts.account_month and the
-    list of reporting months."""
+    list of reporting months. A balance that does not fit the money type stops the build
+    (create_money_table)."""
     # Rows of an account are consecutive month ends (opening .. terminal), so "the next k rows" are
     # the next k month ends: from a row at m−1, rows +1..+3 are m..m+2 and rows +2..+7 are m+1..m+6.
     # An account's rows are found by its integer account_key (one per account_id, by construction).
-    con.execute(f"""CREATE OR REPLACE TABLE marts.cure_rates AS
+    return create_money_table(con, "marts.cure_rates", f"""
         WITH feats AS (
             SELECT portfolio, status, dpd, bucket AS from_bucket, balance,
                    lead(month_end) OVER w AS month_end,
@@ -33,7 +34,7 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
         base AS (SELECT * FROM feats WHERE status = 'open' AND dpd >= 1 AND month_end IS NOT NULL),
         last AS (SELECT max(month_end) AS last_month FROM staging.reporting_months)
         SELECT month_end, {PORTFOLIO}, CAST(from_bucket AS VARCHAR) AS from_bucket, count(*) AS accounts,
-               CAST(sum(balance) AS DECIMAL(18,2)) AS balance,
+               sum(balance) AS balance,
                count(*) FILTER (WHERE cured) AS cured_accounts,
                count(*) FILTER (WHERE cured) / count(*) AS cure_rate,
                CAST(coalesce(sum(balance) FILTER (WHERE cured), 0) AS DOUBLE) / nullif(CAST(sum(balance) AS DOUBLE), 0)
@@ -44,6 +45,5 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
                     THEN count(*) FILTER (WHERE cured AND redefault_6m) / nullif(count(*) FILTER (WHERE cured), 0)
                     END AS redefault_6m_rate
         FROM base, last
-        {by_portfolio("month_end, from_bucket")}
-        ORDER BY month_end, portfolio, from_bucket""")
-    return con.execute("SELECT count(*) FROM marts.cure_rates").fetchall()[0][0]
+        {by_portfolio("month_end, from_bucket")}""",
+        {"balance": TO_PREVIOUS}, keys=("from_bucket",), order="month_end, portfolio, from_bucket")

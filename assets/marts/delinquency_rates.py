@@ -2,7 +2,7 @@
 
 import duckdb
 
-from .common import PORTFOLIO, by_portfolio
+from .common import PORTFOLIO, TO_DATE, by_portfolio, create_money_table
 
 
 def build_delinquency_rates(con: duckdb.DuckDBPyConnection) -> int:
@@ -11,17 +11,15 @@ def build_delinquency_rates(con: duckdb.DuckDBPyConnection) -> int:
     Over the accounts open at the month end: open_accounts, open_balance; dqN_account_rate = open
     accounts with dpd ≥ N / open accounts; dqN_balance_rate = the full balance (not the past-due
     amount) of open accounts with dpd ≥ N / open balance (NULL when the open balance is 0), for
-    N = 30, 60, 90. Reads only marts.account_month."""
+    N = 30, 60, 90. Reads only marts.account_month. An open balance that does not fit the money type
+    stops the build (create_money_table)."""
     rates = ",\n".join(
         f"count(*) FILTER (WHERE dpd >= {n}) / count(*) AS dq{n}_account_rate, "
         f"CAST(coalesce(sum(balance) FILTER (WHERE dpd >= {n}), 0) AS DOUBLE) "
         f"/ nullif(CAST(sum(balance) AS DOUBLE), 0) AS dq{n}_balance_rate"
         for n in (30, 60, 90))
-    con.execute(f"""CREATE OR REPLACE TABLE marts.delinquency_rates AS
-        SELECT month_end, {PORTFOLIO}, count(*) AS open_accounts,
-               CAST(sum(balance) AS DECIMAL(18,2)) AS open_balance,
+    return create_money_table(con, "marts.delinquency_rates", f"""
+        SELECT month_end, {PORTFOLIO}, count(*) AS open_accounts, sum(balance) AS open_balance,
                {rates}
         FROM marts.account_month WHERE status = 'open'
-        {by_portfolio("month_end")}
-        ORDER BY month_end, portfolio""")
-    return con.execute("SELECT count(*) FROM marts.delinquency_rates").fetchall()[0][0]
+        {by_portfolio("month_end")}""", {"open_balance": TO_DATE})

@@ -2,6 +2,7 @@
 
 import duckdb
 
+from .common import IN_MONTH, TO_DATE, TO_PREVIOUS, create_money_table
 from .flows import FRAME_SQL
 
 
@@ -14,14 +15,13 @@ def build_roll_forward(con: duckdb.DuckDBPyConnection) -> int:
     all rows at m; difference = opening + debits − credits − charge_offs − closing, which must be exactly
     0.00 (checked). In the first reporting month opening_balance and difference are NULL.
     Reads marts.account_month (balances) and intermediate.ledger_flows (the month's entries, with each account's
-    portfolio from staging.accounts)."""
-    con.execute(f"""CREATE OR REPLACE TABLE marts.roll_forward AS
+    portfolio from staging.accounts). A figure that does not fit the money type stops the build
+    (create_money_table)."""
+    return create_money_table(con, "marts.roll_forward", f"""
         {FRAME_SQL}
-        SELECT month_end, portfolio,
-               CAST(open_balance_prev AS DECIMAL(18,2)) AS opening_balance,
-               CAST(debits AS DECIMAL(18,2)) AS debits, CAST(credits AS DECIMAL(18,2)) AS credits,
-               CAST(charge_offs AS DECIMAL(18,2)) AS charge_offs,
-               CAST(all_balance AS DECIMAL(18,2)) AS closing_balance,
-               CAST(open_balance_prev + debits - credits - charge_offs - all_balance AS DECIMAL(18,2)) AS difference
-        FROM frame ORDER BY month_end, portfolio""")
-    return con.execute("SELECT count(*) FROM marts.roll_forward").fetchall()[0][0]
+        SELECT month_end, portfolio, open_balance_prev AS opening_balance, debits, credits, charge_offs,
+               all_balance AS closing_balance,
+               open_balance_prev + debits - credits - charge_offs - all_balance AS difference
+        FROM frame""",
+        {"opening_balance": TO_PREVIOUS, "debits": IN_MONTH, "credits": IN_MONTH, "charge_offs": IN_MONTH,
+         "closing_balance": TO_DATE, "difference": TO_DATE})

@@ -2,7 +2,7 @@
 
 import duckdb
 
-from .common import PORTFOLIO, by_portfolio, next_month_end
+from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, next_month_end
 
 
 def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
@@ -14,10 +14,11 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
     balance = Σ balance at m−1 of those accounts; account_rate = N(from→to) / N(from);
     balance_rate = balance / Σ balance at m−1 of all accounts in from_bucket (NULL when that is 0).
     Each from row sums to 1. The flow rate k → k+1 of the delinquent chain is the balance_rate of
-    that one cell. Reads only marts.account_month."""
+    that one cell. Reads only marts.account_month. A balance that does not fit the money type stops
+    the build (create_money_table)."""
     # An account's two months are paired on its integer account_key rather than its account_id text:
     # the self-join runs over every account-month row, and comparing integers is cheaper than strings.
-    con.execute(f"""CREATE OR REPLACE TABLE marts.roll_rates AS
+    return create_money_table(con, "marts.roll_rates", f"""
         WITH pairs AS (
             SELECT p.portfolio, n.month_end, p.bucket AS from_bucket, n.bucket AS to_bucket, p.balance
             FROM marts.account_month p
@@ -26,12 +27,12 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
         cells AS (
             SELECT month_end, {PORTFOLIO}, CAST(from_bucket AS VARCHAR) AS from_bucket,
                    CAST(to_bucket AS VARCHAR) AS to_bucket, count(*) AS accounts,
-                   CAST(sum(balance) AS DECIMAL(18,2)) AS balance
+                   sum(balance) AS balance
             FROM pairs {by_portfolio("month_end, from_bucket, to_bucket")})
         SELECT month_end, portfolio, from_bucket, to_bucket, accounts, balance,
                accounts / sum(accounts) OVER w AS account_rate,
                CAST(balance AS DOUBLE) / nullif(CAST(sum(balance) OVER w AS DOUBLE), 0) AS balance_rate
         FROM cells
-        WINDOW w AS (PARTITION BY month_end, portfolio, from_bucket)
-        ORDER BY month_end, portfolio, from_bucket, to_bucket""")
-    return con.execute("SELECT count(*) FROM marts.roll_rates").fetchall()[0][0]
+        WINDOW w AS (PARTITION BY month_end, portfolio, from_bucket)""",
+        {"balance": TO_PREVIOUS}, keys=("from_bucket", "to_bucket"),
+        order="month_end, portfolio, from_bucket, to_bucket")

@@ -1,6 +1,8 @@
 """marts.account_month's packed sums (assets/marts/packed_sums.py): exact at their bounds, and a build
 whose sums could pass them is refused, naming the account, the month and the files."""
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -40,29 +42,49 @@ def test_dues_split_exactly_at_the_bounds():
     assert str(con.execute(f"SELECT {ps.due_day(str(one) + '::HUGEINT')}").fetchone()[0]) == "2024-02-29"
 
 
-BIG = "99999999999999.99"  # 9,999,999,999,999,999 cents: 923 of them pass 2^63 cents
+NINE = "9000000000000000.00"  # 9·10^17 cents
 
 
-def test_a_build_whose_sums_could_overflow_is_refused_naming_account_month_and_file(staging, staging_db):
-    ledger = [staging.entry("HUGE", "2024-02-03", "purchase", BIG) for _ in range(923)]
-    con = staging_db(("2024-01", "2024-03"), [staging.acct("SMALL", product_type="revolving"), staging.acct("HUGE")],
+def test_payments_and_reversals_of_one_month_past_the_packing_bound_are_refused_naming_account_month_and_file(
+        staging, staging_db):
+    # every stored figure fits (balance 9·10^15, qualifying credits 0 at every month end), but February's
+    # payments and reversals add up to 6 × 9·10^17 = 5.4·10^18 cents >= 2^62 (the packed sum's bound)
+    ledger = [staging.entry("CHURN", "2024-01-05", "purchase", NINE)]
+    for _ in range(3):
+        pay = staging.pay("CHURN", "2024-02-03", NINE)
+        ledger += [pay, staging.entry("CHURN", "2024-02-04", "payment_reversal", NINE, reverses=pay["entry_id"])]
+    con = staging_db(("2024-01", "2024-03"), [staging.acct("SMALL", product_type="revolving"), staging.acct("CHURN")],
                      [staging.due("SMALL", "2024-01-02", "10.00", "2024-01-20"), *ledger])
     with pytest.raises(ValueError) as err:
         build_account_month(con)
     assert str(err.value) == (
-        "marts.account_month: account HUGE, month ending 2024-02-29: its other balance movements up to that "
-        "month exceed what the build sums exactly (2^63 cents, or 2^23 dues in one month); entries from "
-        "ledger/ledger_2024-02.csv")
+        "marts.account_month: account CHURN, month ending 2024-02-29: its payments and payment reversals of that "
+        "month add up to 54000000000000000.00, more than the build sums exactly in one month (2^62 cents); "
+        "entries from ledger/ledger_2024-02.csv")
 
 
-def test_just_below_the_bound_the_cheap_test_falls_back_to_the_exact_one_and_builds(staging, staging_db):
-    # 922 entries: the largest amount times the entries passes 2^63, but no account's sums do
-    ledger = [staging.entry("A", "2024-01-03", "purchase", "10000000000.00") for _ in range(461)]
-    ledger += [staging.entry("B", "2024-01-03", "purchase", "10000000000.00") for _ in range(461)]
-    ledger.append(staging.entry("C", "2024-01-04", "purchase", "92233720368547.75"))  # alone: 2^63 / 1000 cents
-    con = staging_db(("2024-01", "2024-01"), [staging.acct("A"), staging.acct("B"), staging.acct("C")], ledger)
-    assert build_account_month(con) == 3
+def test_two_payments_and_reversals_in_a_month_stay_below_the_packing_bound_and_build(staging, staging_db):
+    # 4 × 9·10^17 = 3.6·10^18 cents < 2^62: built, and the sums split exactly
+    ledger = [staging.entry("CHURN", "2024-01-05", "purchase", NINE)]
+    for _ in range(2):
+        pay = staging.pay("CHURN", "2024-02-03", NINE)
+        ledger += [pay, staging.entry("CHURN", "2024-02-04", "payment_reversal", NINE, reverses=pay["entry_id"])]
+    ledger.append(staging.pay("CHURN", "2024-02-20", "1.00"))
+    con = staging_db(("2024-01", "2024-02"), [staging.acct("CHURN")], ledger)
+    assert build_account_month(con) == 2
+    assert con.execute("SELECT balance, qualifying_credits FROM marts.account_month ORDER BY month_end").fetchall() == [
+        (Decimal(NINE), Decimal("0.00")), (Decimal("8999999999999999.00"), Decimal("1.00"))]
+
+
+def test_past_the_cheap_test_the_exact_one_runs_and_builds(staging, staging_db, monkeypatch):
+    # the book's amounts add up to 10^16 + 0.01 (the cheap test fails), but no account's figure reaches 10^16
+    exact_runs = []
+    monkeypatch.setattr(ps, "_refuse_exact", lambda *a, real=ps._refuse_exact: exact_runs.append(a) or real(*a))
+    ledger = [staging.entry("A", "2024-01-03", "purchase", "5000000000000000.00"),
+              staging.entry("B", "2024-01-03", "purchase", "4999999999999999.99"),
+              staging.entry("B", "2024-01-04", "purchase", "0.02")]
+    con = staging_db(("2024-01", "2024-01"), [staging.acct("A"), staging.acct("B")], ledger)
+    assert build_account_month(con) == 2
     assert con.execute("SELECT account_id, balance FROM marts.account_month ORDER BY 1").fetchall() == [
-        ("A", __import__("decimal").Decimal("4610000000000.00")),
-        ("B", __import__("decimal").Decimal("4610000000000.00")),
-        ("C", __import__("decimal").Decimal("92233720368547.75"))]
+        ("A", Decimal("5000000000000000.00")), ("B", Decimal("5000000000000000.01"))]
+    assert len(exact_runs) == 1
