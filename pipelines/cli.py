@@ -276,6 +276,14 @@ def cmd_import_cfpb(args) -> int:
     return 0 if summary["rows_read"] == summary["rows_written"] + summary["rows_refused"] else 1
 
 
+def _warehouse_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
+
+
+def _reports_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -301,8 +309,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("run", help="run the whole pipeline in this process (every asset and check)")
     p.add_argument("--landing", help="landing folder (default $ARREARS_LANDING or data/landing)")
-    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
-    p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
+    _warehouse_option(p)
+    _reports_option(p)
     p.add_argument("--dpd-tolerance", help="shortfall ignored when ageing (default 5.00)")
     p.add_argument("--wait", nargs="?", const="inf", default=None, metavar="SECONDS",
                    help="wait for a run that holds the warehouse to end (for SECONDS, or as long as it takes) "
@@ -312,13 +320,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("status", help="which run built what the warehouse and the reports hold; the last runs")
-    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
-    p.add_argument("--reports", help="dashboards folder (default $ARREARS_REPORTS or data/reports)")
+    _warehouse_option(p)
+    _reports_option(p)
     p.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("rejections", help="list the rows the published run rejected, with file, line and reason")
-    p.add_argument("--warehouse", help="DuckDB file (default $ARREARS_WAREHOUSE or data/warehouse.duckdb)")
+    _warehouse_option(p)
     p.add_argument("--file", help="only this file (its name as in the landing folder, e.g. ledger/ledger_2026-10.csv)")
     p.add_argument("--reason", help="only reasons containing this text (case-insensitive)")
     p.add_argument("--limit", type=int, default=1000, help="at most this many rows (0: all; default 1000)")
