@@ -16,8 +16,17 @@ NOT_AN_AMOUNT = ("is not digits with an optional point and at most two decimals 
                  "(no sign, separators, underscores, exponents or inner spaces)")
 
 
+CMP_COLS = ["complaint_id", "account_id", "received_on", "submitted_via", "product", "issue", "sub_issue",
+            "responded_on", "closed_on", "company_response"]
+
+
+def complaint(cid, aid="A1", received="2026-01-20", via="web", responded=None):
+    return [cid, aid, received, via, "Debt collection", "Communication tactics", None, responded, None, "In progress"]
+
+
 def _book(landing, fmt):
-    """Accounts in January; ledgers January to March: one line per kind of bad row (comments: line)."""
+    """Accounts and complaints in January, ledgers January to March: one line per kind of bad row (the
+    comments give the line)."""
     landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [
         landing.account("A1", opened="2026-01-15"),                        # 2 ok
         landing.account("A2", "installment", opened="2026-01-02"),        # 3 ok
@@ -30,6 +39,18 @@ def _book(landing, fmt):
         landing.account("X4", portfolio="all"),                            # 10 a portfolio named all
         landing.account("X5", opened="2026-02-01"),                        # 11 date outside the file's month
         landing.account("X6", "installment", original_principal="0.00"),   # 12 non-positive amount
+        landing.account("X" * 65),                                         # 13 wrong type: over 64 chars
+    ], fmt)
+    landing.write_csv("complaints", "2026-01", CMP_COLS, [
+        complaint("C1"),                                                   # 2 ok
+        complaint("C2", received="2026-1-20"),                             # 3 wrong type
+        complaint("C3", received=""),                                      # 4 missing required field
+        complaint("C4", via="fax"),                                        # 5 unknown enum
+        complaint("C5", received="2026-02-01"),                            # 6 date outside the file's month
+        complaint("C1"),                                                   # 7 duplicate key
+        complaint("C6", aid="ZZ"),                                         # 8 unknown account
+        complaint("C7", aid="X4"),                                         # 9 account rejected (portfolio all)
+        complaint("C8", responded="2026-01-05"),                           # 10 responded before received
     ], fmt)
     landing.write_csv("ledger", "2026-01", landing.LED_COLS, [
         landing.entry("E1", "A1", "2026-01-20", "purchase", "100.00"),     # 2 ok
@@ -69,6 +90,8 @@ def test_each_bad_row_of_the_contract(landing, fmt):
     con = _book(landing, fmt).ingest()
     acc, jan, feb, mar = (f"{e}_{m}.{fmt}" for e, m in (("accounts/accounts", "2026-01"), ("ledger/ledger", "2026-01"),
                                                          ("ledger/ledger", "2026-02"), ("ledger/ledger", "2026-03")))
+    cmp = f"complaints/complaints_2026-01.{fmt}"
+    rejected_x4 = f"its row at {acc} line 10 was rejected: portfolio 'all' is reserved for the all-portfolios rows"
     assert landing.rejected(con) == {
         (acc, 6): "unknown product_type 'loan' (expected revolving | installment)",
         (acc, 7): "missing required field opened_on",
@@ -78,6 +101,15 @@ def test_each_bad_row_of_the_contract(landing, fmt):
         (acc, 11): "opened_on 2026-02-01 is after the file's month end 2026-01-31 "
                    "(the file is the master as of that month end)",
         (acc, 12): "original_principal must be > 0: '0.00'",
+        (acc, 13): "account_id longer than 64 characters",
+        (cmp, 3): "received_on is not an ISO date (YYYY-MM-DD): '2026-1-20'",
+        (cmp, 4): "missing required field received_on",
+        (cmp, 5): "unknown submitted_via 'fax' (expected phone | email | web | letter | in_person | regulator)",
+        (cmp, 6): "received_on 2026-02-01 is after the file's month end",
+        (cmp, 7): "duplicate complaint_id 'C1' in this file (first at line 2)",
+        (cmp, 8): "unknown account_id 'ZZ' (no valid row in any accounts file)",
+        (cmp, 9): f"unknown account_id 'X4' (no valid row in any accounts file; {rejected_x4})",
+        (cmp, 10): "responded_on 2026-01-05 is before received_on 2026-01-20",
         (jan, 6): "fee posted on 2026-01-10 before the account's opened_on 2026-01-15",
         (jan, 9): "due_on must be empty for entry_type fee; fee posted on 2026-01-01 before the account's "
                   "opened_on 2026-01-02",
@@ -91,13 +123,12 @@ def test_each_bad_row_of_the_contract(landing, fmt):
         (feb, 8): "unknown account_id 'ZZ' (no valid row in any accounts file)",
         (feb, 9): "payment_reversal names 'NOPE', which is not a loaded payment of account 'A1'",
         (feb, 12): "fee posted on 2026-02-06 after the account's charge-off on 2026-02-05 (only recovery may follow)",
-        (feb, 15): f"unknown account_id 'X4' (no valid row in any accounts file; its row at {acc} line 10 was "
-                   "rejected: portfolio 'all' is reserved for the all-portfolios rows)",
+        (feb, 15): f"unknown account_id 'X4' (no valid row in any accounts file; {rejected_x4})",
         (mar, 2): "fee posted on 2026-03-02 after the account was reported closed at month end 2026-02-28",
     }
     assert con.execute("SELECT source_file, rows_read, rows_loaded, rows_rejected FROM audit.source_files "
                        "ORDER BY source_file").fetchall() == [
-        (acc, 11, 4, 7), (jan, 8, 6, 2), (feb, 14, 4, 10), (mar, 2, 1, 1)]
+        (acc, 12, 4, 8), (cmp, 9, 1, 8), (jan, 8, 6, 2), (feb, 14, 4, 10), (mar, 2, 1, 1)]
     assert sorted(r[0] for r in con.execute("SELECT entry_id FROM staging.ledger").fetchall()) == [
         "E1", "E2", "E3", "E5", "E6", "F10", "F12", "F13", "F9", "M2", "P0"]
 
