@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 
 from .accounts import rejected_accounts_sql, unknown_account_reason
-from .rejects import add_rejects, save_rejects, survivors, type_rows
 from .issue_groups import issue_group_sql, load_crosswalk
+from .rejects import add_rejects, save_rejects, survivors, type_rows
 
 
 def build_complaints(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

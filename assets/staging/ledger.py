@@ -5,8 +5,8 @@ from __future__ import annotations
 import duckdb
 
 from assets.domain import signed_amount_sql
-from assets.raw.landing import ContractError
 from assets.raw.files import FILES_DDL, files_by_month
+from assets.raw.landing import ContractError
 
 from .accounts import rejected_accounts_sql, unknown_account_reason
 from .duplicate_keys import duplicate_keys_sql

@@ -68,9 +68,9 @@ def native_kind(c: Column, source_type: str) -> bool:
 
 
 def trimmed(x: str) -> str:
-    """SQL: the text `x` without surrounding spaces. Only a value that starts or ends with a space is
-    passed to trim(), which copies it; every other value is taken as it is."""
-    return f"CASE WHEN {x} LIKE ' %' OR {x} LIKE '% ' THEN trim({x}) ELSE {x} END"
+    """SQL: the text `x` without surrounding spaces, as trim(x). Only a value holding a space is passed
+    to trim(), which copies every value it is given; a value without one is taken as it is."""
+    return f"CASE WHEN contains({x}, ' ') THEN trim({x}) ELSE {x} END"
 
 
 def parsed_date(x: str) -> str:
@@ -194,16 +194,16 @@ ENTITY_RULES: dict[str, list[str]] = {
     "accounts": [
         "CASE WHEN length(account_id) > 64 THEN 'account_id longer than 64 characters' END",
         # 'all' names the all-portfolios rows of every mart; 'All' or 'ALL' would read as that row too
-        f"CASE WHEN lower(portfolio) = '{RESERVED_PORTFOLIO}' THEN 'portfolio ''' || portfolio || ''' is reserved for "
-        f"the all-portfolios rows' || CASE WHEN portfolio <> '{RESERVED_PORTFOLIO}' "
-        f"THEN ' (''{RESERVED_PORTFOLIO}'', in any case)' ELSE '' END END",
-        f"CASE WHEN currency NOT IN ({_in_list(ISO4217_CODES)}) THEN 'currency is not an ISO 4217 code: ''' "
-        f"|| currency || '''' || CASE WHEN upper(currency) IN ({_in_list(ISO4217_CODES)}) "
-        "THEN ' (did you mean ''' || upper(currency) || '''?)' ELSE '' END END",
-        "CASE WHEN product_type = 'revolving' AND credit_limit IS NULL "
-        "THEN 'credit_limit is required for a revolving account' END",
-        "CASE WHEN product_type = 'installment' AND original_principal IS NULL "
-        "THEN 'original_principal is required for an installment account' END",
+        (f"CASE WHEN lower(portfolio) = '{RESERVED_PORTFOLIO}' THEN 'portfolio ''' || portfolio || ''' is reserved for "
+         f"the all-portfolios rows' || CASE WHEN portfolio <> '{RESERVED_PORTFOLIO}' "
+         f"THEN ' (''{RESERVED_PORTFOLIO}'', in any case)' ELSE '' END END"),
+        (f"CASE WHEN currency NOT IN ({_in_list(ISO4217_CODES)}) THEN 'currency is not an ISO 4217 code: ''' "
+         f"|| currency || '''' || CASE WHEN upper(currency) IN ({_in_list(ISO4217_CODES)}) "
+         "THEN ' (did you mean ''' || upper(currency) || '''?)' ELSE '' END END"),
+        ("CASE WHEN product_type = 'revolving' AND credit_limit IS NULL "
+         "THEN 'credit_limit is required for a revolving account' END"),
+        ("CASE WHEN product_type = 'installment' AND original_principal IS NULL "
+         "THEN 'original_principal is required for an installment account' END"),
         "CASE WHEN {c} < {o} THEN 'closed_on ' || {c} || ' is before opened_on ' || {o} END".format(
             c=_date("closed_on"), o=_date("opened_on")),
         "CASE WHEN {o} > last_day(file_month) THEN 'opened_on ' || {o} || ' is after the file''s month end ' "
@@ -214,10 +214,10 @@ ENTITY_RULES: dict[str, list[str]] = {
         "' is outside the file''s month ' || strftime(file_month, '%Y-%m') END".format(p=_date("posted_on")),
         "CASE WHEN entry_type = 'due' AND due_on IS NULL THEN 'due_on is required for a due' END",
         "CASE WHEN entry_type <> 'due' AND due_on IS NOT NULL THEN 'due_on must be empty for entry_type ' || entry_type END",
-        "CASE WHEN entry_type = 'payment_reversal' AND reverses_entry_id IS NULL "
-        "THEN 'reverses_entry_id is required for a payment_reversal' END",
-        "CASE WHEN entry_type <> 'payment_reversal' AND reverses_entry_id IS NOT NULL "
-        "THEN 'reverses_entry_id must be empty for entry_type ' || entry_type END",
+        ("CASE WHEN entry_type = 'payment_reversal' AND reverses_entry_id IS NULL "
+         "THEN 'reverses_entry_id is required for a payment_reversal' END"),
+        ("CASE WHEN entry_type <> 'payment_reversal' AND reverses_entry_id IS NOT NULL "
+         "THEN 'reverses_entry_id must be empty for entry_type ' || entry_type END"),
     ],
     "complaints": [
         "CASE WHEN {r} > last_day(file_month) THEN 'received_on ' || {r} || ' is after the file''s month end' END"

@@ -237,7 +237,7 @@ def test_negative_limits_and_principals(landing):
 
 
 # ---- the cheap SQL formulations equal the contract's grammar -----------------------------------------
-# rules.py tests values with LIKE/GLOB and one regular expression because they run on every ledger row.
+# rules.py tests values with contains/GLOB and one regular expression because they run on every ledger row.
 # Each is compared here with a plain Python reading of the contract, over the tables above and every
 # string of up to 4 characters from an alphabet of the characters that matter (plus a seeded sample of
 # longer ones).
