@@ -8,6 +8,7 @@ from assets.raw.files import files_by_month
 
 from .duplicate_keys import duplicate_keys_sql
 from .rejects import add_rejects, save_rejects, survivors, type_rows
+from .rules import trimmed
 
 MONTH0 = "DATE '0001-01-01'"
 LINE_MASK = 2**40 - 1
@@ -28,6 +29,26 @@ def duplicates_in_file(con: duckdb.DuckDBPyConnection) -> str:
     WHERE t.reason IS NULL AND t.line_number > d.first_line"""
 
 
+def rejected_accounts_sql() -> str:
+    """SELECT account_id, source_file, line_number, reason: for each account_id (trimmed, as the rules
+    judge it) that has rows in staging.accounts_rejected, its latest rejected row — by file month, which
+    is the order of the file names (one accounts file per month), then line."""
+    return f"""SELECT account_id, source_file, line_number, reason
+        FROM (SELECT nullif({trimmed("(raw ->> 'account_id')")}, '') AS account_id, source_file, line_number, reason
+              FROM staging.accounts_rejected)
+        WHERE account_id IS NOT NULL
+        QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY source_file DESC, line_number DESC) = 1"""
+
+
+def unknown_account_reason(row: str, rejected: str) -> str:
+    """SQL: the reason for a row (alias `row`) naming an account_id that is not in staging.accounts; when
+    rows of that account were rejected (alias `rejected`, a row of rejected_accounts_sql()), the latest
+    one is named with its reason, so the reader sees why the account is missing."""
+    return (f"'unknown account_id ''' || {row}.account_id || ''' (no valid row in any accounts file' "
+            f"|| coalesce('; its row at ' || {rejected}.source_file || ' line ' || {rejected}.line_number "
+            f"|| ' was rejected: ' || {rejected}.reason, '') || ')'")
+
+
 def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """staging.accounts: the latest version of each account, one row per account — its row in the
     latest accounts file that holds it, a later month superseding an earlier one.
@@ -44,9 +65,10 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     the same account, whichever run wrote it. It is not part of the contract (account_id stays the key
     an auditor reads); it lets the joins and group-bys over the ledger compare integers, not strings.
 
-    Rules: every column rule of the contract (required fields, ISO dates, enums, decimals, ISO 4217
+    Rules: every column rule of the contract (required fields, ISO dates, enums, amounts, ISO 4217
     currency, credit_limit for revolving, original_principal for installment, closed_on >= opened_on,
-    opened_on not after the file's month end) and account_id unique within a file (the first row is
+    opened_on not after the file's month end, a portfolio named `all`, in any case, refused: it is
+    reserved for the marts' all-portfolios rows) and account_id unique within a file (the first row is
     kept, a repeat is rejected naming the line of the first).
     """
     type_rows(con, "accounts")

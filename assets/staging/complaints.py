@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import duckdb
 
-from .rejects import add_rejects, save_rejects, survivors, type_rows
+from .accounts import rejected_accounts_sql, unknown_account_reason
 from .issue_groups import issue_group_sql, load_crosswalk
+from .rejects import add_rejects, save_rejects, survivors, type_rows
 
 
 def build_complaints(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -32,9 +33,9 @@ def build_complaints(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
               FROM _typed WHERE reason IS NULL)
         WHERE line_number > first_line""")
     add_rejects(con, f"""
-        SELECT source_file, line_number,
-               'unknown account_id ''' || account_id || ''' (no valid row in any accounts file)'
-        FROM _typed t WHERE {survivors(con)} AND account_id IS NOT NULL AND NOT EXISTS (
+        SELECT t.source_file, t.line_number, {unknown_account_reason("t", "r")}
+        FROM _typed t LEFT JOIN ({rejected_accounts_sql()}) r USING (account_id)
+        WHERE {survivors(con)} AND t.account_id IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM staging.accounts a WHERE a.account_id = t.account_id)""")
     con.execute(f"""CREATE OR REPLACE TABLE staging.complaint_versions AS
         SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors(con)}

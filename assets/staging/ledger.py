@@ -5,9 +5,10 @@ from __future__ import annotations
 import duckdb
 
 from assets.domain import signed_amount_sql
-from assets.raw.landing import ContractError
 from assets.raw.files import FILES_DDL, files_by_month
+from assets.raw.landing import ContractError
 
+from .accounts import rejected_accounts_sql, unknown_account_reason
 from .duplicate_keys import duplicate_keys_sql
 from .rejects import add_rejects, save_rejects
 from .sources import typed_rows
@@ -99,10 +100,12 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     with the file and line it came from; staging.ledger_rejected: every entry that does not, with the
     reason.
 
-    Row rules (each named in `reason`): required fields, ISO dates, known entry_type, amount a decimal
-    above 0 with at most 2 decimals, posted_on inside the file's month, due_on on dues only,
-    reverses_entry_id on payment reversals only; then the account_id must be in staging.accounts.
-    Then, in this order, over the rows that pass:
+    Row rules (each named in `reason`): required fields, ISO dates, known entry_type, amount above 0
+    written as the contract's amount, posted_on inside the file's month, due_on on dues only,
+    reverses_entry_id on payment reversals only; the account_id must be in staging.accounts (an
+    account_id whose account rows were all rejected is named with its latest rejection), and the entry
+    may not be posted before that account's opened_on (its latest version, staging.accounts, the master
+    every other rule and the marts read). Then, in this order, over the rows that pass:
 
     1. duplicate entry_id: the first occurrence by file month then line is kept (the message names it);
     2. a payment_reversal must name a payment of the same account posted on or before it, and a payment
@@ -118,9 +121,10 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     account_key (the warehouse's permanent integer number for the account_id, staging.account_keys)
     and its file's month; the view shows the account_id and the file name again.
     """
-    # One pass writes the rows that break no row rule and name a known account, each with the
-    # account_key of the same join that keeps only known accounts; a second pass, run only when the
-    # counts show rows missing, lists the others with their reasons, so a clean delivery is typed once.
+    # One pass writes the rows that break no row rule, name a known account and are not posted before
+    # its opened_on, each with the account_key of the same join that keeps only known accounts; a second
+    # pass, run only when the counts show rows missing, lists the others with their reasons, so a clean
+    # delivery is typed once.
     # Each later rule lists the rows it rejects and deletes them from staging.ledger_entries, which so
     # holds exactly the rows that passed the rules before it.
     months = build_reporting_months(con)
@@ -128,17 +132,21 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None) -> dict[str
     con.execute("CREATE OR REPLACE TEMP TABLE _rejects (source_file VARCHAR, line_number BIGINT, reason VARCHAR)")
     create_ledger_tables(con)
     con.execute(f"""INSERT INTO {ENTRIES} BY NAME SELECT {COLUMNS}, a.account_key
-                    FROM ({source}) t JOIN staging.accounts a USING (account_id) WHERE t.reason IS NULL""")
+                    FROM ({source}) t JOIN staging.accounts a USING (account_id)
+                    WHERE t.reason IS NULL AND t.posted_on >= a.opened_on""")
     read = con.execute("SELECT coalesce(sum(rows_read - rows_malformed), 0) FROM raw.files "
                        "WHERE entity = 'ledger'").fetchall()[0][0]
     kept = con.execute(f"SELECT count(*) FROM {ENTRIES}").fetchall()[0][0]
-    log(f"ledger: {kept:,} of {read:,} rows break no row rule and name a known account")
+    log(f"ledger: {kept:,} of {read:,} rows break no row rule, name a known account and follow its opening")
     if kept != read:
         add_rejects(con, f"""
-            SELECT t.source_file, t.line_number, coalesce(t.reason,
-                   'unknown account_id ''' || t.account_id || ''' (no valid row in any accounts file)')
+            SELECT t.source_file, t.line_number, concat_ws('; ', t.reason, CASE
+                WHEN a.account_id IS NULL THEN {unknown_account_reason("t", "r")}
+                WHEN t.posted_on < a.opened_on THEN coalesce(t.entry_type, 'entry') || ' posted on ' || t.posted_on
+                     || ' before the account''s opened_on ' || a.opened_on END)
             FROM ({source}) t LEFT JOIN staging.accounts a USING (account_id)
-            WHERE t.reason IS NOT NULL OR a.account_id IS NULL""")
+                 LEFT JOIN ({rejected_accounts_sql()}) r USING (account_id)
+            WHERE t.reason IS NOT NULL OR a.account_id IS NULL OR t.posted_on < a.opened_on""")
     n = _remove(con, f"""
         WITH d AS ({duplicate_keys_sql(con, ENTRIES, "entry_id")})
         SELECT x.file_month, x.line_number,

@@ -72,7 +72,8 @@ def test_each_ledger_rejection_reason(rules_landing):
         14: "fee posted on 2026-02-04 after the account's charge-off on 2026-02-03",
         17: "duplicate entry_id 'E10' (first loaded from ledger/ledger_2026-02.csv line 2)",
         19: "payment 'P0' is already reversed by entry 'E24'",
-        20: "amount is not a decimal number (point, no thousands separator, below 10^16): '1,000.00'",
+        20: "amount is not digits with an optional point and at most two decimals (no sign, separators, "
+            "underscores, exponents or inner spaces): '1,000.00'",
         21: "amount must be > 0: '-4.00'",
     }
     for line, words in expect.items():
