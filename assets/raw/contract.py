@@ -28,6 +28,10 @@ COMPANY_RESPONSES = (
     "In progress", "Untimely response",
 )
 
+# An amount as the contract writes it, on the trimmed text: digits with an optional point and at most two
+# decimals (RE2 syntax; staging's row rules and the control totals read amounts by it).
+AMOUNT_RE = r"[0-9]+(\.[0-9]{1,2})?"
+
 CONTRACT: dict[str, tuple[Column, ...]] = {
     "accounts": (
         Column("account_id", "text", True),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from assets.raw.contract import CONTRACT, Column
+from assets.raw.contract import AMOUNT_RE, CONTRACT, Column
 
 ISO4217_CSV = Path(__file__).with_name("iso4217.csv")
 
@@ -45,7 +45,6 @@ RESERVED_PORTFOLIO = "all"  # the marts' all-portfolios rows
 # calendar date, or an amount below 10^16 (an amount of this form has at most 2 decimals, so nothing is
 # rounded). GLOB and RE2 classes are ASCII: full-width digits do not match [0-9].
 DATE_GLOB = "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]"
-AMOUNT_RE = r"[0-9]+(\.[0-9]{1,2})?"
 NEGATIVE_AMOUNT_RE = r"-[0-9]+(\.[0-9]{1,2})?"
 MANY_DECIMALS_RE = r"-?[0-9]+\.[0-9]{3,}"
 AMOUNT_WORDS = ("digits with an optional point and at most two decimals "

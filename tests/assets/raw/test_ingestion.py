@@ -197,6 +197,27 @@ def test_control_totals(landing, tmp_path):
         landing.ingest()
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_control_totals_read_amounts_as_the_contract_does(landing, tmp_path, fmt):
+    """The amount_sum of a control entry adds the amounts the contract accepts (trimmed), and nothing for
+    a value staging rejects: `1_000.00` is not 1000, `12.345` is not 12.35, `1e3` is not 1000."""
+    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account()])
+    landing.write_csv("ledger", "2026-01", landing.LED_COLS, [
+        landing.entry("E1", "A1", "2026-01-20", "purchase", "100.00"),
+        landing.entry("E2", "A1", "2026-01-21", "fee", " 2.5 "),
+        landing.entry("E3", "A1", "2026-01-21", "fee", "1_000.00"),
+        landing.entry("E4", "A1", "2026-01-22", "fee", "12.345"),
+        landing.entry("E5", "A1", "2026-01-22", "fee", "1e3")], fmt=fmt)
+    (tmp_path / "control").mkdir()
+    ctl = tmp_path / "control" / "control_2026-01.json"
+    ctl.write_text(json.dumps({"files": {f"ledger/ledger_2026-01.{fmt}": {"rows": 5, "amount_sum": "102.50"}}}))
+    con = landing.ingest()  # matches: 100.00 + 2.50; the three others are rejected rows and add nothing
+    assert con.execute("SELECT count(*) FROM audit.rejected_rows").fetchall()[0][0] == 3
+    ctl.write_text(json.dumps({"files": {f"ledger/ledger_2026-01.{fmt}": {"rows": 5, "amount_sum": "2114.85"}}}))
+    with pytest.raises(ContractError, match=r"amount_sum 102\.50 read, 2114\.85 expected"):
+        landing.ingest()
+
+
 @pytest.mark.parametrize("fmt", ["csv.gz", "parquet"])
 def test_formats_give_the_same_tables(rules_landing, landing_at, tmp_path, fmt):
     import csv as _csv
