@@ -54,7 +54,7 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
             good, bad = parquet_rows(f.path), 0
         else:
             types = {col: "VARCHAR" for col in header}
-            good, bad = load_csv(con, f, entity, header, plan["present"], plan["only_contract"])
+            good, bad = load_csv(con, f, entity, header, plan["present"])
         info.columns = {name: {"source": col, "type": types[col]} for name, col in plan["present"].items()}
         info.rows_read, info.rows_malformed = good + bad, bad
         check_control(con, entity, info, controls)
