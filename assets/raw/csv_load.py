@@ -13,7 +13,7 @@ import pyarrow as pa
 from assets.sql import sql_literal
 
 from .columns import select_list
-from .csv_records import line_count, number_records
+from .csv_records import Lines, number_records
 from .landing import ContractError, LandingFile
 
 MAX_LINE = 10_000_000
@@ -27,34 +27,35 @@ def _csv_source(f: LandingFile, n_cols: int) -> str:
             f"compression = {sql_literal('gzip' if f.fmt == 'csv.gz' else 'none')})")
 
 
-def _reasons(n_cols: int) -> str:
-    """SELECT (line, reason) per record DuckDB rejected: the rule in words, with no text of the record
-    (DuckDB's own messages can quote it)."""
-    head = "'malformed CSV record: "
-    return f"""SELECT line, CASE
-        WHEN bool_or(kind = 'UNQUOTED VALUE')
-            THEN {head}a quoted field is not closed, or text follows its closing quote (RFC 4180 quoting)'
-        WHEN bool_or(kind = 'LINE SIZE OVER MAXIMUM') THEN {head}longer than {MAX_LINE} bytes, the CSV reader''s limit'
-        WHEN bool_or(kind = 'TOO MANY COLUMNS')
-            THEN {head}expected {n_cols} fields, found ' || max(found) FILTER (WHERE kind = 'TOO MANY COLUMNS')
-        WHEN bool_or(kind = 'MISSING COLUMNS')
-            THEN {head}expected {n_cols} fields, found ' || min(found) FILTER (WHERE kind = 'MISSING COLUMNS')
-        ELSE {head}' || lower(replace(min(kind), '_', ' ')) END AS reason
-        FROM (SELECT line, CAST(error_type AS VARCHAR) AS kind,
-                     TRY_CAST(regexp_extract(error_message, 'Found: (\\d+)', 1) AS BIGINT) AS found FROM _rej)
-        GROUP BY line"""
+# What DuckDB found wrong with a record, in the contract's words; `{fields}` is filled with the record's
+# field count from the byte scan (DuckDB's own count skips empty extra fields). No text of the record.
+PROBLEMS = {
+    "UNQUOTED VALUE": "malformed CSV record: a quoted field is not closed, or text follows its closing quote "
+                      "(RFC 4180 quoting)",
+    "LINE SIZE OVER MAXIMUM": f"malformed CSV record: longer than {MAX_LINE} bytes, the CSV reader's limit",
+    "TOO MANY COLUMNS": "malformed CSV record: expected {expected} fields, found {fields}",
+    "MISSING COLUMNS": "malformed CSV record: expected {expected} fields, found {fields}",
+}
 
 
-def load_csv(con, f: LandingFile, entity: str, header: list[str], present: dict[str, str]) -> tuple[int, int]:
+def _problems() -> str:
+    """SELECT (line, problem): per record DuckDB rejected, the first of its errors in PROBLEMS' order."""
+    rank = " ".join(f"WHEN {sql_literal(k)} THEN {i}" for i, k in enumerate(PROBLEMS))
+    return f"""SELECT line, arg_min(kind, CASE kind {rank} ELSE {len(PROBLEMS)} END) AS problem
+        FROM (SELECT line, CAST(error_type AS VARCHAR) AS kind FROM _rej) GROUP BY line"""
+
+
+def load_csv(con, f: LandingFile, entity: str, header: list[str], present: dict[str, str],
+             lines: Lines) -> tuple[int, int]:
     """Read a CSV with DuckDB's parser (RFC 4180) into raw.<entity>; returns (rows loaded, records rejected).
 
     Line numbers are physical lines of the file (header = line 1). A file whose records follow one
     another one per line (no record rejected, no line break inside quotes, no blank line before the last
-    record) is read once and numbered in file order; any other file's records are placed on their lines
-    by a scan of its bytes (csv_records). A file that is not UTF-8, or holds a CR or LF outside quotes
-    that is not its line break, is refused, naming the line.
+    record, no CR or LF but its line breaks: `lines`, from csv_records.count_lines) is read once and
+    numbered in file order; any other file's records are placed on their lines by a scan of its bytes
+    (csv_records). A file holding a CR or LF outside quotes that is not its line break is refused,
+    naming the line.
     """
-    lines = line_count(f)
     pos = {col: f"c{i}" for i, col in enumerate(header)}
     sel = select_list(entity, present, lambda col: pos[col])
     con.execute("SET preserve_insertion_order = true")
@@ -66,12 +67,12 @@ def load_csv(con, f: LandingFile, entity: str, header: list[str], present: dict[
                 FROM {_csv_source(f, len(header))}""")
         except duckdb.Error as e:
             _unreadable(f, e)
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS {_reasons(len(header))}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _bad AS {_problems()}")
         con.execute("DROP TABLE IF EXISTS _rej")
         good = con.execute(f"SELECT count(*) FROM raw.{entity}_text WHERE source_file = ?", [f.source_file]).fetchall()[0][0]
         rejected = [r[0] for r in con.execute("SELECT line FROM _bad ORDER BY line").fetchall()]
-        if rejected or lines != good + 1:
-            _place(con, f, entity, good, rejected)
+        if rejected or lines.count != good + 1 or lines.stray_breaks:
+            _place(con, f, entity, len(header), good, rejected)
     finally:
         con.execute("SET preserve_insertion_order = false")
         for t in ("_bad", "_placed", "_rej", "_rej_scan"):
@@ -79,7 +80,7 @@ def load_csv(con, f: LandingFile, entity: str, header: list[str], present: dict[
     return good, len(rejected)
 
 
-def _place(con, f: LandingFile, entity: str, good: int, rejected: list[int]) -> None:
+def _place(con, f: LandingFile, entity: str, expected: int, good: int, rejected: list[int]) -> None:
     """Move the file's loaded rows to their physical lines and store its rejected records in raw.malformed
     (line, length in bytes, reason), after checking that the byte scan and DuckDB count the same records."""
     n = number_records(f, rejected)
@@ -103,10 +104,15 @@ def _place(con, f: LandingFile, entity: str, good: int, rejected: list[int]) -> 
             con.unregister("_steps")
     if rejected:
         con.register("_placed", pa.table({"number": n.rejected_number, "line": n.rejected_line,
-                                          "bytes": n.rejected_bytes}))
+                                          "bytes": n.rejected_bytes, "fields": n.rejected_fields}))
+        reason = "CASE b.problem " + " ".join(
+            f"WHEN {sql_literal(k)} THEN " + " || ".join(
+                "CAST(p.fields AS VARCHAR)" if part == "{fields}" else sql_literal(part)
+                for part in re.split(r"(\{fields\})", text.replace("{expected}", str(expected))) if part)
+            for k, text in PROBLEMS.items()) + " ELSE 'malformed CSV record: ' || lower(replace(b.problem, '_', ' ')) END"
         try:
-            con.execute("""INSERT INTO raw.malformed (entity, source_file, line_number, reason, raw, length_bytes)
-                SELECT $entity, $file, p.line, b.reason, NULL, p.bytes
+            con.execute(f"""INSERT INTO raw.malformed (entity, source_file, line_number, reason, raw, length_bytes)
+                SELECT $entity, $file, p.line, {reason}, NULL, p.bytes
                 FROM _bad b JOIN _placed p ON p.number = b.line ORDER BY p.line""",
                         {"entity": entity, "file": f.source_file})
         finally:

@@ -58,13 +58,21 @@ def _chunks(f: LandingFile):
                 yield data[:cut]
 
 
-def line_count(f: LandingFile) -> int:
-    """Physical lines through the last line holding anything but line breaks (blank lines at the end do
-    not count); in the same pass, a file that is not UTF-8 is refused at the line and byte of its first
-    invalid sequence."""
+@dataclass(frozen=True)
+class Lines:
+    """What one cheap pass over a CSV file tells: `count`, its physical lines through the last one holding
+    anything but line breaks (blank lines at the end do not count); `stray_breaks`, whether it holds a CR
+    or LF that is not part of a CRLF in a file that has CRs (data inside quotes, a refusal outside)."""
+    count: int
+    stray_breaks: bool
+
+
+def count_lines(f: LandingFile) -> Lines:
+    """The file's Lines; in the same pass, a file that is not UTF-8 is refused at the line and byte of its
+    first invalid sequence."""
     decoder = codecs.getincrementaldecoder("utf-8")()
-    lfs = trailing = offset = 0
-    content = False
+    lfs = crs = pairs = trailing = offset = 0
+    content, last = False, b""
     with _open(f) as fh:
         for chunk in iter(lambda: fh.read(CHUNK), b""):
             pending = decoder.getstate()[0]
@@ -79,12 +87,15 @@ def line_count(f: LandingFile) -> int:
                 content, trailing = True, n - body.count(b"\n")
             else:
                 trailing += n
+            cr = chunk.count(b"\r")
+            if cr or last == b"\r":
+                crs, pairs = crs + cr, pairs + chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
             lfs += n
-            offset += len(chunk)
+            offset, last = offset + len(chunk), chunk[-1:]
     pending = decoder.getstate()[0]
     if pending:
         _not_utf8(f, offset - len(pending), "truncated sequence at the end of the file")
-    return lfs - trailing + 1 if content else 0
+    return Lines(lfs - trailing + 1 if content else 0, bool(crs) and not crs == pairs == lfs)
 
 
 def _not_utf8(f: LandingFile, offset: int, reason: str):
@@ -234,14 +245,16 @@ def _tokens(arr: np.ndarray, lf: np.ndarray, cr: np.ndarray, start: int, crlf: b
 @dataclass
 class Numbering:
     """The records of a file as the reader numbers them (`line`: header = 1, blank lines counted, quoted
-    line breaks not), placed on physical lines. `rejected_number`, `rejected_line`, `rejected_bytes`: each
-    record the reader rejected, its physical line and its length in bytes (line break excluded). The
-    loaded records (every other record after the header, in file order, k = 1, 2, ...) are on line
-    k + 1 + delta, delta being that of the last step (`step_k`, `step_delta`) with step_k <= k, 0 before
-    the first. `records` counts the records after the header, `loaded` those not rejected."""
+    line breaks not), placed on physical lines. `rejected_number`, `rejected_line`, `rejected_bytes`,
+    `rejected_fields`: each record the reader rejected, its physical line, its length in bytes (line break
+    excluded) and its number of fields (delimiters outside quotes + 1). The loaded records (every other
+    record after the header, in file order, k = 1, 2, ...) are on line k + 1 + delta, delta being that of
+    the last step (`step_k`, `step_delta`) with step_k <= k, 0 before the first. `records` counts the
+    records after the header, `loaded` those not rejected."""
     rejected_number: np.ndarray
     rejected_line: np.ndarray
     rejected_bytes: np.ndarray
+    rejected_fields: np.ndarray
     step_k: np.ndarray
     step_delta: np.ndarray
     records: int
@@ -253,10 +266,11 @@ class _Numbered:
 
     def __init__(self, rejected: list[int]):
         self.rejected = np.array(sorted(set(rejected)), dtype=np.int64)
-        self.parts: dict[str, list[np.ndarray]] = {k: [] for k in ("number", "line", "bytes", "k", "delta")}
+        self.parts: dict[str, list[np.ndarray]] = {k: [] for k in ("number", "line", "bytes", "fields", "k", "delta")}
         self.segments = self.records = self.loaded = self.delta = 0
 
-    def add(self, lines: np.ndarray, lengths: np.ndarray) -> None:
+    def add(self, lines: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+        """Number the next segments; returns which of them are rejected records."""
         number = self.segments + 1 + np.arange(lines.size)
         record = (lengths > 0) & (number > 1)
         rejected = record & np.isin(number, self.rejected)
@@ -274,10 +288,23 @@ class _Numbered:
         self.segments += lines.size
         self.records += int(record.sum())
         self.loaded += int(loaded.sum())
+        return rejected
 
     def result(self) -> Numbering:
         cat = {k: np.concatenate(v + [np.zeros(0, np.int64)]).astype(np.int64) for k, v in self.parts.items()}
-        return Numbering(cat["number"], cat["line"], cat["bytes"], cat["k"], cat["delta"], self.records, self.loaded)
+        return Numbering(cat["number"], cat["line"], cat["bytes"], cat["fields"], cat["k"], cat["delta"],
+                         self.records, self.loaded)
+
+
+def _delimiters(arr: np.ndarray, pos: np.ndarray, after: np.ndarray, state: int, lo: np.ndarray,
+                hi: np.ndarray) -> np.ndarray:
+    """Delimiters outside quotes in each byte range [lo, hi) of the chunk."""
+    commas = lo.min(initial=arr.size) + np.flatnonzero(arr[lo.min(initial=arr.size):hi.max(initial=0)] == COMMA)
+    token = np.searchsorted(pos, commas) - 1
+    states = np.full(commas.size, state, dtype=np.uint8)
+    states[token >= 0] = after[token[token >= 0]]
+    outside = commas[states != Q]
+    return np.searchsorted(outside, hi) - np.searchsorted(outside, lo)
 
 
 def number_records(f: LandingFile, rejected: list[int]) -> Numbering:
@@ -287,6 +314,7 @@ def number_records(f: LandingFile, rejected: list[int]) -> Numbering:
     out = _Numbered(rejected)
     state, crlf = N, None
     seg_start, seg_line = 0, 1  # the segment in progress: its first byte and physical line
+    carried = 0                 # its delimiters outside quotes in the chunks before
     base = lfs_before = 0
     tail = b""
     for chunk in _chunks(f):
@@ -307,19 +335,27 @@ def number_records(f: LandingFile, rejected: list[int]) -> Numbering:
             raise ContractError(f"{f.source_file}: line {line}: "
                                 f"{LF_IN_CRLF_FILE if kind[i] == 2 else CR_OUTSIDE_QUOTES}; the file is "
                                 "refused whole (its records cannot be told apart)")
-        if after.size:
-            state = int(after[-1])
         ends_at = pos[ends & (met != Q)]
         if ends_at.size:
             lf_index = lfs_before + np.searchsorted(lf, ends_at)
             starts = np.concatenate(([seg_start], base + ends_at[:-1] + 1))
-            lines = np.concatenate(([seg_line], lf_index[:-1] + 2))
-            out.add(lines, base + ends_at - (1 if crlf else 0) - starts)
-            seg_start, seg_line = base + int(ends_at[-1]) + 1, int(lf_index[-1]) + 2
+            stops = base + ends_at - (1 if crlf else 0)
+            rejected_here = out.add(np.concatenate(([seg_line], lf_index[:-1] + 2)), stops - starts)
+            if rejected_here.any():
+                lo = np.maximum(starts[rejected_here] - base, 0)
+                fields = _delimiters(arr, pos, after, state, lo, stops[rejected_here] - base) + 1
+                fields[0] += carried if rejected_here[0] else 0
+                out.parts["fields"].append(fields)
+            seg_start, seg_line, carried = base + int(ends_at[-1]) + 1, int(lf_index[-1]) + 2, 0
+        rest = np.array([max(seg_start - base, 0)])
+        carried += int(_delimiters(arr, pos, after, state, rest, np.array([arr.size]))[0]) if rest[0] < arr.size else 0
+        if after.size:
+            state = int(after[-1])
         base += arr.size
         lfs_before += lf.size
         tail = chunk[-2:]
     if base > seg_start:  # a last record with no line break after it, or one left inside quotes
         trailing = 2 if tail == b"\r\n" else 1 if tail.endswith(b"\n") else 0
-        out.add(np.array([seg_line]), np.array([base - seg_start - trailing]))
+        if out.add(np.array([seg_line]), np.array([base - seg_start - trailing])).any():
+            out.parts["fields"].append(np.array([carried + 1]))
     return out.result()

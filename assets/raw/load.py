@@ -30,6 +30,7 @@ import duckdb
 from .columns import FileLoad, plan_columns
 from .controls import check_control
 from .csv_load import load_csv
+from .csv_records import count_lines
 from .files import create_raw_tables
 from .landing import discover, parquet_rows, read_controls, read_header, sha256
 from .parquet import parquet_types
@@ -45,6 +46,7 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
     create_raw_tables(con, entity)
     loads: list[FileLoad] = []
     for n, f in enumerate(files, 1):
+        lines = count_lines(f) if f.fmt != "parquet" else None  # first: a CSV not in UTF-8 is refused at its line
         header = read_header(f)
         header, plan, info = plan_columns(f, header, entity)
         info.sha256 = sha256(f.path)
@@ -54,7 +56,7 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
             good, bad = parquet_rows(f.path), 0
         else:
             types = {col: "VARCHAR" for col in header}
-            good, bad = load_csv(con, f, entity, header, plan["present"])
+            good, bad = load_csv(con, f, entity, header, plan["present"], lines)
         info.columns = {name: {"source": col, "type": types[col]} for name, col in plan["present"].items()}
         info.rows_read, info.rows_malformed = good + bad, bad
         check_control(con, entity, info, controls)
