@@ -6,7 +6,8 @@ name, header, third-party columns or control totals break the contract.
 
 * A CSV file is parsed once (RFC 4180) into `raw.<entity>_text`: the contract's columns as text, with
   exact physical line numbers. Rows the parser cannot split into the header's columns are kept in
-  `raw.malformed` with their line number.
+  `raw.malformed` with their line number and length in bytes, never their text. A CSV file that is not
+  UTF-8 is refused at its line before its header is read.
 * A Parquet file is already a typed, columnar copy of the export: it is read in place (copying every
   row into the warehouse would cost more than the later steps that read them). Its location,
   size, modification time and sha256 are recorded in `raw.files`; staging refuses to read a file whose
