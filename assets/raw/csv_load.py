@@ -105,11 +105,10 @@ def _place(con, f: LandingFile, entity: str, expected: int, good: int, rejected:
     if rejected:
         con.register("_placed", pa.table({"number": n.rejected_number, "line": n.rejected_line,
                                           "bytes": n.rejected_bytes, "fields": n.rejected_fields}))
-        reason = "CASE b.problem " + " ".join(
-            f"WHEN {sql_literal(k)} THEN " + " || ".join(
-                "CAST(p.fields AS VARCHAR)" if part == "{fields}" else sql_literal(part)
-                for part in re.split(r"(\{fields\})", text.replace("{expected}", str(expected))) if part)
-            for k, text in PROBLEMS.items()) + " ELSE 'malformed CSV record: ' || lower(replace(b.problem, '_', ' ')) END"
+        whens = " ".join(f"WHEN {sql_literal(k)} THEN {sql_literal(text.format(expected=expected, fields='{fields}'))}"
+                         for k, text in PROBLEMS.items())
+        reason = (f"replace(CASE b.problem {whens} ELSE 'malformed CSV record: ' || lower(replace(b.problem, '_', ' ')) "
+                  "END, '{fields}', CAST(p.fields AS VARCHAR))")
         try:
             con.execute(f"""INSERT INTO raw.malformed (entity, source_file, line_number, reason, raw, length_bytes)
                 SELECT $entity, $file, p.line, {reason}, NULL, p.bytes

@@ -33,7 +33,7 @@ from .controls import check_control
 from .csv_load import load_csv
 from .csv_records import count_lines
 from .files import create_raw_tables
-from .landing import discover, parquet_rows, read_controls, read_header, sha256
+from .landing import ContractError, discover, parquet_rows, read_controls, read_header, sha256
 from .parquet import parquet_types
 from .views import create_raw_view
 

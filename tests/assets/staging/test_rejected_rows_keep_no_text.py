@@ -15,6 +15,8 @@ from assets.raw.landing import ContractError
 SSN = "536271849"
 LF = "ledger/ledger_2026-01.csv"
 HEAD = "entry_id,account_id,posted_on,entry_type,amount,due_on,reverses_entry_id,ssn,memo"
+UNCLOSED = ("malformed CSV record: a quoted field is not closed, or text follows its closing quote "
+            "(RFC 4180 quoting)")
 
 
 def test_a_national_id_outside_the_contract_is_stored_nowhere(landing):
@@ -43,8 +45,7 @@ def test_a_national_id_outside_the_contract_is_stored_nowhere(landing):
         (4, "malformed CSV record: expected 9 fields, found 10", len(lines[3])),
         (5, "malformed CSV record: expected 9 fields, found 3", len(lines[4])),
         (6, "malformed CSV record: expected 9 fields, found 2", len(lines[5])),
-        (9, "malformed CSV record: a quoted field is not closed, or text follows its closing quote "
-            "(RFC 4180 quoting)", len(lines[7]) + 1 + len(lines[8])),
+        (9, UNCLOSED, len(lines[7]) + 1 + len(lines[8])),
     ]
     assert json.loads(rows[0][2]) == {"entry_id": "E2", "account_id": "A1", "posted_on": "2026-01-20",
                                       "entry_type": "fee", "amount": "0.00", "due_on": None,
@@ -52,7 +53,7 @@ def test_a_national_id_outside_the_contract_is_stored_nowhere(landing):
     assert [r[2] for r in rows[1:]] == [None] * 4 and {r[3] for r in rows} == {"ledger"}
     assert con.execute("SELECT rows_read, rows_loaded, rows_rejected FROM audit.source_files "
                        "WHERE source_file = ?", [LF]).fetchall() == [(7, 2, 5)]
-    account_line = ",".join(["A2", "cards-us", "revolving", "2026-01-15", "", "USD", "1000.00", "", "NY", "", SSN])
+    account_line = f"A2,cards-us,revolving,2026-01-15,,USD,1000.00,,NY,,{SSN}"  # line 3 as written
     assert con.execute("SELECT line_number, reason, raw, length_bytes FROM audit.rejected_rows "
                        "WHERE source_file = 'accounts/accounts_2026-01.csv'").fetchall() == [
         (3, "malformed CSV record: expected 10 fields, found 11", None, len(account_line))]
