@@ -89,8 +89,7 @@ def plan_columns(f: LandingFile, header: list[str], entity: str) -> tuple[list[s
     absent = [c.name for c in CONTRACT[entity] if not c.required and c.name not in present]
     info = FileLoad(f, "", 0, 0, [c.strip() for c in cls.dropped], [c.strip() for c in cls.ignored], absent,
                     did_you_mean={k.strip(): v for k, v in suggest.items()})
-    only_contract = not cls.dropped and not cls.ignored
-    return header, {"present": present, "only_contract": only_contract}, info
+    return header, {"present": present}, info
 
 
 def select_list(entity: str, present: dict[str, str], source: Callable[[str], str]) -> str:

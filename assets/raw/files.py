@@ -38,7 +38,13 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     if have and "columns" not in have:
         con.execute("DROP TABLE raw.files")
     con.execute(FILES_DDL)
+    # raw.malformed: the records the CSV reader could not split into the header's columns. `raw` is
+    # always NULL (such a record keeps no text: it may hold any column, dropped ones included);
+    # `length_bytes` is the record's length in bytes, without its line break. A table written by an
+    # earlier version gains the column and loses any text it kept.
     con.execute("""CREATE TABLE IF NOT EXISTS raw.malformed (entity VARCHAR, source_file VARCHAR,
-        line_number BIGINT, reason VARCHAR, raw VARCHAR)""")
+        line_number BIGINT, reason VARCHAR, raw VARCHAR, length_bytes BIGINT)""")
+    con.execute("ALTER TABLE raw.malformed ADD COLUMN IF NOT EXISTS length_bytes BIGINT")
+    con.execute("UPDATE raw.malformed SET raw = NULL WHERE raw IS NOT NULL")
     con.execute("DELETE FROM raw.files WHERE entity = ?", [entity])
     con.execute("DELETE FROM raw.malformed WHERE entity = ?", [entity])

@@ -7,7 +7,8 @@ totals break the contract.
 
 * A CSV file is parsed once (RFC 4180) into `raw.<entity>_text`: the contract's columns as text, with
   exact physical line numbers. Rows the parser cannot split into the header's columns are kept in
-  `raw.malformed` with their line number.
+  `raw.malformed` with their line number and length in bytes, never their text. A CSV file that is not
+  UTF-8 is refused at its line before its header is read.
 * A Parquet file is already a typed, columnar copy of the export: it is read in place (copying every
   row into the warehouse would cost more than the later steps that read them). Its location,
   size, modification time and sha256 are recorded in `raw.files`; staging refuses to read a file whose
@@ -32,6 +33,7 @@ import duckdb
 from .columns import FileLoad, plan_columns
 from .controls import check_control
 from .csv_load import load_csv
+from .csv_records import count_lines
 from .files import create_raw_tables
 from .headers import gzip_problem, read_header
 from .landing import ContractError, LandingFile, inspect_landing, parquet_rows, sha256
@@ -47,7 +49,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, f: LandingFile, entity: str, heade
     """load_csv, with a `.csv.gz` whose compressed data is truncated or damaged refused as such: the CSV
     reader's own message does not say on which line the data stops, and it reads damaged data as text."""
     try:
-        good, bad = load_csv(con, f, entity, header, plan["present"], plan["only_contract"])
+        lines = count_lines(f)  # the whole file: a CSV not in UTF-8 is refused at its line
+        good, bad = load_csv(con, f, entity, header, plan["present"], lines)
     except ContractError:
         problem = gzip_problem(f) if f.fmt == "csv.gz" else None
         if problem:
@@ -79,7 +82,7 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
     record_landing_entries(con, inventory, entity)
     loads: list[FileLoad] = []
     for n, f in enumerate(files, 1):
-        header = read_header(f)
+        header = read_header(f)  # what the file is (Excel, UTF-16, gzip …) and its first record only
         header, plan, info = plan_columns(f, header, entity)
         for col, name in info.did_you_mean.items():
             warn(f"{f.source_file}: line 1: column '{col}' is not in the contract and is ignored, so {name} is "

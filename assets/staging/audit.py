@@ -26,15 +26,17 @@ def _exists(con, qualified: str) -> bool:
 
 
 def build_rejected_rows(con: duckdb.DuckDBPyConnection) -> int:
-    """audit.rejected_rows: one row per input row not loaded — file, line, reason, raw text (contract
-    columns only, as read; a malformed CSV line is kept as read only when its file has no columns
-    outside the contract)."""
-    parts = ["SELECT entity, source_file, line_number, reason, raw FROM raw.malformed"]
+    """audit.rejected_rows: one row per input row not loaded — file, line, reason, raw text, entity and
+    length_bytes. A row rejected by a row rule keeps in `raw` its contract columns as read (JSON) and no
+    length; a record the CSV reader could not split into columns keeps no text (`raw` NULL: it may hold
+    any column, dropped personal data included) but its length in bytes, without its line break."""
+    parts = ["SELECT entity, source_file, line_number, reason, raw, length_bytes FROM raw.malformed"]
     for entity in LOADED:
         if _exists(con, f"staging.{entity}_rejected"):
-            parts.append(f"SELECT '{entity}', source_file, line_number, reason, raw FROM staging.{entity}_rejected")
+            parts.append(f"SELECT '{entity}', source_file, line_number, reason, raw, NULL::BIGINT "
+                         f"FROM staging.{entity}_rejected")
     con.execute(f"""CREATE OR REPLACE TABLE audit.rejected_rows AS
-        SELECT source_file, line_number, reason, raw, entity FROM ({' UNION ALL '.join(parts)})
+        SELECT source_file, line_number, reason, raw, entity, length_bytes FROM ({' UNION ALL '.join(parts)})
         ORDER BY source_file, line_number""")
     return con.execute("SELECT count(*) FROM audit.rejected_rows").fetchall()[0][0]
 
