@@ -32,6 +32,8 @@ from pathlib import Path
 
 import duckdb
 
+from assets.sql import sql_literal
+
 CROSSWALK_CSV = Path(__file__).with_name("issue_crosswalk.csv")
 CROSSWALK_TABLE = "staging.issue_crosswalk"
 OTHER = "other"
@@ -56,11 +58,6 @@ def current_issues(path: str | Path = CROSSWALK_CSV) -> tuple[str, ...]:
                      if r["source"].strip().lower() == "current" and r["issue"].strip() == r["issue_group"].strip())
 
 
-def _literal(text: str) -> str:
-    """A SQL string literal for ``text`` (single quotes doubled)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
 def issue_key_sql(expr: str) -> str:
     """SQL for the match key of an issue expression: blanks collapsed and trimmed, lower case."""
     return f"lower(trim(regexp_replace({expr}, '\\s+', ' ', 'g')))"
@@ -79,13 +76,13 @@ def issue_group_sql(expr: str, table: str = CROSSWALK_TABLE) -> str:
     return (
         "COALESCE((SELECT x.crosswalk_group FROM (SELECT issue_key AS crosswalk_key, "
         f"issue_group AS crosswalk_group FROM {table}) x WHERE x.crosswalk_key = {issue_key_sql(expr)}), "
-        f"{_literal(OTHER)})"
+        f"{sql_literal(OTHER)})"
     )
 
 
 def conduct_sql(group_expr: str) -> str:
     """SQL predicate: the issue group in ``group_expr`` is a conduct issue (NULL-safe: NULL → false)."""
-    return f"coalesce({group_expr} IN ({', '.join(_literal(i) for i in CONDUCT_ISSUES)}), false)"
+    return f"coalesce({group_expr} IN ({', '.join(sql_literal(i) for i in CONDUCT_ISSUES)}), false)"
 
 
 def load_crosswalk(con: duckdb.DuckDBPyConnection, path: str | Path = CROSSWALK_CSV) -> int:

@@ -21,6 +21,7 @@ import csv
 from pathlib import Path
 
 from assets.raw.contract import AMOUNT_RE, CONTRACT, Column
+from assets.sql import sql_literal
 
 ISO4217_CSV = Path(__file__).with_name("iso4217.csv")
 
@@ -82,12 +83,8 @@ def parsed_amount(x: str) -> str:
     return f"CASE WHEN regexp_full_match({x}, '{AMOUNT_RE}') THEN TRY_CAST({x} AS DECIMAL(18,2)) END"
 
 
-def _lit(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def _in_list(values) -> str:
-    return ", ".join(_lit(s) for s in values)
+    return ", ".join(sql_literal(s) for s in values)
 
 
 def _t(c: Column) -> str:
@@ -159,7 +156,7 @@ def _amount_reason(c: Column) -> str:
 
 def _did_you_mean(x: str, allowed) -> str:
     """SQL: '; did you mean 'v'?' when `x` differs from an allowed value v only by case, else ''."""
-    whens = " ".join(f"WHEN {_lit(s.lower())} THEN {_lit(f'; did you mean {_lit(s)}?')}" for s in allowed)
+    whens = " ".join(f"WHEN {sql_literal(s.lower())} THEN {sql_literal(f'; did you mean {sql_literal(s)}?')}" for s in allowed)
     return f"CASE lower({x}) {whens} ELSE '' END"
 
 
