@@ -8,7 +8,7 @@ import dagster as dg
 
 from assets.metadata import KINDS, OWNERS, table_metadata
 from assets.publishing import fault_point
-from assets.registry import TABLES, Table
+from assets.registry import TABLES, VIEWS, Table
 from assets.warehouse import WarehouseResource
 
 
@@ -41,7 +41,7 @@ def warehouse_asset(table: Table) -> dg.AssetsDefinition:
         with warehouse.connection() as con:
             summary = table.build(con, **{p: settings[p] for p in table.params})
             fault_point(f"asset:{table.name}")
-            meta = table_metadata(con, table.name)
+            meta = table_metadata(con, table.name, VIEWS.get(table.name, (None,))[0])
             for extra in table.side_tables:
                 meta[f"rows in {extra}"] = dg.MetadataValue.int(
                     con.execute(f"SELECT count(*) FROM {extra}").fetchall()[0][0])

@@ -16,7 +16,7 @@ import dagster as dg
 import duckdb
 
 from assets.raw.contract import ENTITIES
-from assets.metadata import VIEWS
+from assets.registry import VIEWS
 from assets.raw.views import raw_select
 
 from .gx_client import submit
