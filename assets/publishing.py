@@ -193,6 +193,23 @@ def run_of_folder(folder: str) -> str | None:
         return None
 
 
+def reports_folder_problem(reports: str) -> str | None:
+    """Why `reports` cannot be the reports folder: a run replaces the whole folder, so it must not exist
+    yet, or hold only what the dashboards write (pages, plotly.min.js, the run marker)."""
+    live = os.path.abspath(reports)
+    if not os.path.exists(live):
+        return None
+    if not os.path.isdir(live) or os.path.islink(live):
+        return f"reports folder {live} is not a folder: name a folder (it is created when missing)"
+    foreign = sorted(e.name + ("/" if e.is_dir() else "") for e in os.scandir(live)
+                     if not (e.is_file() and (e.name.endswith(".html") or e.name in ("plotly.min.js", RUN_MARKER))))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        return (f"reports folder {live} holds files the dashboards did not write ({shown}); a run replaces the "
+                "whole folder, so name an empty or new folder for the reports")
+    return None
+
+
 def start_draft(reports: str) -> str:
     """An empty draft folder for this run's pages (a draft a dead run left is removed)."""
     draft = draft_folder(reports)
@@ -242,6 +259,9 @@ def recover_reports(reports: str, published_run: str | None, log=lambda m: None)
         log(f"reports: putting back {live}, moved aside by a run that died")
         os.rename(aside, live)
     for leftover in (draft, aside):
+        if os.path.exists(leftover) and reports_folder_problem(leftover):
+            raise ValueError(f"{leftover} is where a run drafts or sets aside its reports, but it holds files "
+                             "the dashboards did not write; move it away (nothing was changed)")
         if os.path.exists(leftover):
             log(f"reports: removing {leftover}, left by a run that did not publish")
             shutil.rmtree(leftover, ignore_errors=True)

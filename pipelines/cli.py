@@ -55,7 +55,7 @@ def cmd_run(args) -> int:
     from checks.gx_client import prewarm
 
     prewarm()  # before Dagster is imported: GX's import then runs on the other core meanwhile
-    from assets.publishing import RunLock
+    from assets.publishing import RunLock, reports_folder_problem
 
     from .runner import run_pipeline
     from .settings import Settings
@@ -77,6 +77,10 @@ def cmd_run(args) -> int:
             _stderr(f"warning: {w}")
     except ContractError as e:
         _stderr(f"arrears run: {e}")
+        return 2
+    problem = reports_folder_problem(settings.reports)
+    if problem:
+        _stderr(f"arrears run: refused: {problem}")
         return 2
     lock = RunLock(settings.warehouse)
     if not settings.wait_for_lock and lock.held_by_another():
@@ -223,6 +227,8 @@ def cmd_status(args) -> int:
     print("last runs (newest first):")
     for run_id, started, ended, outcome, user, message in runs:
         end = f"{ended:%Y-%m-%d %H:%M:%S}" if ended else "—"
+        if outcome == "running" and not lock.held_by_another():
+            outcome, message = "died", "no process holds the run lock: the run ended without finishing (the next run marks it killed)"
         print(f"  {run_id}  {started:%Y-%m-%d %H:%M:%S} → {end}  {outcome:<9}  {user}"
               + (f"  {message[:160]}" if message else ""))
     return 0

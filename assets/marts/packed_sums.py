@@ -122,8 +122,11 @@ def refuse_many_dues(con: duckdb.DuckDBPyConnection, due_pivot: str, cents: str,
 
 
 def _units(cents: str) -> str:
-    """SQL: a HUGEINT of cents as the amount's text (e.g. 18000000000000000.00)."""
-    return f"(({cents})::DECIMAL(38,0) * 0.01)::VARCHAR"
+    """SQL: a HUGEINT of cents as the amount's text (e.g. 18000000000000000.00), exactly: written from
+    the integer's digits (a DECIMAL product this wide would be computed as a DOUBLE)."""
+    x = f"({cents})::HUGEINT"
+    return (f"(CASE WHEN {x} < 0 THEN '-' ELSE '' END || (abs({x}) // 100)::VARCHAR || '.' "
+            f"|| lpad((abs({x}) % 100)::VARCHAR, 2, '0'))")
 
 
 def _refuse_exact(con: duckdb.DuckDBPyConnection, cents: str, entries: str, last: str, month_index: str,

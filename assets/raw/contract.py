@@ -73,7 +73,7 @@ ENTITIES = tuple(CONTRACT)
 # ---- the landing folder ---------------------------------------------------------------------------------
 
 # Each folder of the landing folder and the pattern of its files' names; YYYY-MM must be a real month.
-MONTH = r"(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])"
+MONTH = r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])"  # ASCII digits only (\d would match ٢٠٢٦)
 FOLDERS: dict[str, re.Pattern] = {
     **{e: re.compile(rf"^{e}_{MONTH}\.(?P<ext>csv|csv\.gz|parquet)$") for e in ENTITIES},
     "control": re.compile(rf"^control_{MONTH}\.json$"),

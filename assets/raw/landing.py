@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -149,6 +150,8 @@ def _read_control(rel: str, path: str) -> dict[str, ControlEntry]:
         raise ContractError(f"{rel}: line {e.lineno}: not valid JSON ({e.msg})") from None
     except UnicodeDecodeError:
         raise ContractError(f"{rel}: line 1: not UTF-8 text") from None
+    except RecursionError:
+        raise ContractError(f"{rel}: not valid control totals: nested too deeply to read") from None
     files = doc.get("files") if isinstance(doc, dict) else None
     if not isinstance(files, dict):
         raise ContractError(f"{rel}: expected an object with a 'files' object")
@@ -163,7 +166,10 @@ def _read_control(rel: str, path: str) -> dict[str, ControlEntry]:
         rows = spec.get("rows")
         if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 0):
             raise ContractError(f"{rel}: rows of {data_file} must be a whole number")
-        out[data_file] = ControlEntry(rel, rows, amount, spec.get("sha256"))
+        digest = spec.get("sha256")
+        if digest is not None and not (isinstance(digest, str) and re.fullmatch(r"[0-9a-fA-F]{64}", digest)):
+            raise ContractError(f"{rel}: sha256 of {data_file} must be 64 hexadecimal digits")
+        out[data_file] = ControlEntry(rel, rows, amount, digest)
     return out
 
 
@@ -236,6 +242,10 @@ def inspect_landing(landing: str, strict: bool = False) -> LandingInventory:
             rel = f"{folder}/{e.name}"
             if e.is_symlink():
                 problems.append(_symlink(root, rel, e.path))
+            elif e.name.startswith(".") and FOLDERS[folder].match(e.name[1:]):
+                # a data file hidden by its name is named, not passed over: its month would vanish
+                entries.append(LandingEntry(rel, _kind(e), UNKNOWN, f"not read: hidden by its leading '.'; "
+                                            f"rename it {e.name[1:]} to have it read", asset))
             elif e.name.startswith("."):
                 entries.append(LandingEntry(rel + ("/" if _kind(e) == "folder" else ""), _kind(e), HIDDEN,
                                             "not read: hidden", asset))
@@ -258,6 +268,9 @@ def inspect_landing(landing: str, strict: bool = False) -> LandingInventory:
             else:
                 year, month = int(m["year"]), int(m["month"])
                 key = f"{year:04d}-{month:02d}"
+                if year < 1:
+                    problems.append(f"{rel}: year 0000 in the file name is not a year")
+                    continue
                 if key in found[folder]:
                     problems.append(f"{rel}: month {key} is also delivered as {found[folder][key].source_file}; "
                                     "exactly one file per month is allowed")

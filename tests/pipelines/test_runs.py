@@ -115,6 +115,8 @@ def test_a_killed_run_publishes_nothing(book, point):
     last_good = [r for r, o in published if o == "published"][-1]
     assert f"holds run {last_good}" in status.stdout
     assert f"written by run {last_good} (the same run)" in status.stdout
+    killed_id = runs_of(book["warehouse"])[-1][0]
+    assert f"{killed_id}  " in status.stdout and "  died  " in status.stdout  # not shown as running
 
 
 def test_the_next_run_marks_a_killed_run_and_publishes(book, tmp_path):
@@ -258,3 +260,28 @@ def test_version():
     done = arrears("--version")
     assert done.returncode == 0
     assert done.stdout.strip() == "arrears 0.1.0"
+
+
+def test_a_reports_folder_holding_other_files_is_refused_and_kept(book, tmp_path, capsys):
+    """A run replaces the whole reports folder, so it refuses one holding files it did not write (a
+    user's documents), before it starts, and touches nothing; an earlier run's pages are fine."""
+    mine = tmp_path / "documents"
+    (mine / "deep").mkdir(parents=True)
+    (mine / "thesis.txt").write_text("precious")
+    (mine / "index.html").write_text("<html></html>")
+    args = ["run", "--landing", str(book["a"]), "--warehouse", str(tmp_path / "w.duckdb"), "--reports", str(mine)]
+    assert cli(args) == 2
+    err = capsys.readouterr().err
+    assert (f"arrears run: refused: reports folder {mine} holds files the dashboards did not write (deep/, "
+            "thesis.txt); a run replaces the whole folder, so name an empty or new folder for the reports") in err
+    assert (mine / "thesis.txt").read_text() == "precious" and (mine / "deep").is_dir()
+    assert not (tmp_path / "w.duckdb").exists()
+    # a draft folder that is not a run's is not deleted either
+    (mine / "thesis.txt").unlink()
+    (mine / "deep").rmdir()
+    other = tmp_path / "documents.next"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    assert cli(args) == 1
+    assert "documents.next is where a run drafts or sets aside its reports, but it holds files" in capsys.readouterr().err
+    assert (other / "notes.txt").read_text() == "mine"

@@ -272,3 +272,14 @@ def test_from_the_landing_files_the_largest_amounts_are_built_exactly(landing):
         (date(2026, 2, 28), D(MAX), D("0.00"), D("1000000000000000.00"), D("8999999999999999.99"), D("0.00"))]
     assert q(con, "SELECT month_end, average_balance FROM marts.charge_offs WHERE portfolio = 'all' ORDER BY 1") == [
         (date(2026, 1, 31), None), (date(2026, 2, 28), D("9499999999999999.99"))]  # (MAX + 8999999999999999.99) / 2
+
+
+def test_the_refused_figure_is_written_exactly(staging, staging_db):
+    """300 purchases of MAX in one month: the balance, 2999999999999999997.00, is named to the cent (it
+    passed the build's cheap bound, so the exact test found it; no float rounds it)."""
+    ledger = [staging.entry("H", "2024-01-02", "purchase", MAX) for _ in range(300)]
+    con = staging_db(("2024-01", "2024-01"), [staging.acct("H")], ledger)
+    with pytest.raises(ValueError, match=r"marts\.account_month: account H, month ending 2024-01-31: balance "
+                                         r"2999999999999999997\.00 " + DOES_NOT_FIT.replace("(", r"\(")
+                                         .replace(")", r"\)").replace("|", r"\|").replace("^", r"\^")):
+        build_account_month(con)
