@@ -15,7 +15,7 @@ from pydantic import PrivateAttr
 
 from assets.domain import DEFAULT_DPD_TOLERANCE
 from assets.publishing import (RunLock, draft_folder, end_run, fault_point, last_published, recover_reports,
-                               rejection_summary, reports_folder_problem, start_run, swap_in_draft)
+                               rejection_summary, start_run, swap_in_draft)
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit")
 
@@ -79,9 +79,6 @@ class WarehouseResource(dg.ConfigurableResource):
             # warehouse file may be unreadable afterwards: delete it and run again.
             self._con.execute("SET fsync_mode = 'NONE'")
             recover_reports(self.reports, last_published(self._con), log=context.log.info if context.log else print)
-            problem = reports_folder_problem(self.reports)
-            if problem:
-                raise ValueError(problem)
             start_run(self._con, run_id, self.landing, self.reports, self.dpd_tolerance)
             self._con.execute("BEGIN TRANSACTION")
         except BaseException:

@@ -7,6 +7,7 @@ the whole policy in one place.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 
@@ -135,6 +136,8 @@ REFUSED_TERMS: dict[str, str] = {
     "geo": LOCATING, "gps": LOCATING, "latitude": LOCATING, "longitude": LOCATING, "facebook": LOCATING,
     "linkedin": LOCATING, "instagram": LOCATING, "twitter": LOCATING, "tiktok": LOCATING,
     "credit_bureau": THIRD_PARTY,
+    # abbreviations and roles a reviewer found missing
+    "nok": RELATIVE, "co_borrower": OTHER_PERSON, "witness": OTHER_PERSON,
 }
 
 # Personal data the reports do not need: the account holder's own is dropped on read.
@@ -156,8 +159,10 @@ OTHER_PERSON_WORDS: tuple[str, ...] = (
 
 
 def words(name: str) -> list[str]:
-    """`NextOfKin_phone2` -> ['next', 'of', 'kin', 'phone', '2'] (the split described above)."""
-    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    """`NextOfKin_phone2` -> ['next', 'of', 'kin', 'phone', '2'] (the split described above). The name is
+    NFKC-normalised first, so full-width or other compatibility letters (`ＧＵＡＲＡＮＴＯＲ`) read as
+    the letters they stand for."""
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", unicodedata.normalize("NFKC", name))
     s = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", " ", s)
     s = re.sub(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])", " ", s)
     return [w.lower() for w in re.split(r"[\W_]+", s) if w]

@@ -7,7 +7,7 @@ import os
 import dagster as dg
 
 from assets.metadata import OWNERS
-from assets.publishing import fault_point, seal_draft, start_draft
+from assets.publishing import fault_point, reports_folder_problem, seal_draft, start_draft
 from assets.registry import REPORTED
 from assets.warehouse import WarehouseResource
 from dashboards import build_reports
@@ -31,6 +31,9 @@ def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     The pages are written into a draft folder beside the reports folder and replace the published
     pages only when the whole run passes, so a failed or killed run never leaves a mix of old and new
     pages."""
+    problem = reports_folder_problem(warehouse.reports)  # the run replaces the whole folder
+    if problem:
+        raise ValueError(problem)
     draft = start_draft(warehouse.reports)
     with warehouse.connection() as con:
         paths = build_reports(con, draft)

@@ -120,3 +120,18 @@ def test_first_party_fields_pass_and_the_holders_personal_data_is_dropped(landin
                        "WHERE entity = 'accounts'").fetchall() == [(["social_security_number"],
                                                                    ["parent_account_id", "partner_code"])]
     assert con.execute("SELECT account_id FROM staging.accounts").fetchall() == [("A1",)]
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("nok_phone", "refused:nok"),             # nok = next of kin
+    ("NOK", "refused:nok"),
+    ("co-borrower_name", "refused:co_borrower"),
+    ("CoBorrowerPhone", "refused:co_borrower"),
+    ("witness", "refused:witness"),
+    ("\uff27\uff35\uff21\uff32\uff21\uff2e\uff34\uff2f\uff32", "refused:guarantor"),  # full-width GUARANTOR
+    ("\uff50\uff48\uff4f\uff4e\uff45", "dropped"),                          # full-width phone
+    ("token", "ignored"),                  # 'nok' is a whole word, not a piece of one
+    ("borrower_id", "ignored"),
+])
+def test_abbreviations_roles_and_compatibility_letters(name, expected):
+    assert outcome(name) == expected
