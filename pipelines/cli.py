@@ -356,8 +356,13 @@ def console() -> None:
         rc = main()
     except KeyboardInterrupt:
         rc = 130
-    sys.stdout.flush()
-    sys.stderr.flush()
+    except BrokenPipeError:  # the reader went away (`arrears rejections | head`): nothing more to say
+        os._exit(0)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
     os._exit(rc)
 
 
