@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from assets.raw.contract import ENTRY_TYPES
 from assets.sql import sql_list
+
+# The ledger's entry types (the contract's `entry_type` values, docs/spec/data-contract.md).
+ENTRY_TYPES = (
+    "disbursement", "purchase", "interest", "fee", "payment", "payment_reversal",
+    "credit_adjustment", "waiver", "charge_off", "recovery", "due",
+)
 
 # Effect of each entry type on the on-book balance; due and recovery move no balance.
 BALANCE_DEBITS = ("disbursement", "purchase", "interest", "fee", "payment_reversal")

@@ -32,6 +32,8 @@ from datetime import datetime, timezone
 
 import duckdb
 
+from assets.sql import table_exists
+
 RUNS_DDL = """CREATE TABLE IF NOT EXISTS audit.runs (
     run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, ended_at TIMESTAMP, outcome VARCHAR,
     message VARCHAR, os_user VARCHAR, host VARCHAR, pid INTEGER, landing VARCHAR, reports VARCHAR,
@@ -152,23 +154,17 @@ def end_run(con: duckdb.DuckDBPyConnection, run_id: str, outcome: str, message: 
 
 
 def last_published(con: duckdb.DuckDBPyConnection) -> str | None:
-    if not _has_runs(con):
+    if not table_exists(con, "audit.runs"):
         return None
     row = con.execute("SELECT run_id FROM audit.runs WHERE outcome = 'published' "
                       "ORDER BY ended_at DESC, started_at DESC LIMIT 1").fetchall()
     return row[0][0] if row else None
 
 
-def _has_runs(con: duckdb.DuckDBPyConnection) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
-                       "AND table_name = 'runs'").fetchall()[0][0] > 0
-
-
 def rejection_summary(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
     """Rejected rows by entity, file and reason (the reason's rule, without the row's own values), from
     audit.rejected_rows as this run built it; None when the run did not build it."""
-    if con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'audit' "
-                   "AND table_name = 'rejected_rows'").fetchall()[0][0] == 0:
+    if not table_exists(con, "audit.rejected_rows"):
         return None
     rows = con.execute("""SELECT entity, source_file, regexp_replace(reason, ':.*$', '') AS rule, count(*) AS n
         FROM audit.rejected_rows GROUP BY ALL ORDER BY entity, source_file, n DESC, rule""").fetchall()

@@ -7,6 +7,8 @@ import os
 import sys
 import time
 
+from assets.sql import table_exists
+
 
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
@@ -126,11 +128,6 @@ def _read_only(warehouse: str):
         return None
 
 
-def _has_table(con, schema: str, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, name]).fetchall()[0][0] > 0
-
-
 def _run_record(warehouse: str, run_id: str | None) -> dict | None:
     """The run's row of audit.runs (as a dict, rejections parsed), or None."""
     import json
@@ -139,7 +136,7 @@ def _run_record(warehouse: str, run_id: str | None) -> dict | None:
     if con is None:
         return None
     try:
-        if not _has_table(con, "audit", "runs"):
+        if not table_exists(con, "audit.runs"):
             return None
         cur = con.execute("SELECT * FROM audit.runs WHERE run_id = ?", [run_id])
         cols = [d[0] for d in cur.description]
@@ -203,7 +200,7 @@ def cmd_status(args) -> int:
               + ("cannot be read while the run above writes it" if lock.held_by_another() else "no warehouse yet"))
         return 0 if lock.held_by_another() else 1
     try:
-        if not _has_table(con, "audit", "runs"):
+        if not table_exists(con, "audit.runs"):
             print(f"warehouse: {os.path.abspath(settings.warehouse)}: no run recorded (built before audit.runs)")
             return 1
         published = last_published(con)
@@ -240,7 +237,7 @@ def cmd_rejections(args) -> int:
 
     settings = Settings.from_env(warehouse=args.warehouse)
     con = _read_only(settings.warehouse)
-    if con is None or not _has_table(con, "audit", "rejected_rows"):
+    if con is None or not table_exists(con, "audit.rejected_rows"):
         _stderr(f"arrears rejections: no readable warehouse with audit.rejected_rows at "
                 f"{os.path.abspath(settings.warehouse)}")
         return 2

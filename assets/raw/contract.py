@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from assets.domain import ENTRY_TYPES
+
 
 @dataclass(frozen=True)
 class Column:
@@ -19,10 +21,6 @@ class Column:
     values: tuple[str, ...] = ()
 
 
-ENTRY_TYPES = (
-    "disbursement", "purchase", "interest", "fee", "payment", "payment_reversal",
-    "credit_adjustment", "waiver", "charge_off", "recovery", "due",
-)
 CHANNELS = ("phone", "email", "web", "letter", "in_person", "regulator")
 COMPANY_RESPONSES = (
     "Closed with explanation", "Closed with non-monetary relief", "Closed with monetary relief",

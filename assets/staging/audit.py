@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
+from assets.sql import table_exists
+
 from .ledger import FILE_MONTHS
 
 # Rows loaded per file, for each entity: counted from where its valid rows are kept (staging.ledger_entries
@@ -19,12 +21,6 @@ LOADED = {
 }
 
 
-def _exists(con, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, name]).fetchall()[0][0] > 0
-
-
 def build_rejected_rows(con: duckdb.DuckDBPyConnection) -> int:
     """audit.rejected_rows: one row per input row not loaded — file, line, reason, raw text, entity and
     length_bytes. A row rejected by a row rule keeps in `raw` its contract columns as read (JSON) and no
@@ -32,7 +28,7 @@ def build_rejected_rows(con: duckdb.DuckDBPyConnection) -> int:
     any column, dropped personal data included) but its length in bytes, without its line break."""
     parts = ["SELECT entity, source_file, line_number, reason, raw, length_bytes FROM raw.malformed"]
     for entity in LOADED:
-        if _exists(con, f"staging.{entity}_rejected"):
+        if table_exists(con, f"staging.{entity}_rejected"):
             parts.append(f"SELECT '{entity}', source_file, line_number, reason, raw, NULL::BIGINT "
                          f"FROM staging.{entity}_rejected")
     con.execute(f"""CREATE OR REPLACE TABLE audit.rejected_rows AS
@@ -49,7 +45,7 @@ def build_source_files(con: duckdb.DuckDBPyConnection) -> int:
     were loaded, then replaced by a later file); rows_rejected counts its rows in audit.rejected_rows.
     The three are counted independently, so the check rows_read = rows_loaded + rows_rejected means
     something. loaded_at is when the file was read (the only column that differs between re-runs)."""
-    loaded = " UNION ALL ".join(sql for table, sql in LOADED.values() if _exists(con, table))
+    loaded = " UNION ALL ".join(sql for table, sql in LOADED.values() if table_exists(con, table))
     con.execute(f"""CREATE OR REPLACE TABLE audit.source_files AS
         SELECT f.source_file, f.sha256, f.rows_read, coalesce(l.n, 0) AS rows_loaded,
                coalesce(r.n, 0) AS rows_rejected, f.read_at AS loaded_at,

@@ -11,14 +11,6 @@ import pytest
 from assets.raw.landing import ContractError, inspect_landing
 
 
-@pytest.fixture
-def valid(landing):
-    landing.write_csv("accounts", "2026-01", landing.ACC_COLS, [landing.account("A1")])
-    landing.write_csv("ledger", "2026-01", landing.LED_COLS,
-                      [landing.entry("E1", "A1", "2026-01-20", "fee", "1.00")])
-    return landing
-
-
 def write(path, text: str) -> None:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w", encoding="utf-8") as fh:
