@@ -13,8 +13,10 @@ A run never changes what readers see until it has passed:
   commit the live folder is moved aside (`<reports>.old`), the new one renamed into place and the old
   one removed. A run that finds such folders left by a killed run finishes the swap when the warehouse
   says that run published, and undoes it otherwise (`recover_reports`).
-* **audit.runs** records every run (id, start, end, outcome, who, where, the rejections it counted),
-  written outside the run's transaction so that failed and killed runs stay on record.
+* **audit.runs** records every run (id, start, end, outcome, who, where, the rejections it counted, the
+  code version, every parameter and the hash of the input files it read), and **audit.check_results**
+  every check a run evaluated (result, severity and evidence); both are written outside the run's
+  transaction so that failed and killed runs stay on record.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import getpass
+import hashlib
 import json
 import os
 import shutil
@@ -38,6 +41,12 @@ RUNS_DDL = """CREATE TABLE IF NOT EXISTS audit.runs (
     run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, ended_at TIMESTAMP, outcome VARCHAR,
     message VARCHAR, os_user VARCHAR, host VARCHAR, pid INTEGER, landing VARCHAR, reports VARCHAR,
     dpd_tolerance VARCHAR, rejections VARCHAR)"""
+# Columns added to audit.runs after it was first created (a warehouse of an older version gains them).
+RUNS_ADDED = {"code_version": "VARCHAR", "code": "VARCHAR", "parameters": "VARCHAR",
+              "input_manifest_sha256": "VARCHAR"}
+CHECK_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS audit.check_results (
+    run_id VARCHAR, asset VARCHAR, check_name VARCHAR, severity VARCHAR, passed BOOLEAN,
+    description VARCHAR, metadata VARCHAR, evaluated_at TIMESTAMP)"""
 RUN_MARKER = ".arrears-run"  # in a reports folder: the run that wrote it
 OUTCOMES = ("running", "published", "failed", "killed")
 
@@ -133,24 +142,63 @@ def _user() -> str:
         return str(os.getuid())
 
 
-def start_run(con: duckdb.DuckDBPyConnection, run_id: str, landing: str, reports: str, tolerance: str) -> None:
-    """Record the run as running (committed at once, before the run's transaction starts); a run left
-    'running' by a process that died is marked 'killed' first (the caller holds the run lock, so no
-    other run is alive)."""
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str, landing: str, reports: str, tolerance: str,
+              parameters: dict | None = None) -> None:
+    """Record the run as running (committed at once, before the run's transaction starts), with the code
+    version and every parameter it runs with; a run left 'running' by a process that died is marked
+    'killed' first (the caller holds the run lock, so no other run is alive)."""
+    from assets.versioning import code_summary, code_version_label
+
     con.execute(RUNS_DDL)
+    for column, kind in RUNS_ADDED.items():
+        con.execute(f"ALTER TABLE audit.runs ADD COLUMN IF NOT EXISTS {column} {kind}")
+    con.execute(CHECK_RESULTS_DDL)
     con.execute("UPDATE audit.runs SET outcome = 'killed', message = 'the process ended without finishing "
                 "the run (killed, or the machine stopped); nothing of it was published' "
                 "WHERE outcome = 'running'")
-    con.execute("INSERT INTO audit.runs VALUES (?, ?, NULL, 'running', NULL, ?, ?, ?, ?, ?, ?, NULL)",
-                [run_id, now(), _user(), socket.gethostname(), os.getpid(), landing, reports, tolerance])
+    con.execute("""INSERT INTO audit.runs (run_id, started_at, outcome, os_user, host, pid, landing, reports,
+                   dpd_tolerance, code_version, code, parameters)
+                   VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [run_id, now(), _user(), socket.gethostname(), os.getpid(), landing, reports, tolerance,
+                 code_version_label(), json.dumps(code_summary(), sort_keys=True),
+                 json.dumps(parameters or {"dpd_tolerance": tolerance}, sort_keys=True, default=str)])
 
 
 def end_run(con: duckdb.DuckDBPyConnection, run_id: str, outcome: str, message: str | None,
-            rejections: list | None) -> None:
+            rejections: list | None, input_manifest_sha256: str | None = None) -> None:
     """Record how the run ended (outside its transaction: after the commit or the rollback)."""
     assert outcome in OUTCOMES, outcome
-    con.execute("UPDATE audit.runs SET ended_at = ?, outcome = ?, message = ?, rejections = ? WHERE run_id = ?",
-                [now(), outcome, message, None if rejections is None else json.dumps(rejections), run_id])
+    con.execute("""UPDATE audit.runs SET ended_at = ?, outcome = ?, message = ?, rejections = ?,
+                   input_manifest_sha256 = coalesce(?, input_manifest_sha256) WHERE run_id = ?""",
+                [now(), outcome, message, None if rejections is None else json.dumps(rejections),
+                 input_manifest_sha256, run_id])
+
+
+def input_manifest(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every input file the warehouse's raw layer read: entity, file, month and sha256, in file order."""
+    if not table_exists(con, "raw.files"):
+        return []
+    rows = con.execute("SELECT entity, source_file, file_month, sha256 FROM raw.files "
+                       "ORDER BY source_file").fetchall()
+    return [{"entity": e, "source_file": f, "file_month": str(m), "sha256": h} for e, f, m, h in rows]
+
+
+def manifest_sha256(files: list[dict]) -> str | None:
+    """One hash naming the exact set of input files (their names and sha256), None for no file."""
+    if not files:
+        return None
+    text = "".join(f"{f['source_file']}\t{f['sha256']}\n" for f in sorted(files, key=lambda f: f["source_file"]))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def record_check_results(con: duckdb.DuckDBPyConnection, run_id: str, results: list[dict]) -> None:
+    """Write the run's check evaluations into audit.check_results (outside the run's transaction)."""
+    con.execute(CHECK_RESULTS_DDL)
+    if results:
+        con.executemany("INSERT INTO audit.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        [[run_id, r["asset"], r["check_name"], r["severity"], r["passed"], r.get("description"),
+                          json.dumps(r.get("metadata") or {}, sort_keys=True, default=str), r.get("at") or now()]
+                         for r in results])
 
 
 def last_published(con: duckdb.DuckDBPyConnection) -> str | None:

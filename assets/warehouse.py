@@ -14,8 +14,9 @@ import duckdb
 from pydantic import PrivateAttr
 
 from assets.domain import DEFAULT_DPD_TOLERANCE
-from assets.publishing import (RunLock, draft_folder, end_run, fault_point, last_published, recover_reports,
-                               rejection_summary, start_run, swap_in_draft)
+from assets.publishing import (RunLock, draft_folder, end_run, fault_point, input_manifest, last_published,
+                               manifest_sha256, record_check_results, recover_reports, rejection_summary,
+                               start_run, swap_in_draft)
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit")
 
@@ -79,7 +80,7 @@ class WarehouseResource(dg.ConfigurableResource):
             # warehouse file may be unreadable afterwards: delete it and run again.
             self._con.execute("SET fsync_mode = 'NONE'")
             recover_reports(self.reports, last_published(self._con), log=context.log.info if context.log else print)
-            start_run(self._con, run_id, self.landing, self.reports, self.dpd_tolerance)
+            start_run(self._con, run_id, self.landing, self.reports, self.dpd_tolerance, self.parameters())
             self._con.execute("BEGIN TRANSACTION")
         except BaseException:
             self._close()
@@ -91,16 +92,21 @@ class WarehouseResource(dg.ConfigurableResource):
             return
         con, run_id = self._con, self._run_id
         failures = run_failures(context)
-        rejections = None
+        checks = run_check_results(context)
+        rejections = manifest_hash = None
         try:
             rejections = rejection_summary(con)
+            manifest_hash = manifest_sha256(input_manifest(con))
         except duckdb.Error:
             pass  # an aborted transaction (a step's SQL failed): the run has failed anyway
         if failures:
             con.execute("ROLLBACK")
-            end_run(con, run_id, "failed", "; ".join(failures)[:4000], rejections)
+            end_run(con, run_id, "failed", "; ".join(failures)[:4000], rejections, manifest_hash)
+            record_check_results(con, run_id, checks)
         else:
-            end_run(con, run_id, "published", None, rejections)  # inside the transaction: committed with it
+            # inside the transaction: committed with it
+            end_run(con, run_id, "published", None, rejections, manifest_hash)
+            record_check_results(con, run_id, checks)
             fault_point("warehouse:before-commit")
             con.execute("COMMIT")
             fault_point("warehouse:after-commit")
@@ -115,6 +121,13 @@ class WarehouseResource(dg.ConfigurableResource):
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def parameters(self) -> dict:
+        """Every setting of the run, as recorded in audit.runs (and shown as the run's tags)."""
+        return {"landing": self.landing, "reports": self.reports, "warehouse": self.path,
+                "dpd_tolerance": self.dpd_tolerance, "reject_share": self.reject_share,
+                "reject_min_rows": self.reject_min_rows, "strict_landing": self.strict_landing,
+                "memory_limit": self.memory_limit, "threads": self.threads}
 
     @property
     def reports_draft(self) -> str:
@@ -173,6 +186,23 @@ def run_failures(context: dg.InitResourceContext) -> list[str]:
             if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
                 failed.append(f"check {ev.asset_key.to_user_string()}:{ev.check_name} failed")
     return failed
+
+
+def run_check_results(context: dg.InitResourceContext) -> list[dict]:
+    """Every check the run evaluated, with its severity, result, description and evidence (metadata),
+    read from the run's event log."""
+    if context.instance is None or not context.run_id:
+        return []
+    out = []
+    for record in context.instance.all_logs(context.run_id, of_type={dg.DagsterEventType.ASSET_CHECK_EVALUATION}):
+        event = record.dagster_event
+        if event is None:
+            continue
+        ev = event.event_specific_data
+        out.append({"asset": ev.asset_key.to_user_string(), "check_name": ev.check_name,
+                    "severity": ev.severity.value, "passed": bool(ev.passed), "description": ev.description,
+                    "metadata": {k: getattr(v, "value", str(v)) for k, v in (ev.metadata or {}).items()}})
+    return out
 
 
 def sync_to_disk(path: str) -> None:
