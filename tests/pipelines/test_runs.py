@@ -45,12 +45,13 @@ def folder_digest(folder: Path) -> dict[str, str]:
 
 
 def warehouse_digest(path: Path) -> dict[str, tuple]:
-    """Row count and an order-independent hash of every table the run publishes (audit.runs aside)."""
+    """Row count and an order-independent hash of every table the run publishes (the records of runs
+    aside: audit.runs and audit.check_results grow with every run, failed ones included)."""
     con = duckdb.connect(str(path), read_only=True)
     try:
         tables = con.execute("""SELECT table_schema || '.' || table_name FROM information_schema.tables
             WHERE table_type = 'BASE TABLE' AND table_schema IN ('staging', 'marts', 'intermediate', 'audit')
-              AND table_name <> 'runs' ORDER BY 1""").fetchall()
+              AND table_name NOT IN ('runs', 'check_results') ORDER BY 1""").fetchall()
         out = {}
         for (t,) in tables:
             cols = [c for (c,) in con.execute(
