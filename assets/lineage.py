@@ -98,8 +98,8 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "portfolio": _AM_PORTFOLIO,
         "open_accounts": _cols(AM, "account_id", "status"),
         "open_balance": _cols(AM, "balance", "status"),
-        **{f"dq{n}_account_rate": _cols(AM, "account_id", "status", "dpd") for n in (30, 60, 90)},
-        **{f"dq{n}_balance_rate": _cols(AM, "balance", "status", "dpd") for n in (30, 60, 90)},
+        **{f"dq{n}_{kind}_rate": _cols(AM, "account_id" if kind == "account" else "balance", "status", "dpd")
+           for n in (30, 60, 90) for kind in ("account", "balance")},
     },
     "marts.charge_offs": {
         "month_end": _AM_MONTH + _cols(FLOWS, "month_end"),
