@@ -116,3 +116,24 @@ def test_two_warehouses_get_two_instances(two_runs, small_run):
 def test_runs_in_a_temporary_folder_write_nothing_into_the_repository(two_runs):
     _, before, after = two_runs
     assert after == before
+
+
+def test_the_instance_files_alone_are_written_without_waiting_for_the_disk(tmp_path):
+    """SQLite's `synchronous` is 0 (OFF) on the instance's own files, and stays 2 (FULL, SQLite's default)
+    on any other SQLite file this process opens."""
+    import sqlalchemy
+
+    from pipelines.instance import persistent_instance
+
+    instance = persistent_instance(str(tmp_path / "w.dagster"))
+    try:
+        def synchronous(path):
+            engine = sqlalchemy.create_engine(f"sqlite:///{path}", poolclass=sqlalchemy.pool.NullPool)
+            with engine.connect() as con:
+                return con.exec_driver_sql("PRAGMA synchronous").scalar()
+
+        assert synchronous(tmp_path / "w.dagster" / "probe.db") == 0
+        assert synchronous(tmp_path / "elsewhere.db") == 2
+        assert synchronous(tmp_path / "w.dagster.db") == 2  # a sibling whose name starts like the folder
+    finally:
+        instance.dispose()
