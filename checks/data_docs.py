@@ -81,6 +81,7 @@ VENDORED = {
 # for dark mode, in no package): both become the logo GX ships in the site's own static/images/.
 _GX_LOGO = re.compile(re.escape(GX_ASSETS) + r"(?:logo-long\.png|full_logo_dark\.png)(?:\?[^\"'()\s]*)?")
 SITE_LOGO = "static/images/logo-long.png"
+_SITE_STATIC = re.compile(r"""((?:\b(?:src|href)\s*=\s*|url\(\s*)["']?)(?:\.|\.\.(?:/\.\.)*)/static/""", re.I)
 # What a page or style sheet loads: src= / href= of a tag that fetches (not <a>), url(...) and @import.
 _LOADING_TAG = re.compile(r"<(?:link|script|img|iframe|source|embed|object|audio|video|image|use|input)\b[^>]*>", re.I)
 _TAG_URL = re.compile(r"""\b(?:src|href|xlink:href|data|poster|srcset)\s*=\s*["']?([^"'\s>]+)""", re.I)
@@ -229,11 +230,11 @@ def _validate(con, ctx, gx, source, table: str, first, month_end, run_id, log) -
     except Exception as e:  # noqa: BLE001
         raise DataDocsError(f"the month's rows of {table} could not be read: {type(e).__name__}: {e}") from e
     log(f"GX suite {spec['name']} on {len(df)} rows of {table}")
-    meta = {**spec.get("meta", {}), "notes": {"format": "markdown", "content": [
-        f"Suite `{path.relative_to(CHECKS_DIR.parent).as_posix()}` run by arrears on **{len(df):,} rows** of "
-        f"`{table}`: {selection}, month end {month_end}."]}}
+    notes = (f"Suite `{path.relative_to(CHECKS_DIR.parent).as_posix()}`, run by arrears on {len(df):,} rows of "
+             f"`{table}`: {selection}, month end {month_end}.")
     try:
-        suite = ctx.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=suite_expectations(spec), meta=meta))
+        suite = ctx.suites.add(gx.ExpectationSuite(name=spec["name"], expectations=suite_expectations(spec),
+                                                     meta=spec.get("meta", {}), notes=notes))
         batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("month")
         definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
         checkpoint = ctx.checkpoints.add(gx.Checkpoint(name=f"{table} {month_end}", validation_definitions=[definition],
@@ -242,7 +243,7 @@ def _validate(con, ctx, gx, source, table: str, first, month_end, run_id, log) -
     except Exception as e:  # noqa: BLE001 - GX itself failed: an error, never a pass
         raise DataDocsError(f"GX suite {spec['name']} on {table} could not run: {type(e).__name__}: {e}") from e
     (validation,) = result.run_results.values()
-    errors = [f"{r.expectation_config.type}: {err.splitlines()[0][:200]}"
+    errors = [f"{r.expectation_config.type}({_column(r.expectation_config.kwargs)}): {err.splitlines()[0][:200]}"
               for r in validation.results if (err := error_of(r))]
     if errors:
         raise DataDocsError(f"GX suite {spec['name']} on {table} could not evaluate: " + "; ".join(errors))
@@ -276,6 +277,9 @@ def _make_offline(site: Path) -> None:
         up = os.path.relpath(site, path.parent).replace(os.sep, "/")
         text = _LOADING_TAG.sub(lambda m: _local_tag(m.group(0), f"{up}/{VENDOR_DIR}/"), text)
         text = _GX_LOGO.sub(f"{up}/{SITE_LOGO}", text)
+        # GX writes the favicon of a validation page (4 folders deep) as ../../../static/…: every
+        # reference to the site's static/ folder is made relative to the page's own depth.
+        text = _SITE_STATIC.sub(lambda m: m.group(1) + up + "/static/", text)
         remote = external_loads(text)
         if remote:
             raise DataDocsError(f"{path.relative_to(site)} loads {', '.join(sorted(set(remote)))}, which has no "
