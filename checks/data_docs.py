@@ -212,10 +212,9 @@ def _file_context(root: str):
 
     ctx = gx.get_context(mode="file", project_root_dir=root)
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    # No "how to edit this suite" buttons and no call-to-action footer: they only link to GX's web site.
+    # No "how to edit this suite" buttons: they only link to GX's documentation.
     site = dict(ctx.variables.data_docs_sites["local_site"])
     site["show_how_to_buttons"] = False
-    site["site_index_builder"] = {"class_name": "DefaultSiteIndexBuilder", "show_cta_footer": False}
     ctx.variables.data_docs_sites = {"local_site": site}
     ctx.variables.save()
     return gx.get_context(mode="file", project_root_dir=root), gx
