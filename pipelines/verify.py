@@ -89,10 +89,11 @@ def gather_inputs(manifest: dict, landing: str, scratch_landing: str, out: Verif
     sha256. Returns whether every file was found (a changed file is found: the recomputation shows what
     it changes)."""
     complete = True
-    listed = list(manifest.get("inputs") or []) + list(manifest.get("controls") or [])
-    if manifest.get("inputs_sha256") != manifest_sha256(listed):
+    inputs = list(manifest.get("inputs") or [])
+    if manifest.get("inputs_sha256") != manifest_sha256(inputs):
         out.differences.append(f"manifest: the hash of its input file list is {manifest.get('inputs_sha256')}, "
-                               f"but the files it lists hash to {manifest_sha256(listed)}")
+                               f"but the files it lists hash to {manifest_sha256(inputs)}")
+    listed = inputs + list(manifest.get("controls") or [])
     for f in listed:
         rel = f["source_file"]
         if not _safe(rel):
