@@ -31,7 +31,7 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from importlib import metadata
 
@@ -485,7 +485,7 @@ def _write_contents(con, month_end: date, work: str, landing: str | None, log) -
         "close": {k: cell(v) if isinstance(v, (date, datetime)) else v for k, v in source.close.items()
                   if k not in ("manifest", "parameters")} if source.close else None,
         "data_through": source.through.isoformat(),
-        "written_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+        "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "run": {k: v for k, v in run.items() if k not in ("code", "parameters")},
         "code": {"run": run["code"], "label": run["code_version"],
                  "assets": {k: {"module": v["module"], "code_version": v["code_version"]} for k, v in graph.items()},
@@ -518,8 +518,8 @@ def _column_lineage_html(lineage: dict) -> str:
 
 def _index(m: dict, rejections: list[dict]) -> str:
     run, code = m["run"], m["code"]["run"] or {}
-    parts = [f"<p>Month <b>{m['month']}</b> (month end {m['month_end']}), as {_e(m['source_description'])}. "
-             f"The figures were built from the input files of months up to {m['data_through'][:7]}.</p>"]
+    parts = [(f"<p>Month <b>{m['month']}</b> (month end {m['month_end']}), as {_e(m['source_description'])}. "
+              f"The figures were built from the input files of months up to {m['data_through'][:7]}.</p>")]
     parts.append("<h2>How to verify</h2><p>With the lender's landing folder at hand: "
                  "<code>arrears verify THIS_FOLDER --landing LANDING</code> recomputes every figure in a scratch "
                  "warehouse from exactly the input files listed below (each checked by its sha256) with the "

@@ -163,7 +163,7 @@ def compare_figures(pack: str, manifest: dict, con: duckdb.DuckDBPyConnection, o
                 continue
             theirs[tuple(r[i] for i in key)] = r
 
-        def label(k):
+        def label(k, names=names, key=key):
             return ", ".join(f"{names[i]}={v}" for i, v in zip(key, k))
 
         for k in sorted(set(theirs) | set(ours)):
@@ -203,8 +203,7 @@ def compare_rejections(pack: str, manifest: dict, con: duckdb.DuckDBPyConnection
     _, rows = read_csv(path)
     files = [f["source_file"] for f in manifest.get("inputs") or []]
     ours = [[r["entity"], r["file"], r["rule"], str(r["rows"])] for r in rejection_summary(con, files) or []]
-    key = lambda r: tuple(r[:3])  # noqa: E731
-    a, b = {key(r): r[3] for r in rows}, {key(r): r[3] for r in ours}
+    a, b = {tuple(r[:3]): r[3] for r in rows}, {tuple(r[:3]): r[3] for r in ours}
     for k in sorted(set(a) | set(b)):
         if a.get(k) != b.get(k):
             out.differences.append(f"rejections [{k[1]}: {k[2]}]: pack {a.get(k, 0)} row(s), recomputed {b.get(k, 0)}")

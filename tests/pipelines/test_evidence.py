@@ -209,7 +209,8 @@ def test_the_figures_read_back_exactly(book, wh):
     assert {t for t in FIGURES if book.manifest["figures"][f"marts.{t}"]["rows"] == 0} == {
         "complaint_metrics", "complaints_by_bucket"}  # no complaint in the sample's October (seed 1)
     # the book of the month: every account_month row of October in one aging bucket of 'all'
-    aging = list(csv.DictReader(open(book.pack / "figures" / "aging.csv", encoding="utf-8")))
+    with open(book.pack / "figures" / "aging.csv", encoding="utf-8", newline="") as fh:
+        aging = list(csv.DictReader(fh))
     assert sum(int(r["accounts"]) for r in aging if r["portfolio"] == "all") == wh.execute(
         "SELECT count(*) FROM marts.account_month WHERE month_end = ?", [MONTH_END]).fetchall()[0][0]
 
@@ -225,9 +226,10 @@ def test_the_key_of_each_figures_table_is_its_gx_grain(book, repo_root):
 def test_rejections_and_checks(book, wh):
     with open(book.pack / "rejections.csv", encoding="utf-8", newline="") as fh:
         assert list(csv.reader(fh)) == [["entity", "source_file", "rule", "rows"],
-                                        ["ledger", LEDGER, "unknown entry_type 'bogus' (expected disbursement | "
-                                         "purchase | interest | fee | payment | payment_reversal | credit_adjustment "
-                                         "| waiver | charge_off | recovery | due)", "1"]]
+                                        ["ledger", LEDGER, ("unknown entry_type 'bogus' (expected disbursement | "
+                                                            "purchase | interest | fee | payment | payment_reversal | "
+                                                            "credit_adjustment | waiver | charge_off | recovery | due)"),
+                                         "1"]]
     run_id = book.manifest["run"]["run_id"]
     want = wh.execute("SELECT asset, check_name, severity, passed FROM audit.check_results WHERE run_id = ? "
                       "ORDER BY asset, check_name", [run_id]).fetchall()
@@ -287,7 +289,7 @@ def test_verify_names_a_tampered_input_file_and_both_hashes(book, tmp_path, caps
     i = data.index(b",none")  # one byte: a hardship flag 'none' becomes 'nonf'
     data[i + 4] = ord("f")
     path.write_bytes(bytes(data))
-    code, out, err = verify(book.pack, landing, capsys)
+    code, out, _ = verify(book.pack, landing, capsys)
     assert code == 1
     assert f"difference: input {rel}: sha256 {before} in the manifest, {sha(path)} in {landing}\n" in out
 
@@ -303,12 +305,12 @@ def test_verify_names_a_tampered_figure_with_both_values(book, tmp_path, capsys)
     row[4] = f"{Decimal(old) + Decimal('0.01'):.2f}"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
-    code, out, err = verify(pack, book.landing, capsys)
+    code, out, _ = verify(pack, book.landing, capsys)
     assert code == 1
     assert out.splitlines() == [
         f"difference: pack file figures/aging.csv: sha256 {before} in the manifest, {sha(path)} in the pack",
-        f"difference: marts.aging [month_end=2026-10-31, portfolio=all, bucket=current] balance: pack {row[4]}, "
-        f"recomputed {old}"]
+        (f"difference: marts.aging [month_end=2026-10-31, portfolio=all, bucket=current] balance: pack {row[4]}, "
+         f"recomputed {old}")]
 
 
 def test_verify_does_not_use_a_later_month_in_the_landing_folder(book, tmp_path, capsys):
