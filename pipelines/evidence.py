@@ -28,6 +28,7 @@ import os
 import platform
 import re
 import shutil
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -231,10 +232,12 @@ def _run(con: duckdb.DuckDBPyConnection, source: Source) -> dict:
 # --- parts the integrator fills in (other helpers build them) ---------------------------------------------
 
 def _write_data_docs(con: duckdb.DuckDBPyConnection, month_end: date, out_dir: str) -> str | None:
-    """The Great Expectations Data Docs of the month's rows, written into `out_dir` (the pack's data_docs/);
-    returns the path of their index, or None when the pack holds none. Not part of this pack yet:
-    checks/data_docs.py (`write_data_docs(con, month_end, out_dir, log).index`) is built separately."""
-    return None
+    """The Great Expectations Data Docs of the month's rows (checks/data_docs.py: every GX suite run on
+    the month's rows of the warehouse's tables, rendered by GX and made to open offline), written into
+    `out_dir` (the pack's data_docs/); returns the path of their index."""
+    from checks.data_docs import write_data_docs
+
+    return write_data_docs(con, month_end, out_dir, log=lambda m: print(f"  {m}", file=sys.stderr)).index
 
 
 def _column_lineage() -> dict | None:
@@ -461,7 +464,7 @@ def _write_contents(con, month_end: date, work: str, landing: str | None, log) -
         + _table(["asset", "check", "severity", "passed", "description", "evidence"],
                  [[r[0], r[1], r[2], r[3], r[4], r[5]] for r in check_rows]))))
 
-    # Data Docs (built separately: see _write_data_docs)
+    # Data Docs of the month's rows
     docs_index = _write_data_docs(con, month_end, os.path.join(work, DATA_DOCS))
 
     # lineage

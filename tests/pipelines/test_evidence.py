@@ -43,8 +43,11 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def files_of(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+def files_of(folder: Path, data_docs: bool = False) -> set[str]:
+    """The pack's files (relative paths); the Data Docs site (data_docs/, GX's own pages, tested in
+    tests/checks/test_data_docs.py) only when asked."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
+            if p.is_file() and (data_docs or not p.relative_to(folder).as_posix().startswith("data_docs/"))}
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +95,17 @@ def verify(pack: Path, landing: Path, capsys) -> tuple[int, str, str]:
 
 def test_the_pack_holds_the_expected_files_and_the_zip_the_same(book):
     assert files_of(book.pack) == PACK_FILES
+    every = files_of(book.pack, data_docs=True)
+    assert "data_docs/index.html" in every and book.manifest["data_docs"] == "data_docs/index.html"
     with zipfile.ZipFile(str(book.pack) + ".zip") as z:
-        assert set(z.namelist()) == {f"pack/{f}" for f in PACK_FILES}
-        for f in PACK_FILES:
+        assert set(z.namelist()) == {f"pack/{f}" for f in every}
+        for f in every:
             assert z.read(f"pack/{f}") == (book.pack / f).read_bytes(), f
 
 
 def test_the_manifest_lists_the_sha256_of_every_other_file(book):
-    assert book.manifest["files"] == {f: sha(book.pack / f) for f in PACK_FILES - {"manifest.json"}}
+    every = files_of(book.pack, data_docs=True)
+    assert book.manifest["files"] == {f: sha(book.pack / f) for f in every - {"manifest.json"}}
 
 
 class Links(HTMLParser):
@@ -123,10 +129,10 @@ def test_every_link_of_every_page_resolves_inside_the_pack(book):
             assert not re.match(r"^[a-z]+:|^//", href), (page, href)  # no external resource
             assert (book.pack / page).parent.joinpath(href).is_file(), (page, href)
             linked.add(href)
-    # the index links every other file of the pack
-    assert linked >= PACK_FILES - {"index.html"}
+    # the index links every other file of the pack, and the Data Docs' own index
+    assert linked >= (PACK_FILES - {"index.html"}) | {"data_docs/index.html"}
     index = (book.pack / "index.html").read_text("utf-8")
-    assert "Data Docs: not part of this pack yet." in index
+    assert "Data Docs of the month's rows" in index
     assert "column-level lineage of the marts: not part of this pack yet" in index
 
 
@@ -134,9 +140,10 @@ def test_no_file_holds_an_account_id(book, wh):
     ids = [a for (a,) in wh.execute("SELECT account_id FROM staging.account_keys").fetchall()]
     assert set(ids) == {a for (a,) in wh.execute("SELECT account_id FROM staging.accounts").fetchall()}
     assert len(ids) > 200
-    texts = {f: (book.pack / f).read_text("utf-8") for f in PACK_FILES}
+    # every file, the Data Docs' pages included (their vendored fonts and images read as bytes)
+    texts = {f: (book.pack / f).read_bytes().decode("utf-8", "replace") for f in files_of(book.pack, True)}
     with zipfile.ZipFile(str(book.pack) + ".zip") as z:
-        texts.update({n: z.read(n).decode("utf-8") for n in z.namelist()})
+        texts.update({n: z.read(n).decode("utf-8", "replace") for n in z.namelist()})
     found = [(f, a) for f, t in texts.items() for a in ids if a in t]
     assert found == []
 
@@ -273,7 +280,9 @@ def test_verify_passes_on_a_fresh_warehouse(book, capsys):
     code, out, err = verify(book.pack, book.landing, capsys)
     assert code == 0, out + err[-3000:]
     assert out == ""
-    assert "arrears verify: OK — every figure and hash matches (15 pack files, 13 input files," in err
+    # the files the manifest lists with their sha256: every file of the pack but manifest.json itself
+    assert (f"arrears verify: OK — every figure and hash matches ({len(files_of(book.pack, True)) - 1} pack files, "
+            "13 input files,") in err
     # the user's warehouse is not touched: the recomputation ran in a scratch warehouse
     assert duckdb.connect(str(book.warehouse), read_only=True).execute(
         "SELECT count(*) FROM audit.runs").fetchall() == runs_before
