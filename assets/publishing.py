@@ -209,13 +209,16 @@ def last_published(con: duckdb.DuckDBPyConnection) -> str | None:
     return row[0][0] if row else None
 
 
-def rejection_summary(con: duckdb.DuckDBPyConnection) -> list[dict] | None:
+def rejection_summary(con: duckdb.DuckDBPyConnection, files: list[str] | None = None) -> list[dict] | None:
     """Rejected rows by entity, file and reason (the reason's rule, without the row's own values), from
-    audit.rejected_rows as this run built it; None when the run did not build it."""
+    audit.rejected_rows as this run built it (only of `files`, when given); None when the run did not
+    build it."""
     if not table_exists(con, "audit.rejected_rows"):
         return None
-    rows = con.execute("""SELECT entity, source_file, regexp_replace(reason, ':.*$', '') AS rule, count(*) AS n
-        FROM audit.rejected_rows GROUP BY ALL ORDER BY entity, source_file, n DESC, rule""").fetchall()
+    where = "" if files is None else "WHERE list_contains(?, source_file)"
+    rows = con.execute(f"""SELECT entity, source_file, regexp_replace(reason, ':.*$', '') AS rule, count(*) AS n
+        FROM audit.rejected_rows {where} GROUP BY ALL ORDER BY entity, source_file, n DESC, rule""",
+                       [] if files is None else [list(files)]).fetchall()
     return [{"entity": e, "file": f, "rule": r, "rows": n} for e, f, r, n in rows]
 
 

@@ -57,7 +57,8 @@ def serve(requests, replies) -> None:
         send(replies, reply)
 
 
-def _error_of(result) -> str | None:
+def error_of(result) -> str | None:
+    """The exception an expectation's result records (GX catches it and marks the result unsuccessful), or None."""
     info = result.exception_info or {}
     if info.get("raised_exception"):
         return info.get("exception_message") or "raised an exception"
@@ -67,14 +68,19 @@ def _error_of(result) -> str | None:
     return None
 
 
+def suite_expectations(suite: dict) -> list:
+    """The GX Expectation objects of a suite dict (checks/<stage>/<schema>__<table>.json); GX must be importable."""
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    return [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})).to_domain_obj()
+            for e in suite["expectations"]]
+
+
 def run_suite(df, suite: dict) -> tuple[list[dict], list[str]]:
     """Validate the batch (a pandas DataFrame) against the suite: (one entry per expectation, errors).
     An expectation that raised is an error, never a pass."""
     gx, batch_def = context()
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-    expectations = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {})).to_domain_obj()
-                    for e in suite["expectations"]]
+    expectations = suite_expectations(suite)
     # BASIC: each expectation's unexpected count and up to 20 unexpected values, which is what the
     # check's metadata shows; GX's default (SUMMARY) also counts the unexpected values, work nothing
     # here reads.
@@ -83,7 +89,7 @@ def run_suite(df, suite: dict) -> tuple[list[dict], list[str]]:
     details, errors = [], []
     for r in result.results:
         cfg = r.expectation_config
-        err = _error_of(r)
+        err = error_of(r)
         res = r.result or {}
         entry = {"expectation": cfg.type, "column": cfg.kwargs.get("column") or cfg.kwargs.get("column_list"),
                  "success": bool(r.success) and err is None}

@@ -1,4 +1,4 @@
-"""The `arrears` command: sample, run, status, rejections, import-cfpb, dagster-home."""
+"""The `arrears` command: sample, run, status, rejections, evidence, verify, import-cfpb, dagster-home."""
 
 from __future__ import annotations
 
@@ -264,6 +264,49 @@ def cmd_rejections(args) -> int:
     return 0
 
 
+def cmd_evidence(args) -> int:
+    """Write the evidence pack of a month: a folder and a .zip of it (pipelines/evidence.py)."""
+    from .evidence import EvidenceError, write_pack
+    from .settings import Settings
+
+    settings = Settings.from_env(warehouse=args.warehouse)
+    try:
+        result = write_pack(settings.warehouse, args.month, args.out, landing=args.landing, log=_stderr)
+    except EvidenceError as e:
+        _stderr(f"arrears evidence: {e}")
+        return 2
+    _stderr(f"arrears evidence: {result.files} files written to {result.folder} and {result.zip}; "
+            f"manifest.json sha256 {result.manifest_sha256} (keep it with your working papers)")
+    print(os.path.join(result.folder, "index.html"))
+    return 0
+
+
+def cmd_verify(args) -> int:
+    """Recompute an evidence pack from the landing files it lists; exit 0 only when everything matches."""
+    from checks.gx_client import prewarm
+
+    prewarm()
+    from .evidence import EvidenceError
+    from .verify import verify_pack
+
+    try:
+        result = verify_pack(args.pack, args.landing, log=_stderr)
+    except EvidenceError as e:
+        _stderr(f"arrears verify: {e}")
+        return 2
+    for d in result.differences:
+        print(f"difference: {d}")
+    for n in result.notes:
+        _stderr(f"note: {n}")
+    counted = (f"{result.pack_files_checked} pack files, {result.inputs_checked} input files, "
+               f"{result.figures_compared} figures compared")
+    if result.ok:
+        _stderr(f"arrears verify: OK — every figure and hash matches ({counted})")
+        return 0
+    _stderr(f"arrears verify: {len(result.differences)} difference(s) ({counted})")
+    return 1
+
+
 def cmd_dagster_home(args) -> int:
     """Print the folder of the warehouse's Dagster instance (created, with its dagster.yaml, if missing):
     `make ui` points DAGSTER_HOME at it, so the UI shows the runs `arrears run` recorded there."""
@@ -363,6 +406,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--reason", help="only reasons containing this text (case-insensitive)")
     p.add_argument("--limit", type=int, default=1000, help="at most this many rows (0: all; default 1000)")
     p.set_defaults(func=cmd_rejections)
+
+    p = sub.add_parser("evidence", help="write the evidence pack of a month (a folder and a .zip) for an auditor")
+    p.add_argument("month", help="the reporting month, YYYY-MM")
+    p.add_argument("--out", required=True, help="folder to write (must not exist yet; DIR.zip is written beside it)")
+    _warehouse_option(p)
+    p.add_argument("--landing", help="where the control files are read (default: the landing folder of the run)")
+    p.set_defaults(func=cmd_evidence)
+
+    p = sub.add_parser("verify", help="recompute an evidence pack from the landing files it lists; list differences")
+    p.add_argument("pack", help="the evidence pack folder (written by `arrears evidence`)")
+    p.add_argument("--landing", required=True, help="landing folder holding the files the pack lists")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser("import-cfpb", help="convert a CFPB Consumer Complaint Database CSV into contract files")
     p.add_argument("file", help="CSV export in the CFPB's own layout")

@@ -10,6 +10,15 @@ from .contract import AMOUNT_RE, CONTRACT
 from .landing import ContractError
 
 
+def amount_sum_sql(amount: str) -> str:
+    """The SQL sum of a file's amounts as the contract reads them (staging's rule, assets/staging/rules.py):
+    a value that is not an amount of the contract (`1_000.00`, `12.345`) adds nothing, as it loads
+    nothing. The control totals' `amount_sum` is compared with it, and the evidence manifest records it."""
+    text = f"trim(CAST({amount} AS VARCHAR))"
+    return (f"coalesce(sum(CASE WHEN regexp_full_match({text}, {sql_literal(AMOUNT_RE)}) "
+            f"THEN CAST({text} AS DECIMAL(38,2)) END), 0)")
+
+
 def check_control(con, entity: str, load, controls: dict) -> None:
     ctl = controls.get(load.file.source_file)
     if ctl is None:
@@ -29,11 +38,7 @@ def check_control(con, entity: str, load, controls: dict) -> None:
             source = f"read_parquet({sql_literal(f.path)})"
         else:
             amount, source = "amount", f"raw.{entity}_text WHERE source_file = {sql_literal(f.source_file)}"
-        # The file's amounts as the contract reads them (staging's rule, assets/staging/rules.py): a value
-        # that is not an amount of the contract (`1_000.00`, `12.345`) adds nothing, as it loads nothing.
-        text = f"trim(CAST({amount} AS VARCHAR))"
-        got = con.execute(f"SELECT coalesce(sum(CASE WHEN regexp_full_match({text}, {sql_literal(AMOUNT_RE)}) "
-                          f"THEN CAST({text} AS DECIMAL(38,2)) END), 0) FROM {source}").fetchall()[0][0]
+        got = con.execute(f"SELECT {amount_sum_sql(amount)} FROM {source}").fetchall()[0][0]
         if Decimal(got) != ctl.amount_sum:
             raise ContractError(f"{f.source_file}: control total mismatch ({ctl.control_file}): amount_sum "
                                 f"{Decimal(got):.2f} read, {ctl.amount_sum} expected")
