@@ -3,7 +3,6 @@ PY        ?= python3.11
 VENV      := .venv
 BIN       := $(VENV)/bin
 STAMP     := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
-DAGSTER_HOME_DIR := $(CURDIR)/data/dagster_home
 ACCOUNTS  ?= 20000
 MONTHS    ?= 24
 SEED      ?= 42
@@ -19,24 +18,22 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@rm -f $(VENV)/.installed-* && touch $@
 
-$(DAGSTER_HOME_DIR)/dagster.yaml:
-	@mkdir -p $(DAGSTER_HOME_DIR)
-	@printf 'telemetry:\n  enabled: false\n' > $@
-
-demo: install $(DAGSTER_HOME_DIR)/dagster.yaml
+# Runs are recorded in the warehouse's own Dagster instance (`arrears dagster-home` prints its folder:
+# $DAGSTER_HOME when set, else <warehouse stem>.dagster beside the warehouse, data/warehouse.dagster by
+# default); `make ui` opens the same folder, so it shows every run of `make demo` and `make run`.
+demo: install
 	$(BIN)/arrears sample data/landing --accounts $(ACCOUNTS) --months $(MONTHS) --seed $(SEED)
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/arrears run --landing data/landing \
-		--warehouse data/warehouse.duckdb --reports data/reports
+	$(BIN)/arrears run --landing data/landing --warehouse data/warehouse.duckdb --reports data/reports
 	@echo
 	@echo "Dashboards: file://$(CURDIR)/data/reports/index.html"
 	@echo "Warehouse:  $(CURDIR)/data/warehouse.duckdb (schemas raw, staging, marts, audit)"
 	@echo "Dagster UI: make ui, then open http://127.0.0.1:3000 (the runs and checks of make demo are there)"
 
-run: install $(DAGSTER_HOME_DIR)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/arrears run
+run: install
+	$(BIN)/arrears run
 
-ui: install $(DAGSTER_HOME_DIR)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME_DIR) $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+ui: install
+	home=$$($(BIN)/arrears dagster-home) && DAGSTER_HOME=$$home $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # Headless Chromium for the browser test of the dashboards (skipped, with a reason, where it cannot be had).
 browser:
@@ -51,4 +48,4 @@ bench: install
 	$(BIN)/python bench/run_bench.py
 
 clean:
-	rm -rf data/warehouse.duckdb data/reports data/landing
+	rm -rf data/warehouse.duckdb data/warehouse.dagster data/reports data/landing

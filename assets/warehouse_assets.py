@@ -6,9 +6,10 @@ from typing import Callable
 
 import dagster as dg
 
-from assets.metadata import KINDS, OWNERS, table_metadata
+from assets.metadata import KINDS, OWNERS, definition_metadata, table_metadata
 from assets.publishing import fault_point
 from assets.registry import TABLES, VIEWS, Table
+from assets.versioning import code_version_of
 from assets.warehouse import WarehouseResource
 
 
@@ -23,8 +24,9 @@ def warehouse_asset(table: Table) -> dg.AssetsDefinition:
     """The asset that (re)builds one registered table by running its builder against the warehouse.
 
     The asset key is the table name split on the dot (`staging.ledger` → staging/ledger), so the lineage
-    graph and the warehouse use the same names. The row counts of the builder's side tables are recorded
-    as metadata."""
+    graph and the warehouse use the same names. Its code version is that of the builder's module (and
+    everything it imports), so Dagster marks the table when its logic changed since it was built. The row
+    counts of the builder's side tables are recorded as metadata."""
     schema, name = table.name.split(".")
 
     @dg.asset(
@@ -33,8 +35,9 @@ def warehouse_asset(table: Table) -> dg.AssetsDefinition:
         group_name=table.group,
         description=description_of(table.build),
         owners=OWNERS,
-        code_version="1",
+        code_version=code_version_of(table.build.__module__),
         kinds=KINDS,
+        metadata=definition_metadata(table.name),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info}

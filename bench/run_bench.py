@@ -51,9 +51,11 @@ def main() -> int:
         if os.path.exists(p):
             os.remove(p)
     shutil.rmtree(reports, ignore_errors=True)
+    dagster_home = os.path.join(out, "warehouse.dagster")  # the run history of that warehouse (docs/runs.md)
+    shutil.rmtree(dagster_home, ignore_errors=True)
 
     env = dict(os.environ)
-    env.pop("DAGSTER_HOME", None)
+    env.pop("DAGSTER_HOME", None)  # the run goes to the warehouse's own instance, dagster_home
     t0 = time.monotonic()
     # A small wrapper process measures the peak RSS of `arrears run` alone (not of the sample step).
     rss_file = os.path.join(out, "peak_rss_kb")
@@ -112,6 +114,7 @@ def main() -> int:
     if not args.keep:
         os.remove(warehouse)
         shutil.rmtree(reports, ignore_errors=True)
+        shutil.rmtree(dagster_home, ignore_errors=True)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The `arrears` command: sample, run, status, rejections, evidence, verify, import-cfpb."""
+"""The `arrears` command: sample, run, status, rejections, evidence, verify, import-cfpb, dagster-home."""
 
 from __future__ import annotations
 
@@ -88,11 +88,14 @@ def cmd_run(args) -> int:
     if not settings.wait_for_lock and lock.held_by_another():
         _stderr(f"arrears run: refused: {lock.busy_message()}")
         return 3
+    from .instance import dagster_home
+
+    home = dagster_home(settings.warehouse, args.dagster_home)
     _stderr(f"arrears run: landing {os.path.abspath(settings.landing)} → warehouse "
             f"{os.path.abspath(settings.warehouse)}, reports {os.path.abspath(settings.reports)} "
-            f"(dpd tolerance {settings.tolerance})")
+            f"(dpd tolerance {settings.tolerance}); Dagster runs in {home}")
     t0 = time.monotonic()
-    out = run_pipeline(settings)
+    out = run_pipeline(settings, dagster_home=home)
     took = time.monotonic() - t0
     run = _run_record(settings.warehouse, out.run_id)
     _print_rejections(run)
@@ -304,6 +307,26 @@ def cmd_verify(args) -> int:
     return 1
 
 
+def cmd_dagster_home(args) -> int:
+    """Print the folder of the warehouse's Dagster instance (created, with its dagster.yaml, if missing):
+    `make ui` points DAGSTER_HOME at it, so the UI shows the runs `arrears run` recorded there."""
+    from .instance import dagster_home, prepare_home
+    from .settings import Settings
+
+    try:
+        settings = Settings.from_env(warehouse=args.warehouse)
+    except ValueError as e:
+        _stderr(f"arrears dagster-home: {e}")
+        return 2
+    print(prepare_home(dagster_home(settings.warehouse, args.dagster_home)))
+    return 0
+
+
+def _dagster_home_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dagster-home", help="folder of the Dagster instance that records the runs (default "
+                                          "$DAGSTER_HOME, else <warehouse stem>.dagster beside the warehouse)")
+
+
 def cmd_import_cfpb(args) -> int:
     from .cfpb_import import CfpbImportError, import_cfpb
 
@@ -363,7 +386,13 @@ def main(argv: list[str] | None = None) -> int:
                         "instead of refusing")
     p.add_argument("--strict", action="store_true",
                    help="refuse an unknown folder or file name in the landing folder (default $ARREARS_STRICT or off)")
+    _dagster_home_option(p)
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("dagster-home", help="print the folder of the warehouse's Dagster instance (for make ui)")
+    _warehouse_option(p)
+    _dagster_home_option(p)
+    p.set_defaults(func=cmd_dagster_home)
 
     p = sub.add_parser("status", help="which run built what the warehouse and the reports hold; the last runs")
     _warehouse_option(p)

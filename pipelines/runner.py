@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -101,9 +100,29 @@ def progress_logger(_init_context) -> logging.Logger:
     return log
 
 
-def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None) -> RunOutcome:
+TAG_PREFIX = "arrears/"
+
+
+def run_tags(settings: Settings) -> dict[str, str]:
+    """The run's tags in Dagster: every parameter of the run, as audit.runs records them
+    (`arrears/dpd_tolerance`, `arrears/landing`, …), and the code version (`arrears/code_version`)."""
+    from assets.versioning import code_version_label
+
+    from .definitions import warehouse_for
+
+    tags = {f"{TAG_PREFIX}{k}": str(v) for k, v in warehouse_for(settings).parameters().items()}
+    tags[f"{TAG_PREFIX}code_version"] = code_version_label()
+    return tags
+
+
+def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None,
+                 dagster_home: str | None = None) -> RunOutcome:
     """Materialise every asset and run every check, in-process. Success = no step failed and no
-    ERROR-severity check failed."""
+    ERROR-severity check failed.
+
+    The run is recorded in `instance`, by default the persistent instance of the warehouse
+    (pipelines/instance.py: `dagster_home`, else DAGSTER_HOME, else `<warehouse stem>.dagster/`), and
+    carries the run's parameters and code version as tags (`run_tags`)."""
     from checks.gx_client import prewarm
 
     prewarm()  # GX loads in its worker process, on the other core (`arrears run` starts it even earlier)
@@ -113,9 +132,12 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
     defs = build_definitions(settings, loggers={"progress": progress_logger})
     job = defs.resolve_job_def(JOB_NAME)
     if instance is None:
-        instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+        from .instance import dagster_home as home_of, persistent_instance
+
+        instance = persistent_instance(home_of(settings.warehouse, dagster_home))
     run_config = {"loggers": {} if quiet else {"progress": {}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
+                                    tags=run_tags(settings))
     out = RunOutcome(success=result.success, result=result, run_id=result.run_id)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":

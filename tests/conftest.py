@@ -163,3 +163,49 @@ def cfpb_extract() -> Path:
 def repo_root() -> Path:
     """The repository (workspace.yaml, pyproject.toml)."""
     return TESTS.parent
+
+
+# ---- one small run of `arrears run`, for the tests of what it leaves in the warehouse and in Dagster -------
+
+SMALL_RUN = dict(accounts=150, months=4, seed=7, end_month="2026-10")  # ledger months 2026-07 … 2026-10
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory) -> SimpleNamespace:
+    """`arrears sample` (SMALL_RUN) and `arrears run` on it, in this process, with DAGSTER_HOME unset (so
+    the run goes to the instance beside the warehouse, `w.dagster/`). Gives the paths, the run's id and
+    the Dagster instance folder. Read it only: tests that run again use a warehouse of their own."""
+    from pipelines.cli import main as cli
+
+    root = tmp_path_factory.mktemp("small_run")
+    landing, warehouse, reports = root / "landing", root / "w.duckdb", root / "reports"
+    s = SMALL_RUN
+    assert cli(["sample", str(landing), "--accounts", str(s["accounts"]), "--months", str(s["months"]),
+                "--seed", str(s["seed"]), "--end-month", s["end_month"]]) == 0
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("DAGSTER_HOME", raising=False)
+        assert cli(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--reports", str(reports)]) == 0
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        run_id = con.execute("SELECT run_id FROM audit.runs WHERE outcome = 'published'").fetchall()[0][0]
+    finally:
+        con.close()
+    return SimpleNamespace(root=root, landing=landing, warehouse=warehouse, reports=reports,
+                           dagster_home=root / "w.dagster", run_id=run_id)
+
+
+@pytest.fixture(scope="session")
+def small_run_metadata(small_run) -> dict[str, dict]:
+    """{table name: the metadata of its materialization in small_run}, read from the run's Dagster instance."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(small_run.dagster_home))
+    try:
+        out = {}
+        for key in instance.get_asset_keys():
+            event = instance.get_latest_materialization_event(key)
+            if event is not None and event.run_id == small_run.run_id:
+                out[".".join(key.path)] = dict(event.asset_materialization.metadata)
+        return out
+    finally:
+        instance.dispose()

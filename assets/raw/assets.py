@@ -5,7 +5,8 @@ import hashlib
 
 import dagster as dg
 
-from assets.metadata import KINDS, OWNERS, table_metadata
+from assets.metadata import KINDS, OWNERS, definition_metadata, table_metadata
+from assets.versioning import code_version_of
 from assets.warehouse import WarehouseResource
 
 from .load import load_entity
@@ -22,8 +23,9 @@ def _raw_asset(entity: str) -> dg.AssetsDefinition:
         key=dg.AssetKey(["raw", entity]),
         group_name="raw",
         owners=OWNERS,
-        code_version="1",
+        code_version=code_version_of(load_entity.__module__),  # the reading: assets/raw/load.py and its imports
         kinds=KINDS | {"csv", "parquet"},
+        metadata=definition_metadata(f"raw.{entity}"),
         description=f"""The {DESCRIPTIONS[entity]}, as read: raw.{entity} is a view of every row, the
 contract's columns as text, with the file and line each row came from. CSV files are parsed once into
 raw.{entity}_text; Parquet files are read in place (raw.files records their location, size,

@@ -9,6 +9,7 @@ import dagster as dg
 from assets.metadata import OWNERS
 from assets.publishing import fault_point, reports_folder_problem, seal_draft, start_draft
 from assets.registry import REPORTED
+from assets.versioning import code_version_of
 from assets.warehouse import WarehouseResource
 from dashboards import build_reports
 
@@ -18,7 +19,7 @@ from dashboards import build_reports
     deps=[dg.AssetKey(t.split(".")) for t in REPORTED],
     group_name="reports",
     owners=OWNERS,
-    code_version="1",
+    code_version=code_version_of(build_reports.__module__),  # the pages: dashboards/build.py and its imports
     kinds={"plotly", "html"},
 )
 def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:

@@ -133,7 +133,7 @@ def test_every_link_of_every_page_resolves_inside_the_pack(book):
     assert linked >= (PACK_FILES - {"index.html"}) | {"data_docs/index.html"}
     index = (book.pack / "index.html").read_text("utf-8")
     assert "Data Docs of the month's rows" in index
-    assert "column-level lineage of the marts: not part of this pack yet" in index
+    assert "column-level lineage of the marts: in the same files" in index
 
 
 def test_no_file_holds_an_account_id(book, wh):
@@ -186,7 +186,7 @@ def test_the_manifest_records_the_run_its_code_parameters_and_libraries(book, wh
     assert m["inputs_sha256"] == inputs_hash == manifest_sha256(m["inputs"])
     assert m["code"]["assets"]["marts/aging"] == {"module": "assets.marts.aging",
                                                   "code_version": code_version_of("assets.marts.aging")}
-    assert m["code"]["assets"]["raw/ledger"]["module"] == "assets.raw.assets"
+    assert m["code"]["assets"]["raw/ledger"]["module"] == "assets.raw.load"
     assert len(m["code"]["assets"]) == 19  # every asset of the graph
     assert m["libraries"]["duckdb"] == duckdb.__version__
     assert m["libraries"]["python"] == platform.python_version()
@@ -258,7 +258,17 @@ def test_lineage_is_the_asset_graph(book, repo_root):
             assert lineage["assets"][key]["reads"] == node["deps"], key
         assert lineage["assets"][key]["checks"] == node["checks"], key
     assert lineage["assets"]["raw/ledger"]["reads"] == ["landing: ledger/ledger_YYYY-MM.*"]
-    assert lineage["column_lineage"] is None
+    from assets.lineage import column_lineage
+
+    assert lineage["column_lineage"] == {t: {c: [list(d) for d in deps] for c, deps in cols.items()}
+                                         for t, cols in column_lineage().items()}
+    assert lineage["column_lineage"]["marts.aging"]["balance"] == [["marts.account_month", "balance"],
+                                                                   ["marts.account_month", "bucket"]]
+    # each asset's code version in the pack is the one Dagster shows
+    from pipelines.definitions import build_definitions
+
+    shown = {s.key.to_user_string(): s.code_version for a in build_definitions().assets for s in a.specs}
+    assert {k: v["code_version"] for k, v in lineage["assets"].items()} == shown
 
 
 def test_evidence_refuses_a_month_not_in_the_warehouse_and_an_existing_folder(book, tmp_path, capsys):

@@ -1,0 +1,281 @@
+"""The columns of every table asset, declared once: name, DuckDB type and what the column means.
+
+The descriptions are the spec's words (docs/spec/data-contract.md, metrics.md, outputs.md, and where the
+spec leaves a choice open, docs/metrics-notes.md, docs/complaints.md, docs/ingestion.md). They are shown
+in Dagster as the asset's `dagster/column_schema`: on the definition (before any run) and on every
+materialization (then with the types the built table has). `tests/assets/test_columns.py` checks that the
+names and types declared here are exactly those of the tables a run builds, so a new column without a
+description fails the tests.
+
+This module is metadata, not logic: no builder imports it, so editing a description changes no asset's
+code version (assets/versioning.py).
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+Columns = tuple[tuple[str, str, str], ...]  # (name, DuckDB type, description)
+
+_BUCKET_ENUM = ("ENUM('current', 'dpd_1_29', 'dpd_30_59', 'dpd_60_89', 'dpd_90_119', 'dpd_120_149', "
+                "'dpd_150_179', 'dpd_180_plus', 'charged_off', 'closed')")
+
+# ---- the contract's columns (data-contract.md), as the lender delivers them ------------------------------
+
+_ACCOUNT = {
+    "account_id": "The lender's account number (1–64 characters); unique within a file, the key of an account.",
+    "portfolio": "Reporting segment, e.g. `cards-us` (`all` is reserved for the all-portfolios rows).",
+    "product_type": "`revolving` or `installment`.",
+    "opened_on": "Date the account was opened.",
+    "closed_on": "Date the account was closed (≥ opened_on); empty while open.",
+    "currency": "ISO 4217 code of the account's currency; all its amounts are in it.",
+    "credit_limit": "Credit limit (≥ 0), required for revolving accounts.",
+    "original_principal": "Original principal (> 0), required for installment accounts.",
+    "region": "State or province, for reporting only (optional).",
+    "hardship_flag": "`none`, `bankrupt`, `deceased` or `fraud` (default `none`).",
+}
+_LEDGER = {
+    "entry_id": "The entry's id, unique across all ledger files; entries are immutable (a correction is a new entry).",
+    "account_id": "The account the entry is posted to; must exist in the accounts.",
+    "posted_on": "Date the entry was posted, inside its file's month. An entry counts at month end d when posted_on ≤ d.",
+    "entry_type": "disbursement, purchase, interest, fee (+ balance); payment, credit_adjustment, waiver, "
+                  "charge_off (− balance); payment_reversal (+, cancels the payment it names); recovery and "
+                  "due (no effect on the balance).",
+    "amount": "Amount in the account's currency, 2 decimals, always positive: the entry type gives the sign.",
+    "due_on": "For a `due` entry, the date the contractual amount is due; null otherwise.",
+    "reverses_entry_id": "For a `payment_reversal`, the `payment` of the same account it cancels.",
+}
+_COMPLAINT = {
+    "complaint_id": "The complaint's id, the key of a complaint (a later month's row supersedes an earlier one).",
+    "account_id": "The account the complaint is about, when known; must exist in the accounts.",
+    "received_on": "Date the complaint was received; its month is the complaint's month.",
+    "submitted_via": "`phone`, `email`, `web`, `letter`, `in_person` or `regulator`.",
+    "product": "CFPB product, e.g. `Debt collection`, `Credit card`.",
+    "issue": "CFPB issue wording (metrics.md lists the debt-collection taxonomy).",
+    "sub_issue": "CFPB sub-issue wording (optional).",
+    "responded_on": "Date the company responded (≥ received_on); empty when not yet answered.",
+    "closed_on": "Date the complaint was closed (≥ received_on); empty while open.",
+    "company_response": "`Closed with explanation`, `Closed with non-monetary relief`, `Closed with monetary "
+                        "relief`, `In progress` or `Untimely response`.",
+}
+_SOURCE_FILE = "The landing file the row was read from (path inside the landing folder)."
+_LINE = "Physical line of the file on which the row's record starts (the header is line 1)."
+_FILE_MONTH = "The month of the file the row was read from (first day of the month in the file's name)."
+_ACCOUNT_KEY = ("The warehouse's permanent integer number for the account_id (staging.account_keys): never "
+                "changed or reused; meaningful only inside this warehouse.")
+
+
+def _contract(columns: dict[str, str], types: dict[str, str]) -> list[tuple[str, str, str]]:
+    return [(name, types.get(name, "VARCHAR"), text) for name, text in columns.items()]
+
+
+def _raw(contract: dict[str, str]) -> Columns:
+    """raw.<entity>: the file, month and line of each row, then the contract's columns as text, as read."""
+    return (("source_file", "VARCHAR", _SOURCE_FILE), ("file_month", "DATE", _FILE_MONTH),
+            ("line_number", "BIGINT", _LINE),
+            *((n, "VARCHAR", f"As read (text, trimmed, not yet judged). {t}") for n, t in contract.items()))
+
+
+_MONEY = "DECIMAL(18,2)"
+_ACCOUNT_TYPES = {"opened_on": "DATE", "closed_on": "DATE", "credit_limit": _MONEY, "original_principal": _MONEY}
+_LEDGER_TYPES = {"posted_on": "DATE", "amount": _MONEY, "due_on": "DATE"}
+_COMPLAINT_TYPES = {"received_on": "DATE", "responded_on": "DATE", "closed_on": "DATE"}
+
+# ---- the marts' shared columns (outputs.md) --------------------------------------------------------------
+
+_MONTH_END = "Calendar month end (the as-of date d); an entry counts when posted_on ≤ d."
+_PORTFOLIO = "The portfolio, or `all` for the sum over portfolios."
+_LATER = "The later month end m of the pair m−1 → m."
+
+COLUMNS: dict[str, Columns] = {
+    "raw.accounts": _raw(_ACCOUNT),
+    "raw.ledger": _raw(_LEDGER),
+    "raw.complaints": _raw(_COMPLAINT),
+    "staging.accounts": (
+        *_contract(_ACCOUNT, _ACCOUNT_TYPES),
+        ("source_file", "VARCHAR", "The accounts file of the account's latest version (the latest file month, then line)."),
+        ("line_number", "BIGINT", "The line of that latest version in its file."),
+        ("account_key", "INTEGER", _ACCOUNT_KEY),
+    ),
+    "staging.ledger": (
+        *_contract(_LEDGER, _LEDGER_TYPES),
+        ("source_file", "VARCHAR", "The ledger file the entry was loaded from."),
+        ("line_number", "BIGINT", _LINE),
+        ("account_key", "INTEGER", _ACCOUNT_KEY),
+    ),
+    "staging.complaints": (
+        *_contract(_COMPLAINT, _COMPLAINT_TYPES),
+        ("issue_group", "VARCHAR", "The current CFPB debt-collection issue the issue belongs to (through the "
+                                   "crosswalk of pre-2017 wordings), or `other`."),
+        ("source_file", "VARCHAR", "The complaints file of the complaint's latest version."),
+        ("line_number", "BIGINT", "The line of that latest version in its file."),
+    ),
+    "audit.rejected_rows": (
+        ("source_file", "VARCHAR", "The landing file of the rejected row."),
+        ("line_number", "BIGINT", _LINE),
+        ("reason", "VARCHAR", "Why the row was not loaded: the rule it broke (wrong type, missing required field, "
+                              "unknown enum, duplicate key, unknown account, …) and the offending value."),
+        ("raw", "VARCHAR", "The row's contract columns as read (JSON); empty for a record that could not be split "
+                           "into columns. Dropped personal-data columns are never kept."),
+        ("entity", "VARCHAR", "accounts, ledger or complaints."),
+        ("length_bytes", "BIGINT", "For a record that could not be split into columns, its length in bytes."),
+    ),
+    "audit.source_files": (
+        ("source_file", "VARCHAR", "A landing file read by the run."),
+        ("sha256", "VARCHAR", "SHA-256 of the file's bytes."),
+        ("rows_read", "BIGINT", "Data records read from the file (rows read = rows loaded + rows rejected, always)."),
+        ("rows_loaded", "BIGINT", "Rows of the file loaded into staging."),
+        ("rows_rejected", "BIGINT", "Rows of the file not loaded (each in audit.rejected_rows with its reason)."),
+        ("loaded_at", "TIMESTAMP", "When the run built this row (UTC)."),
+        ("entity", "VARCHAR", "accounts, ledger or complaints."),
+        ("file_month", "DATE", "The month in the file's name (first day of the month)."),
+        ("format", "VARCHAR", "csv, csv.gz or parquet."),
+        ("bytes", "BIGINT", "The file's size in bytes."),
+        ("dropped_personal_columns", "VARCHAR[]", "Personal-data columns (name, address, phone, …) dropped on "
+                                                  "read and never stored."),
+        ("ignored_columns", "VARCHAR[]", "Columns outside the contract, ignored."),
+        ("absent_optional_columns", "VARCHAR[]", "Optional contract columns the file does not have (read as null)."),
+    ),
+    "intermediate.ledger_flows": (
+        ("month_end", "DATE", "The month end of the month the entries were posted in."),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("debits", "DECIMAL(38,2)", "disbursement + purchase + interest + fee + payment_reversal posted in the month."),
+        ("credits", "DECIMAL(38,2)", "payment + credit_adjustment + waiver posted in the month."),
+        ("charge_offs", "DECIMAL(38,2)", "charge_off entries posted in the month."),
+        ("recoveries", "DECIMAL(38,2)", "recovery entries posted in the month (off-book)."),
+        ("entries", "HUGEINT", "Entries posted in the month (dues left out)."),
+    ),
+    "marts.account_month": (
+        ("account_id", "VARCHAR", "The account."),
+        ("month_end", "DATE", f"{_MONTH_END} A row exists from the month the account opens (or the first "
+                              "reporting month) through the first month end at which it is terminal."),
+        ("portfolio", "VARCHAR", "The account's portfolio (latest version)."),
+        ("product_type", "ENUM('revolving', 'installment')", "`revolving` or `installment`."),
+        ("status", "ENUM('open', 'closed', 'charged_off')",
+         "`charged_off` (a charge_off posted ≤ d), `closed` (closed_on ≤ d and balance exactly 0.00) or `open`."),
+        ("balance", _MONEY, "Σ(disbursement, purchase, interest, fee, payment_reversal) − Σ(payment, "
+                            "credit_adjustment, waiver, charge_off) over entries posted ≤ d."),
+        ("past_due_amount", _MONEY, "max(0, Σ dues with due_on < d − qualifying credits), reported as 0 when dpd = 0; "
+                                    "0.00 on terminal rows."),
+        ("dpd", "INTEGER", "Days past due: d − due_on of the oldest unpaid due (FIFO, shortfalls up to the DPD "
+                           "tolerance ignored); 0 when none; NULL on terminal rows."),
+        ("bucket", _BUCKET_ENUM, "`current` (open, dpd 0), `dpd_1_29` … `dpd_180_plus` (open, by dpd), "
+                                 "`charged_off` or `closed`."),
+        ("qualifying_credits", _MONEY, "C(d) = Σ payment − Σ payment_reversal posted ≤ d."),
+        ("past_dues_to_date", _MONEY, "Σ dues posted ≤ d with due_on < d."),
+        ("oldest_unpaid_due_on", "DATE", "due_on of the oldest unpaid due when dpd > 0."),
+        ("account_key", "INTEGER", _ACCOUNT_KEY),
+    ),
+    "marts.aging": (
+        ("month_end", "DATE", _MONTH_END),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("bucket", "VARCHAR", "Delinquency bucket (or terminal state) at month end."),
+        ("accounts", "BIGINT", "Accounts in the bucket."),
+        ("balance", _MONEY, "Σ balance of those accounts."),
+        ("past_due_amount", _MONEY, "Σ past_due_amount of those accounts."),
+    ),
+    "marts.roll_rates": (
+        ("month_end", "DATE", _LATER),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("from_bucket", "VARCHAR", "Bucket at m−1 (accounts open then)."),
+        ("to_bucket", "VARCHAR", "Bucket at m (any of the 10 states)."),
+        ("accounts", "BIGINT", "N(from→to): accounts that moved from from_bucket to to_bucket."),
+        ("balance", _MONEY, "Σ balance at m−1 of those accounts."),
+        ("account_rate", "DOUBLE", "N(from→to) / N(from); each from row sums to 1."),
+        ("balance_rate", "DOUBLE", "balance / Σ balance at m−1 of all of from_bucket (NULL when that is 0); "
+                                   "for k → k+1 the flow rate."),
+    ),
+    "marts.cure_rates": (
+        ("month_end", "DATE", _LATER),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("from_bucket", "VARCHAR", "Delinquent bucket (dpd ≥ 1, open) at m−1."),
+        ("accounts", "BIGINT", "Accounts of from_bucket at m−1."),
+        ("balance", _MONEY, "Their balance at m−1."),
+        ("cured_accounts", "BIGINT", "Of those, accounts open with dpd 0 at m (charge-offs, closures and "
+                                     "payoffs are not cures)."),
+        ("cure_rate", "DOUBLE", "cured_accounts / accounts."),
+        ("balance_cure_rate", "DOUBLE", "Balance at m−1 of the cured / balance (NULL when balance is 0)."),
+        ("cured_within_3m_rate", "DOUBLE", "Share of accounts at dpd 0 at any of m, m+1, m+2 (NULL until m+2 is "
+                                           "observed)."),
+        ("redefault_6m_rate", "DOUBLE", "Of accounts cured at m, the share at dpd ≥ 30 at any month end "
+                                        "m+1 … m+6 (NULL until observed, or when nobody cured)."),
+    ),
+    "marts.delinquency_rates": (
+        ("month_end", "DATE", _MONTH_END),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("open_accounts", "BIGINT", "Open accounts at d (the denominator)."),
+        ("open_balance", _MONEY, "Their balance."),
+        *((f"dq{n}_{kind}_rate", "DOUBLE",
+           f"{'Accounts' if kind == 'account' else 'Full balances (not the past-due amount)'} at dpd ≥ {n} / "
+           f"{'open_accounts' if kind == 'account' else 'open_balance'}.")
+          for n in (30, 60, 90) for kind in ("account", "balance")),
+    ),
+    "marts.charge_offs": (
+        ("month_end", "DATE", _MONTH_END),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("gross_charge_off", _MONEY, "charge_off amounts posted in the month."),
+        ("recoveries", _MONEY, "recovery amounts posted in the month."),
+        ("net_charge_off", _MONEY, "gross_charge_off − recoveries."),
+        ("average_balance", _MONEY, "Mean of the open balances at m−1 and m, rounded to the cent half away from "
+                                    "zero (NULL in the first reporting month)."),
+        ("nco_rate_annualized", "DOUBLE", "net_charge_off × 12 / average_balance (NULL in the first reporting "
+                                          "month or when average_balance is 0)."),
+    ),
+    "marts.roll_forward": (
+        ("month_end", "DATE", _MONTH_END),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("opening_balance", _MONEY, "Σ balance of the open rows at m−1 (NULL in the first reporting month)."),
+        ("debits", _MONEY, "disbursement + purchase + interest + fee + payment_reversal, posted in m."),
+        ("credits", _MONEY, "payment + credit_adjustment + waiver, posted in m."),
+        ("charge_offs", _MONEY, "charge_off, posted in m."),
+        ("closing_balance", _MONEY, "Σ balance of all rows at m."),
+        ("difference", _MONEY, "opening + debits − credits − charge_offs − closing: exactly 0.00 (NULL in the "
+                               "first reporting month)."),
+    ),
+    "marts.complaint_metrics": (
+        ("month_end", "DATE", "Month end of the month the complaints were received in."),
+        ("portfolio", "VARCHAR", "The portfolio of the complaint's account, or `all` (which also holds "
+                                 "complaints without an account)."),
+        ("issue_group", "VARCHAR", "The issue group, or `all`."),
+        ("complaints", "BIGINT", "Complaints of the slice received in the month."),
+        ("complaints_per_1000", "DOUBLE", "complaints / open accounts at month end × 1,000 (per mille)."),
+        ("timely_response_rate", "DOUBLE", "Complaints answered within 15 days / the month's complaints, leaving "
+                                           "out those unanswered at the latest month end whose 15 days had not run "
+                                           "out (NULL when that is 0)."),
+        ("closed_within_60d_rate", "DOUBLE", "The same rule with closed_on and 60 days."),
+        ("median_days_to_close", "DOUBLE", "Median of closed_on − received_on (days) over the month's closed "
+                                           "complaints."),
+        ("open_backlog", "BIGINT", "Complaints of the slice open at month_end (received in any month)."),
+        ("repeat_rate", "DOUBLE", "Share of complaints from accounts with another complaint in the previous 365 days."),
+        ("conduct_complaints", "BIGINT", "On issue_group `all` rows: the slice's conduct complaints (the five "
+                                         "conduct issues of metrics.md)."),
+        ("conduct_per_1000_delinquent", "DOUBLE", "On issue_group `all` rows: conduct_complaints / delinquent "
+                                                  "accounts × 1,000, the early warning on collection conduct."),
+        ("open_accounts", "BIGINT", "Open accounts of the portfolio at month_end (the per-1000 denominator)."),
+        ("delinquent_accounts", "BIGINT", "On `all` issue-group rows: open accounts at dpd ≥ 1 at month_end."),
+        ("dates_unknown", "BIGINT", "Complaints of the row answered or closed at an unknown date (left out of the "
+                                    "rates that need that date)."),
+        ("backlog_unknown", "BIGINT", "Complaints received by month_end that are closed at an unknown date, so "
+                                      "left out of open_backlog."),
+        ("timely_response_denominator", "BIGINT", "Complaints in timely_response_rate's denominator."),
+        ("closed_within_60d_denominator", "BIGINT", "Complaints in closed_within_60d_rate's denominator."),
+    ),
+    "marts.complaints_by_bucket": (
+        ("month_end", "DATE", "Month end of the month the complaints were received in."),
+        ("bucket", "VARCHAR", "The open bucket the account was in at the previous month end."),
+        ("complaints", "BIGINT", "Complaints received in the month from those accounts."),
+        ("accounts", "BIGINT", "Accounts open in that bucket at the previous month end."),
+        ("complaints_per_1000", "DOUBLE", "complaints / accounts × 1,000 (per mille)."),
+    ),
+}
+
+
+def column_descriptions(table: str) -> dict[str, str]:
+    """{column: description} of a declared table."""
+    return {name: text for name, _, text in COLUMNS[table]}
+
+
+def declared_schema(table: str) -> dg.TableSchema:
+    """The table's column schema as declared here (names, types, descriptions): the asset definition's
+    `dagster/column_schema`, shown before any run."""
+    return dg.TableSchema(columns=[dg.TableColumn(n, t, description=d) for n, t, d in COLUMNS[table]])

@@ -1,0 +1,201 @@
+"""Column-level lineage of the marts (and of intermediate.ledger_flows, which two marts read), declared
+once: for each column of each table, the columns of the tables it reads that feed it, one step up.
+
+Followed step by step, a mart figure leads back to the staging columns, and from there (each staging row
+carries its `source_file` and `line_number`) to the lender's files:
+marts.aging.balance ← marts.account_month.balance ← staging.ledger.amount, entry_type, posted_on.
+
+Shown in Dagster as each asset's `dagster/column_lineage`; written out in docs/checks-and-lineage.md
+(generated from this declaration, `python -m assets.lineage`; a test checks the page matches), and
+`column_lineage()` gives it to whoever exports it (the evidence pack). `tests/assets/test_lineage.py`
+checks that every column of every such table has an entry, that every upstream table is one the builder
+reads (assets/registry.py), and that every upstream column exists in the built upstream table.
+
+The reporting months (`staging.reporting_months`, written with staging.ledger from the ledger files'
+months) are not an asset of their own: where a figure depends on them, the lineage names the columns
+they come from (staging.ledger.source_file for marts.account_month, marts.account_month.month_end for
+the marts built on it).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import dagster as dg
+
+AM, LEDGER, ACCOUNTS, COMPLAINTS, FLOWS = ("marts.account_month", "staging.ledger", "staging.accounts",
+                                          "staging.complaints", "intermediate.ledger_flows")
+
+
+def _cols(table: str, *columns: str) -> list[tuple[str, str]]:
+    return [(table, c) for c in columns]
+
+
+# ledger columns that make up a balance / the ageing of an account at a month end
+_BALANCE = _cols(LEDGER, "amount", "entry_type", "posted_on")
+_AGEING = _cols(LEDGER, "amount", "entry_type", "posted_on", "due_on", "entry_id")
+_MONTHS = _cols(LEDGER, "source_file")  # the reporting months: the ledger files' months
+_AM_MONTH = _cols(AM, "month_end")
+_AM_PORTFOLIO = _cols(AM, "portfolio")
+
+_LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
+    FLOWS: {
+        "month_end": _cols(LEDGER, "posted_on"),
+        "portfolio": _cols(ACCOUNTS, "portfolio"),
+        "debits": _BALANCE,
+        "credits": _BALANCE,
+        "charge_offs": _BALANCE,
+        "recoveries": _BALANCE,
+        "entries": _cols(LEDGER, "entry_id", "entry_type", "posted_on"),
+    },
+    AM: {
+        "account_id": _cols(ACCOUNTS, "account_id"),
+        "month_end": _MONTHS + _cols(ACCOUNTS, "opened_on", "closed_on") + _BALANCE,
+        "portfolio": _cols(ACCOUNTS, "portfolio"),
+        "product_type": _cols(ACCOUNTS, "product_type"),
+        "status": _BALANCE + _cols(ACCOUNTS, "closed_on"),
+        "balance": _BALANCE,
+        "past_due_amount": _AGEING,
+        "dpd": _AGEING,
+        "bucket": _AGEING + _cols(ACCOUNTS, "closed_on"),
+        "qualifying_credits": _BALANCE,
+        "past_dues_to_date": _cols(LEDGER, "amount", "entry_type", "posted_on", "due_on"),
+        "oldest_unpaid_due_on": _AGEING,
+        "account_key": _cols(ACCOUNTS, "account_key"),
+    },
+    "marts.aging": {
+        "month_end": _AM_MONTH,
+        "portfolio": _AM_PORTFOLIO,
+        "bucket": _cols(AM, "bucket"),
+        "accounts": _cols(AM, "account_id", "bucket"),
+        "balance": _cols(AM, "balance", "bucket"),
+        "past_due_amount": _cols(AM, "past_due_amount", "bucket"),
+    },
+    "marts.roll_rates": {
+        "month_end": _AM_MONTH,
+        "portfolio": _AM_PORTFOLIO,
+        "from_bucket": _cols(AM, "bucket", "status"),
+        "to_bucket": _cols(AM, "bucket"),
+        "accounts": _cols(AM, "account_key", "month_end", "bucket"),
+        "balance": _cols(AM, "balance", "bucket"),
+        "account_rate": _cols(AM, "account_key", "month_end", "bucket"),
+        "balance_rate": _cols(AM, "account_key", "month_end", "bucket", "balance"),
+    },
+    "marts.cure_rates": {
+        "month_end": _AM_MONTH,
+        "portfolio": _AM_PORTFOLIO,
+        "from_bucket": _cols(AM, "bucket", "status", "dpd"),
+        "accounts": _cols(AM, "account_key", "bucket"),
+        "balance": _cols(AM, "balance", "bucket"),
+        "cured_accounts": _cols(AM, "account_key", "month_end", "status", "dpd"),
+        "cure_rate": _cols(AM, "account_key", "month_end", "status", "dpd", "bucket"),
+        "balance_cure_rate": _cols(AM, "account_key", "month_end", "status", "dpd", "balance"),
+        "cured_within_3m_rate": _cols(AM, "account_key", "month_end", "status", "dpd"),
+        "redefault_6m_rate": _cols(AM, "account_key", "month_end", "status", "dpd"),
+    },
+    "marts.delinquency_rates": {
+        "month_end": _AM_MONTH,
+        "portfolio": _AM_PORTFOLIO,
+        "open_accounts": _cols(AM, "account_id", "status"),
+        "open_balance": _cols(AM, "balance", "status"),
+        **{f"dq{n}_{kind}_rate": _cols(AM, "account_id" if kind == "account" else "balance", "status", "dpd")
+           for n in (30, 60, 90) for kind in ("account", "balance")},
+    },
+    "marts.charge_offs": {
+        "month_end": _AM_MONTH + _cols(FLOWS, "month_end"),
+        "portfolio": _AM_PORTFOLIO + _cols(FLOWS, "portfolio"),
+        "gross_charge_off": _cols(FLOWS, "charge_offs"),
+        "recoveries": _cols(FLOWS, "recoveries"),
+        "net_charge_off": _cols(FLOWS, "charge_offs", "recoveries"),
+        "average_balance": _cols(AM, "balance", "status", "month_end"),
+        "nco_rate_annualized": _cols(FLOWS, "charge_offs", "recoveries") + _cols(AM, "balance", "status", "month_end"),
+    },
+    "marts.roll_forward": {
+        "month_end": _AM_MONTH + _cols(FLOWS, "month_end"),
+        "portfolio": _AM_PORTFOLIO + _cols(FLOWS, "portfolio"),
+        "opening_balance": _cols(AM, "balance", "status", "month_end"),
+        "debits": _cols(FLOWS, "debits"),
+        "credits": _cols(FLOWS, "credits"),
+        "charge_offs": _cols(FLOWS, "charge_offs"),
+        "closing_balance": _cols(AM, "balance", "month_end"),
+        "difference": _cols(AM, "balance", "status", "month_end") + _cols(FLOWS, "debits", "credits", "charge_offs"),
+    },
+    "marts.complaint_metrics": {
+        "month_end": _cols(COMPLAINTS, "received_on"),
+        "portfolio": _cols(COMPLAINTS, "account_id") + _cols(AM, "account_id", "month_end", "portfolio"),
+        "issue_group": _cols(COMPLAINTS, "issue_group"),
+        "complaints": _cols(COMPLAINTS, "complaint_id", "received_on"),
+        "complaints_per_1000": _cols(COMPLAINTS, "complaint_id", "received_on") + _cols(AM, "account_id", "status"),
+        "timely_response_rate": _cols(COMPLAINTS, "received_on", "responded_on", "company_response") + _AM_MONTH,
+        "closed_within_60d_rate": _cols(COMPLAINTS, "received_on", "closed_on", "company_response") + _AM_MONTH,
+        "median_days_to_close": _cols(COMPLAINTS, "received_on", "closed_on") + _AM_MONTH,
+        "open_backlog": _cols(COMPLAINTS, "complaint_id", "received_on", "closed_on", "company_response"),
+        "repeat_rate": _cols(COMPLAINTS, "complaint_id", "account_id", "received_on"),
+        "conduct_complaints": _cols(COMPLAINTS, "complaint_id", "received_on", "issue_group"),
+        "conduct_per_1000_delinquent": _cols(COMPLAINTS, "complaint_id", "received_on", "issue_group")
+        + _cols(AM, "account_id", "status", "dpd"),
+        "open_accounts": _cols(AM, "account_id", "status"),
+        "delinquent_accounts": _cols(AM, "account_id", "status", "dpd"),
+        "dates_unknown": _cols(COMPLAINTS, "responded_on", "closed_on", "company_response"),
+        "backlog_unknown": _cols(COMPLAINTS, "received_on", "closed_on", "company_response"),
+        "timely_response_denominator": _cols(COMPLAINTS, "received_on", "responded_on", "company_response") + _AM_MONTH,
+        "closed_within_60d_denominator": _cols(COMPLAINTS, "received_on", "closed_on", "company_response") + _AM_MONTH,
+    },
+    "marts.complaints_by_bucket": {
+        "month_end": _cols(COMPLAINTS, "received_on") + _AM_MONTH,
+        "bucket": _cols(AM, "bucket", "status"),
+        "complaints": _cols(COMPLAINTS, "complaint_id", "account_id", "received_on") + _cols(AM, "account_id", "bucket"),
+        "accounts": _cols(AM, "account_id", "bucket", "status"),
+        "complaints_per_1000": _cols(COMPLAINTS, "complaint_id", "account_id", "received_on")
+        + _cols(AM, "account_id", "bucket", "status"),
+    },
+}
+
+
+def column_lineage() -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """{table: {column: [(upstream table, upstream column), …]}} for every mart and
+    intermediate.ledger_flows (a copy: callers may change it)."""
+    return {t: {c: list(deps) for c, deps in cols.items()} for t, cols in _LINEAGE.items()}
+
+
+def lineage_metadata(table: str) -> dict:
+    """`dagster/column_lineage` of a table with declared lineage, else nothing."""
+    if table not in _LINEAGE:
+        return {}
+    return {"dagster/column_lineage": dg.TableColumnLineage(deps_by_column={
+        column: [dg.TableColumnDep(asset_key=dg.AssetKey(t.split(".")), column_name=c) for t, c in deps]
+        for column, deps in _LINEAGE[table].items()})}
+
+
+DOC_BEGIN = "<!-- column lineage: generated by `python -m assets.lineage` from assets/lineage.py -->"
+DOC_END = "<!-- end of generated column lineage -->"
+
+
+def lineage_markdown() -> str:
+    """The lineage as the Markdown section docs/checks-and-lineage.md holds (between DOC_BEGIN and DOC_END)."""
+    lines = [DOC_BEGIN, ""]
+    for table, cols in _LINEAGE.items():
+        lines += [f"### `{table}`", "", "| column | fed by |", "|---|---|"]
+        for column, deps in cols.items():
+            by_table: dict[str, list[str]] = {}
+            for t, c in deps:
+                by_table.setdefault(t, []).append(c)
+            fed = "; ".join(f"`{t}`: {', '.join(cs)}" for t, cs in by_table.items())
+            lines.append(f"| `{column}` | {fed} |")
+        lines.append("")
+    lines.append(DOC_END)
+    return "\n".join(lines)
+
+
+def write_doc(path: str) -> None:
+    """Replace the generated section of `path` with the current declaration."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    head, _, rest = text.partition(DOC_BEGIN)
+    _, _, tail = rest.partition(DOC_END)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(head + lineage_markdown() + tail)
+
+
+if __name__ == "__main__":  # python -m assets.lineage [docs/checks-and-lineage.md]
+    write_doc(sys.argv[1] if len(sys.argv) > 1 else "docs/checks-and-lineage.md")
