@@ -101,9 +101,16 @@ def progress_logger(_init_context) -> logging.Logger:
     return log
 
 
-def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None) -> RunOutcome:
-    """Materialise every asset and run every check, in-process. Success = no step failed and no
-    ERROR-severity check failed."""
+# The run tags by which Dagster runs a job over a range of partitions in one run.
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
+def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None,
+                 months: tuple[str, str] | None = None) -> RunOutcome:
+    """Materialise every asset and run every check, in-process, as one run over the reporting months
+    `months` (first and last partition key, YYYY-MM; None: every reporting month): the per-month tables
+    rebuild those months, the others are rebuilt whole. Success = no step failed and no ERROR-severity
+    check failed."""
     from checks.gx_client import prewarm
 
     prewarm()  # GX loads in its worker process, on the other core (`arrears run` starts it even earlier)
@@ -115,7 +122,10 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
     if instance is None:
         instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     run_config = {"loggers": {} if quiet else {"progress": {}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+    keys = job.partitions_def.get_partition_keys()
+    first, last = months or (keys[0], keys[-1])
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
+                                    tags={RANGE_START: first, RANGE_END: last})
     out = RunOutcome(success=result.success, result=result, run_id=result.run_id)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":

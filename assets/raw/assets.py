@@ -2,12 +2,16 @@
 
 
 import hashlib
+import os
+import warnings
 
 import dagster as dg
 
 from assets.metadata import KINDS, OWNERS, table_metadata
 from assets.warehouse import WarehouseResource
 
+from .contract import ENTITIES, FOLDERS
+from .landing import sha256
 from .load import load_entity
 
 DESCRIPTIONS = {
@@ -20,6 +24,7 @@ DESCRIPTIONS = {
 def _raw_asset(entity: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["raw", entity]),
+        deps=[dg.AssetKey(["landing", entity])],
         group_name="raw",
         owners=OWNERS,
         code_version="1",
@@ -76,3 +81,45 @@ raw_accounts = _raw_asset("accounts")
 raw_ledger = _raw_asset("ledger")
 raw_complaints = _raw_asset("complaints")
 ASSETS = [raw_accounts, raw_ledger, raw_complaints]
+
+
+def landing_source(entity: str, months: dg.PartitionsDefinition, landing: str) -> dg.SourceAsset:
+    """The entity's landing files as an observable source asset, one partition per reporting month, whose
+    data version is the month's file's sha256: observing it (in the UI) marks raw.<entity> and what is
+    built from it stale when a file changed. A file of a month outside the reporting months (the
+    ledger's months) has no partition and is not observed; raw.<entity> reads it all the same."""
+    keys = set(months.get_partition_keys())
+
+    @dg.observable_source_asset(
+        key=dg.AssetKey(["landing", entity]),
+        group_name="landing",
+        partitions_def=months,
+        description=f"""The lender's {DESCRIPTIONS[entity]}: one file per month, the partition of its
+month. The data version of a month is its file's sha256, so a file delivered again with other content
+shows what it makes stale. Read by raw.{entity}, which reads every file of the landing folder in each run.""",
+    )
+    def _observe(context) -> dg.DataVersionsByPartition:
+        return dg.DataVersionsByPartition(landing_versions(landing, entity, keys))
+
+    return _observe
+
+
+def landing_versions(landing: str, entity: str, keys: set[str] | None = None) -> dict[str, str]:
+    """{YYYY-MM: sha256} of the entity's files in the landing folder (file names fitting the contract's
+    pattern; only the months in `keys` when given)."""
+    folder = os.path.join(landing, entity)
+    out = {}
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        m = FOLDERS[entity].match(name)
+        path = os.path.join(folder, name)
+        if m and os.path.isfile(path) and not os.path.islink(path):
+            key = f"{m['year']}-{m['month']}"
+            if keys is None or key in keys:
+                out[key] = sha256(path)
+    return out
+
+
+def landing_assets(months: dg.PartitionsDefinition, landing: str) -> list[dg.SourceAsset]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)  # observable_source_asset is beta in Dagster 1.13
+        return [landing_source(e, months, landing) for e in ENTITIES]
