@@ -166,7 +166,7 @@ def refuse_changes_outside(con: duckdb.DuckDBPyConnection, table: str, new: str,
         raise MonthsOutsideRun(
             f"{table}: the rows of month(s) {', '.join(str(c) for c in bad)} changed, and the figures of "
             f"{', '.join(sorted({str(m) for ms in bad.values() for m in ms}))} read them, but this run rebuilds "
-            f"only the months {first} … {last}; run again from {min(start, first)} (arrears run works the months "
+            f"only the month ends {first} … {last}; run again from {min(start, first)} (arrears run works the months "
             f"out from the landing folder; arrears run --rebuild rebuilds every month)")
 
 
