@@ -100,7 +100,7 @@ def cmd_run(args) -> int:
         _stderr(f"arrears run: {e}")
         return 2
     _stderr(f"arrears run: {plan.describe()} ({time.monotonic() - t0:.1f}s)")
-    out = run_pipeline(settings, months=(plan.first, plan.last))
+    out = run_pipeline(settings, months=(plan.first, plan.last), reread=args.rebuild)
     if not plan.full and any("MonthsOutsideRun" in s for s in out.failed_steps):
         # The plan missed a month whose figures changed (the builders verify it): every month, once more.
         _stderr("arrears run: a month outside the planned range changed (above); running again over every month")
@@ -330,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dpd-tolerance", help="shortfall ignored when ageing (default 5.00)")
     p.add_argument("--rebuild", action="store_true",
                    help="rebuild every reporting month, whatever the warehouse holds (default: only the months "
-                        "whose figures the landing folder's changes can move, see docs/runs.md)")
+                        "whose figures the landing folder's changes can move, see docs/runs.md), and read every "
+                        "landing file again")
     p.add_argument("--wait", nargs="?", const="inf", default=None, metavar="SECONDS",
                    help="wait for a run that holds the warehouse to end (for SECONDS, or as long as it takes) "
                         "instead of refusing")

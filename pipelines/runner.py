@@ -106,10 +106,11 @@ RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_p
 
 
 def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None,
-                 months: tuple[str, str] | None = None) -> RunOutcome:
+                 months: tuple[str, str] | None = None, reread: bool = False) -> RunOutcome:
     """Materialise every asset and run every check, in-process, as one run over the reporting months
     `months` (first and last partition key, YYYY-MM; None: every reporting month): the per-month tables
-    rebuild those months, the others are rebuilt whole. Success = no step failed and no ERROR-severity
+    rebuild those months, the others are rebuilt whole. `reread`: parse every landing file again, even
+    one whose rows the warehouse holds from the same bytes. Success = no step failed and no ERROR-severity
     check failed."""
     from checks.gx_client import prewarm
 
@@ -124,8 +125,10 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
     run_config = {"loggers": {} if quiet else {"progress": {}}}
     keys = job.partitions_def.get_partition_keys()
     first, last = months or (keys[0], keys[-1])
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
-                                    tags={RANGE_START: first, RANGE_END: last})
+    from assets.raw.assets import REREAD_TAG
+
+    tags = {RANGE_START: first, RANGE_END: last, **({REREAD_TAG: "true"} if reread else {})}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
     out = RunOutcome(success=result.success, result=result, run_id=result.run_id)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":

@@ -14,6 +14,10 @@ from .contract import ENTITIES, FOLDERS
 from .landing import sha256
 from .load import load_entity
 
+# A run tagged so reads every landing file again (arrears run --rebuild); otherwise a CSV file whose
+# bytes are those the warehouse's raw layer read before keeps the rows read then (load_entity, `reuse`).
+REREAD_TAG = "arrears/reread"
+
 DESCRIPTIONS = {
     "accounts": "account master exports (landing/accounts/accounts_YYYY-MM.*)",
     "ledger": "ledger exports, entries posted during each month (landing/ledger/ledger_YYYY-MM.*)",
@@ -43,6 +47,10 @@ asset's metadata. Every file's sha256 is recorded; the data version of this asse
 hashes, so an unchanged landing folder gives an unchanged version. Control totals, when present,
 must match (rows, amount sum, sha256) or the run stops naming the file and both figures.
 
+A CSV file whose sha256 is that of the file the warehouse read under the same name keeps the rows
+read from it then (the same bytes give the same rows); a run tagged `arrears/reread` (arrears run
+--rebuild) parses every file again.
+
 The landing folder is inspected whole before anything is read: every entry is either read or named
 (raw.landing_entries). An unknown folder or file name is a warning (a refusal in strict mode), shown in
 this asset's log and metadata and by the check landing_entries_read; a directory where a data file is
@@ -56,8 +64,10 @@ file stops the run naming it.""",
             warnings.append(message)
             context.log.warning(message)
 
+        reuse = context.run.tags.get(REREAD_TAG) != "true"
         with warehouse.connection() as con:
-            loads = load_entity(con, warehouse.landing, entity, context.log.info, warehouse.strict_landing, warn)
+            loads = load_entity(con, warehouse.landing, entity, context.log.info, warehouse.strict_landing, warn,
+                                reuse=reuse)
             meta = table_metadata(con, f"raw.{entity}")
         version = hashlib.sha256("".join(f"{l.file.source_file}:{l.sha256};" for l in loads).encode()).hexdigest()
         meta.update({
