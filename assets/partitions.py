@@ -2,13 +2,17 @@
 
 The partitions are the reporting months: one per month from the earliest to the latest ledger file of
 the landing folder (metrics.md: reporting months run from the earliest to the latest ledger file month).
-They are found from the file names alone (one `os.scandir` of `<landing>/ledger/` when the definitions
+They are found from the file names alone (one `os.listdir` of `<landing>/ledger/` when the definitions
 load); the files themselves are read, and a gap refused, by the raw and staging steps.
 
 Month dependencies are declared per table in assets/registry.py (`Table.months`) as offsets in
 months, `(first, last)` relative to the month built: `(-1, 0)` reads m−1 and m, `(-1, 6)` reads m−1 …
 m+6. `mapping()` turns them into Dagster partition mappings; an unpartitioned table that reads a
 partitioned one reads all its months.
+
+A per-month builder given a range of months replaces only those months' rows (`write_months`); the two
+tables the monthly marts are built from (marts.account_month, intermediate.ledger_flows) first check
+that no month outside the range changed while a figure the run keeps reads it (`refuse_changes_outside`).
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ from assets.registry import BY_NAME, TABLES, VIEWS, Table
 from assets.warehouse import WarehouseResource
 
 
-
 def description_of(build: Callable) -> str:
     """The builder's docstring as the asset's description: Markdown, its indentation removed (an
     indented docstring line would otherwise render as a code block in the Dagster UI)."""

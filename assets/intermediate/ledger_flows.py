@@ -42,7 +42,8 @@ def build_ledger_flows(con: duckdb.DuckDBPyConnection, months: tuple[date, date]
         FROM per_portfolio GROUP BY month_end
         ORDER BY month_end, portfolio""")
     if months is not None:
-        from assets.registry import reach  # the registry imports this module: read at run time
+        # the registry imports this module: read at run time
+        from assets.registry import reach
 
         refuse_changes_outside(con, "intermediate.ledger_flows", "_flows_new", months,
                                reach("intermediate.ledger_flows"))

@@ -43,14 +43,12 @@ from decimal import Decimal
 import duckdb
 
 from assets.domain import BUCKET_NAMES, DEFAULT_DPD_TOLERANCE, DPD_BUCKETS, OPEN_BUCKETS, STATUSES, parse_tolerance
+from assets.partitions import refuse_changes_outside, write_months
 from assets.raw.contract import CONTRACT
 from assets.sql import sql_date, sql_list
 from assets.staging.ledger import ENTRIES
 
-from assets.partitions import refuse_changes_outside, write_months
-
 from . import packed_sums as ps
-
 from .common import MONEY, MONEY_LIMIT_CENTS
 
 TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod", "_am_new")
@@ -269,7 +267,8 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
             con.execute(xod_sql)
         con.execute(final_sql(rows(exact)))
         if span is not None:
-            from assets.registry import reach  # the registry imports this module: read at run time
+            # the registry imports this module: read at run time
+            from assets.registry import reach
 
             refuse_changes_outside(con, "marts.account_month", "_am_new", span, reach("marts.account_month"))
             write_months(con, "marts.account_month", "SELECT * FROM _am_new", span, None)

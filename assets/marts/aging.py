@@ -16,7 +16,7 @@ def build_aging(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None
     bucket once, at the month end it became terminal). Reads only marts.account_month; only buckets
     holding at least one account have a row. A sum that does not fit the money type stops the build
     (create_money_table).
-    `months` (first, last month end): only those months' rows are rebuilt (assets/partitions.py)."""
+    A run over a range of reporting months rebuilds only those months' rows."""
     return create_money_table(con, "marts.aging", f"""
         SELECT month_end, {PORTFOLIO}, CAST(bucket AS VARCHAR) AS bucket, count(*) AS accounts,
                sum(balance) AS balance, sum(past_due_amount) AS past_due_amount

@@ -20,7 +20,7 @@ def build_charge_offs(con: duckdb.DuckDBPyConnection, months: tuple[date, date] 
     Reads marts.account_month (balances) and intermediate.ledger_flows (the month's charge-off and recovery
     entries, with each account's portfolio from staging.accounts). A figure that does not fit the money
     type stops the build (create_money_table).
-    `months` (first, last month end): only those months' rows are rebuilt (assets/partitions.py)."""
+    A run over a range of reporting months rebuilds only those months' rows."""
     return create_money_table(con, "marts.charge_offs", f"""
         {frame_sql(months)},
         avg AS (

@@ -17,8 +17,9 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
     redefault_6m_rate = of the accounts cured at m, the share at dpd ≥ 30 at any month end m+1 … m+6
     (NULL until m+6 is a reporting month, and when none cured). Reads only marts.account_month and the
     list of reporting months. A balance that does not fit the money type stops the build
-    (create_money_table). `months` (first, last month end): only those months' rows are rebuilt,
-    reading account-months m−1 … m+6 of them (assets/partitions.py)."""
+    (create_money_table). A run over a range of reporting months rebuilds only those months' rows,
+    reading the account-months m−1 … m+6 of each; the rows of the six months before a new month
+    change with it (their look-ahead figures), so a run that adds a month rebuilds them too."""
     # Rows of an account are consecutive month ends (opening .. terminal), so "the next k rows" are
     # the next k month ends: from a row at m−1, rows +1..+3 are m..m+2 and rows +2..+7 are m+1..m+6.
     # An account's rows are found by its integer account_key (one per account_id, by construction).

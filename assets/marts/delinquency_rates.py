@@ -15,7 +15,7 @@ def build_delinquency_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, 
     amount) of open accounts with dpd ≥ N / open balance (NULL when the open balance is 0), for
     N = 30, 60, 90. Reads only marts.account_month. An open balance that does not fit the money type
     stops the build (create_money_table).
-    `months` (first, last month end): only those months' rows are rebuilt (assets/partitions.py)."""
+    A run over a range of reporting months rebuilds only those months' rows."""
     rates = ",\n".join(
         f"count(*) FILTER (WHERE dpd >= {n}) / count(*) AS dq{n}_account_rate, "
         f"CAST(coalesce(sum(balance) FILTER (WHERE dpd >= {n}), 0) AS DOUBLE) "

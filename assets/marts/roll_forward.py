@@ -19,7 +19,7 @@ def build_roll_forward(con: duckdb.DuckDBPyConnection, months: tuple[date, date]
     Reads marts.account_month (balances) and intermediate.ledger_flows (the month's entries, with each account's
     portfolio from staging.accounts). A figure that does not fit the money type stops the build
     (create_money_table).
-    `months` (first, last month end): only those months' rows are rebuilt (assets/partitions.py)."""
+    A run over a range of reporting months rebuilds only those months' rows."""
     return create_money_table(con, "marts.roll_forward", f"""
         {frame_sql(months)}
         SELECT month_end, portfolio, open_balance_prev AS opening_balance, debits, credits, charge_offs,

@@ -18,7 +18,7 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
     Each from row sums to 1. The flow rate k → k+1 of the delinquent chain is the balance_rate of
     that one cell. Reads only marts.account_month. A balance that does not fit the money type stops
     the build (create_money_table).
-    `months` (first, last month end): only those months' rows are rebuilt (assets/partitions.py)."""
+    A run over a range of reporting months rebuilds only those months' rows."""
     # An account's two months are paired on its integer account_key rather than its account_id text:
     # the self-join runs over every account-month row, and comparing integers is cheaper than strings.
     return create_money_table(con, "marts.roll_rates", f"""

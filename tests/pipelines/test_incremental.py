@@ -5,7 +5,6 @@ can change; a range that misses a changed month is refused."""
 from __future__ import annotations
 
 import csv
-import os
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -193,7 +192,7 @@ def test_a_portfolio_transfer_recomputes_the_accounts_earlier_months(tmp_path):
 
 
 def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds_all(tmp_path, monkeypatch, capsys):
-    import pipelines.incremental as incremental
+    from pipelines import incremental
     from pipelines.runner import run_pipeline
 
     landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
