@@ -94,6 +94,11 @@ def cmd_run(args) -> int:
     from .incremental import plan_run
 
     t0 = time.monotonic()
+    if settings.wait_for_lock and lock.held_by_another():  # --wait: plan on what the run ahead publishes
+        _stderr(f"arrears run: waiting: {lock.busy_message().split('; ')[0]}")
+        deadline = t0 + settings.wait_for_lock
+        while lock.held_by_another() and time.monotonic() < deadline:
+            time.sleep(0.5)
     try:
         plan = plan_run(settings, rebuild=args.rebuild)
     except ContractError as e:

@@ -14,8 +14,9 @@ Month c's account-months and ledger flows can change when
 and a change at c changes the figures of c − 6 … c + 1 (cure rates look six months ahead, roll rates,
 charge-offs and the roll-forward one month back), so the range starts six months before the first
 such month. An accounts file that changed or was removed, a DPD tolerance other than the last
-published run's, reporting months that no longer start or end where the warehouse's did, and a
-warehouse without an earlier build rebuild every month. Complaint files change only the complaint
+published run's, reporting months that no longer start or end where the warehouse's did, a
+warehouse without an earlier build, and one that another run is writing while the plan is made
+rebuild every month. Complaint files change only the complaint
 marts, which every run rebuilds whole.
 
 The plan is a prediction; the builders of marts.account_month and intermediate.ledger_flows verify it
@@ -71,7 +72,10 @@ def plan_run(settings: Settings, rebuild: bool = False) -> Plan:
         return full("--rebuild")
     if not os.path.exists(settings.warehouse):
         return full("the warehouse holds no earlier build")
-    con = duckdb.connect(settings.warehouse, read_only=True)
+    try:
+        con = duckdb.connect(settings.warehouse, read_only=True)
+    except duckdb.IOException:  # another run is writing it (arrears run --wait queued behind it)
+        return full("the warehouse was being written by another run when the months were planned")
     try:
         return _plan(con, settings, first, last) or full("the warehouse holds no earlier build")
     finally:
