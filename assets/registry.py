@@ -36,9 +36,17 @@ class Table:
     """One warehouse table and how it is built.
 
     `build(con, **params)` replaces the table and returns its row count or a summary dict; `params` names
-    the run settings it takes (`tolerance`: the DPD tolerance; `log`: a progress callback). `reads` are the
+    the run settings it takes (`tolerance`: the DPD tolerance; `log`: a progress callback; `reach`: which
+    months of it other per-month tables read, `reach(name)` below, so that a builder that writes only a
+    range of months can refuse a change outside it that a kept figure reads). `reads` are the
     tables it reads (its lineage). `side_tables` are further tables the same builder writes. A mart that
-    is drawn on no page says why in `no_page`."""
+    is drawn on no page says why in `no_page`.
+
+    A `per_month` table is partitioned by reporting month (assets/partitions.py): its builder also takes
+    `months=(first, last)`, the month ends to (re)build, and replaces only those months' rows (None: all
+    months). `months` says which months of a partitioned table it reads, as offsets from the month it
+    builds: `("marts.account_month", (-1, 6))` reads m−1 … m+6; a partitioned table read and not listed
+    is read at the same month (0, 0). A table that is not per month reads every month of what it reads."""
 
     name: str
     build: Callable[..., object]
@@ -46,6 +54,14 @@ class Table:
     params: tuple[str, ...] = ()
     side_tables: tuple[str, ...] = ()
     no_page: str = ""
+    per_month: bool = False
+    months: tuple[tuple[str, tuple[int, int]], ...] = ()
+
+    def month_offsets(self, read: str) -> tuple[int, int] | None:
+        """Which months of `read` (a per-month table) one month of this table reads; None: all of them."""
+        if not self.per_month:
+            return None
+        return dict(self.months).get(read, (0, 0))
 
     @property
     def schema(self) -> str:
@@ -67,20 +83,41 @@ TABLES: tuple[Table, ...] = (
           side_tables=("staging.complaint_versions", "staging.complaints_rejected", "staging.issue_crosswalk")),
     Table("audit.rejected_rows", build_rejected_rows, ("staging.accounts", "staging.ledger", "staging.complaints")),
     Table("audit.source_files", build_source_files, ("audit.rejected_rows",)),
-    Table(ACCOUNT_MONTH, build_account_month, ("staging.accounts", "staging.ledger"), params=("tolerance",),
+    Table(ACCOUNT_MONTH, build_account_month, ("staging.accounts", "staging.ledger"), params=("tolerance", "reach"),
+          per_month=True,
           no_page="account-level rows (account ids): never drawn; every page reads the aggregates built from it"),
-    Table("intermediate.ledger_flows", build_ledger_flows, ("staging.accounts", "staging.ledger")),
-    Table("marts.aging", build_aging, (ACCOUNT_MONTH,)),
-    Table("marts.roll_rates", build_roll_rates, (ACCOUNT_MONTH,)),
-    Table("marts.cure_rates", build_cure_rates, (ACCOUNT_MONTH,)),
-    Table("marts.delinquency_rates", build_delinquency_rates, (ACCOUNT_MONTH,)),
-    Table("marts.charge_offs", build_charge_offs, (ACCOUNT_MONTH, "intermediate.ledger_flows")),
-    Table("marts.roll_forward", build_roll_forward, (ACCOUNT_MONTH, "intermediate.ledger_flows"),
+    Table("intermediate.ledger_flows", build_ledger_flows, ("staging.accounts", "staging.ledger"), per_month=True,
+          params=("reach",)),
+    Table("marts.aging", build_aging, (ACCOUNT_MONTH,), per_month=True),
+    Table("marts.roll_rates", build_roll_rates, (ACCOUNT_MONTH,), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 0)),)),
+    # cure_rate reads m−1 and m, cured_within_3m m … m+2, redefault_6m m+1 … m+6
+    Table("marts.cure_rates", build_cure_rates, (ACCOUNT_MONTH,), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 6)),)),
+    Table("marts.delinquency_rates", build_delinquency_rates, (ACCOUNT_MONTH,), per_month=True),
+    Table("marts.charge_offs", build_charge_offs, (ACCOUNT_MONTH, "intermediate.ledger_flows"), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 0)),)),
+    Table("marts.roll_forward", build_roll_forward, (ACCOUNT_MONTH, "intermediate.ledger_flows"), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 0)),),
           no_page="the roll-forward bridge page is planned (issue 16); its reconciliation is checked meanwhile"),
+    # The complaint figures are judged as of the latest reporting month end and read the latest version
+    # of every complaint (a later version may answer or close a complaint of any earlier month): they
+    # are rebuilt whole by every run, reading every month of marts.account_month.
     Table("marts.complaint_metrics", build_complaint_metrics, (ACCOUNT_MONTH, "staging.complaints")),
     Table("marts.complaints_by_bucket", build_complaints_by_bucket, (ACCOUNT_MONTH, "staging.complaints")),
 )
 BY_NAME = {t.name: t for t in TABLES}
+# How many months after m the figures of month m read (cure_rates: m+6), and before it (m−1): a month
+# whose account-months change makes the per-month figures of these months around it change too.
+LOOK_FORWARD = max((o[1] for t in TABLES for _, o in t.months), default=0)
+LOOK_BACK = max((-o[0] for t in TABLES for _, o in t.months), default=0)
+
+
+def reach(name: str) -> tuple[int, int]:
+    """(before, after): the rows of month c of the per-month table `name` are read by the per-month
+    figures of months c − before … c + after (marts.account_month: c − 6 … c + 1)."""
+    offsets = [t.month_offsets(name) for t in TABLES if t.per_month and name in t.reads]
+    return max((o[1] for o in offsets), default=0), max((-o[0] for o in offsets), default=0)
 # The warehouse's views over one stored table with as many rows: (that table, the view's SELECT given
 # a sample clause for the stored table). Rows are counted, and GX samples taken, on the stored table:
 # counting or sampling the view itself would first compute its join over every row.

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/compare_warehouses.py A.duckdb B.duckdb [--reports DIR_A DIR_B]
 
-For every table and view of every schema it prints the row count and a hash of the rows that does not
+For every table and view of every schema (pipelines/compare.py) it prints the row count and a hash of the rows that does not
 depend on their order (the sum of the rows' 64-bit hashes as a 128-bit integer: two tables hash the same
 when they hold the same rows, whatever order they were written in). Load timestamps (`loaded_at`,
 `read_at`) are left out: they are the only values that differ between two runs on the same files.
@@ -16,30 +16,8 @@ import hashlib
 import os
 import sys
 
-import duckdb
-
-TIMESTAMP_COLUMNS = {"loaded_at", "read_at"}
-
-
-def table_hashes(path: str) -> dict[str, tuple[int, int]]:
-    """{schema.table: (rows, order-independent hash)} of every table and view in the warehouse file."""
-    con = duckdb.connect(path, read_only=True)
-    try:
-        tables = con.execute("""SELECT table_schema, table_name FROM information_schema.tables
-            WHERE table_catalog = current_database() ORDER BY 1, 2""").fetchall()
-        out = {}
-        for schema, name in tables:
-            cols = [r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-                "ORDER BY ordinal_position", [schema, name]).fetchall() if r[0] not in TIMESTAMP_COLUMNS]
-            select = ", ".join(f'"{c}"' for c in cols)
-            rows, digest = con.execute(
-                f'SELECT count(*), coalesce(sum(hash(row({select}))::HUGEINT), 0) FROM "{schema}"."{name}"').fetchone()
-            out[f"{schema}.{name}"] = (rows, int(digest))
-        return out
-    finally:
-        con.close()
-
+from pipelines.compare import differences as compare
+from pipelines.compare import table_hashes
 
 def file_hashes(folder: str) -> dict[str, str]:
     out = {}
@@ -49,16 +27,6 @@ def file_hashes(folder: str) -> dict[str, str]:
             with open(p, "rb") as fh:
                 out[os.path.relpath(p, folder)] = hashlib.sha256(fh.read()).hexdigest()
     return out
-
-
-def compare(a: dict, b: dict, what: str) -> list[str]:
-    diffs = []
-    for key in sorted(set(a) | set(b)):
-        if key not in a or key not in b:
-            diffs.append(f"{what} {key}: only in {'B' if key not in a else 'A'}")
-        elif a[key] != b[key]:
-            diffs.append(f"{what} {key}: {a[key]} vs {b[key]}")
-    return diffs
 
 
 def main() -> int:

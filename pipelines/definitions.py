@@ -11,17 +11,18 @@ import os
 
 import dagster as dg
 
+from assets.partitions import month_partitions
 from assets.raw.assets import ASSETS as RAW_ASSETS
+from assets.raw.assets import landing_assets
 from assets.registry import MARTS, Table
 from assets.reports.assets import ASSETS as REPORT_ASSETS
 from assets.warehouse import WarehouseResource
-from assets.warehouse_assets import ASSETS as WAREHOUSE_ASSETS
+from assets.warehouse_assets import warehouse_assets
 from checks.registry import all_checks, has_gx_suite
 from dashboards import page_for_table
 
 from .settings import Settings
 
-ALL_ASSETS = [*RAW_ASSETS, *WAREHOUSE_ASSETS, *REPORT_ASSETS]
 JOB_NAME = "arrears"
 
 
@@ -56,17 +57,23 @@ def warehouse_for(settings: Settings) -> WarehouseResource:
 
 
 def build_definitions(settings: Settings | None = None, loggers: dict | None = None) -> dg.Definitions:
+    """The code location. The reporting months (the partitions of the per-month tables) are the months
+    of the ledger files in the settings' landing folder when the definitions load (assets/partitions.py)."""
     check_registry()
     settings = settings or Settings.from_env()
+    months = month_partitions(settings.landing)
     job = dg.define_asset_job(
         JOB_NAME,
         selection=dg.AssetSelection.all(),
         description="Everything: read the landing folder, stage, build the marts, check every stage, "
-                    "write the dashboards. Runs in one process (one DuckDB writer).",
+                    "write the dashboards. Runs in one process (one DuckDB writer), over a range of "
+                    "reporting months (the per-month tables rebuild only those months).",
         executor_def=dg.in_process_executor,
+        partitions_def=months,
     )
     return dg.Definitions(
-        assets=ALL_ASSETS,
+        assets=[*landing_assets(months, os.path.abspath(settings.landing)), *RAW_ASSETS,
+                *warehouse_assets(months), *REPORT_ASSETS],
         asset_checks=all_checks(),
         resources={"warehouse": warehouse_for(settings)},
         jobs=[job],

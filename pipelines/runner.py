@@ -101,6 +101,8 @@ def progress_logger(_init_context) -> logging.Logger:
 
 
 TAG_PREFIX = "arrears/"
+# The run tags by which Dagster runs a job over a range of partitions in one run.
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 
 
 def run_tags(settings: Settings) -> dict[str, str]:
@@ -116,9 +118,13 @@ def run_tags(settings: Settings) -> dict[str, str]:
 
 
 def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterInstance | None = None,
+                 months: tuple[str, str] | None = None, reread: bool = False,
                  dagster_home: str | None = None) -> RunOutcome:
-    """Materialise every asset and run every check, in-process. Success = no step failed and no
-    ERROR-severity check failed.
+    """Materialise every asset and run every check, in-process, as one run over the reporting months
+    `months` (first and last partition key, YYYY-MM; None: every reporting month): the per-month tables
+    rebuild those months, the others are rebuilt whole. `reread`: parse every landing file again, even
+    one whose rows the warehouse holds from the same bytes. Success = no step failed and no ERROR-severity
+    check failed.
 
     The run is recorded in `instance`, by default the persistent instance of the warehouse
     (pipelines/instance.py: `dagster_home`, else DAGSTER_HOME, else `<warehouse stem>.dagster/`), and
@@ -136,8 +142,12 @@ def run_pipeline(settings: Settings, quiet: bool = False, instance: dg.DagsterIn
 
         instance = persistent_instance(home_of(settings.warehouse, dagster_home))
     run_config = {"loggers": {} if quiet else {"progress": {}}}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config,
-                                    tags=run_tags(settings))
+    keys = job.partitions_def.get_partition_keys()
+    first, last = months or (keys[0], keys[-1])
+    from assets.raw.assets import REREAD_TAG
+
+    tags = {**run_tags(settings), RANGE_START: first, RANGE_END: last, **({REREAD_TAG: "true"} if reread else {})}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config, tags=tags)
     out = RunOutcome(success=result.success, result=result, run_id=result.run_id)
     for ev in result.all_events:
         if ev.event_type_value == "STEP_FAILURE":

@@ -43,6 +43,7 @@ from decimal import Decimal
 import duckdb
 
 from assets.domain import BUCKET_NAMES, DEFAULT_DPD_TOLERANCE, DPD_BUCKETS, OPEN_BUCKETS, STATUSES, parse_tolerance
+from assets.partitions import refuse_changes_outside, write_months
 from assets.raw.contract import CONTRACT
 from assets.sql import sql_date, sql_list
 from assets.staging.ledger import ENTRIES
@@ -50,7 +51,7 @@ from assets.staging.ledger import ENTRIES
 from . import packed_sums as ps
 from .common import MONEY, MONEY_LIMIT_CENTS
 
-TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod")
+TEMP_TABLES = ("_am_mov", "_am_due", "_am_flag", "_am_exact", "_am_xod", "_am_new")
 # status, bucket and product_type are stored as DuckDB ENUMs of these values, in this order (one byte
 # per row instead of a string). They compare with text like text ("bucket = 'current'"; a value not in
 # the list simply matches no row) and sort in the order listed: buckets by age.
@@ -94,7 +95,8 @@ def _due_date(i: int) -> str:
     return f"CASE WHEN {_due_count(i)} = 1 THEN {ps.due_day(f'k{i}')} END"
 
 
-def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str = DEFAULT_DPD_TOLERANCE) -> int:
+def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str = DEFAULT_DPD_TOLERANCE,
+                        months: tuple[date, date] | None = None, reach: tuple[int, int] = (0, 0)) -> int:
     """marts.account_month — one row per account per reporting month end, from the month it opens
     (or the first reporting month) through the first month end at which it is terminal.
 
@@ -120,10 +122,17 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     by hand; account attributes (currency, limits, region) stay in staging.accounts. And account_key
     (the warehouse's integer number for the account, staging.account_keys), by which the marts and
     checks that pair an account's months find its rows.
+
+    A run over a range of reporting months computes every month (the pivot over the months is one
+    statement) and replaces the rows of its months only. Before it does, it compares every other
+    month with the rows the warehouse holds: when a month outside the range changed while figures
+    of months the run keeps read it (roll rates read m−1, cure rates up to m+6), the build stops
+    naming the months, so a run can never leave figures that disagree with this table.
     """
     # τ in cents. Every shortfall pc − cc stays below 2·10^18 cents (check_sums), so a τ above that
     # acts like any other; the cap keeps cc + τ in BIGINT.
     tau = min(int(parse_tolerance(tolerance) * 100), 3 * MONEY_LIMIT_CENTS)
+    span = months  # the months to rebuild (below, `months` is every reporting month)
     con.execute("CREATE SCHEMA IF NOT EXISTS marts")
     months = _months(con)
     n = len(months)
@@ -233,7 +242,8 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
     def final_sql(source: str) -> str:
         bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for _, hi, name in DPD_BUCKETS if hi is not None)
-        return f"""CREATE OR REPLACE TABLE marts.account_month AS
+        target = "TABLE marts.account_month" if span is None else "TEMP TABLE _am_new"
+        return f"""CREATE OR REPLACE {target} AS
         SELECT account_id, month_end, portfolio, CAST(product_type AS {PRODUCT_TYPE}) AS product_type,
                CAST(status AS {STATUS_TYPE}) AS status, {money("bal")} AS balance,
                {money("CASE WHEN dpd > 0 THEN pc - cc ELSE 0 END")} AS past_due_amount, dpd,
@@ -256,6 +266,9 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
             con.execute(exact_sql)
             con.execute(xod_sql)
         con.execute(final_sql(rows(exact)))
+        if span is not None:
+            refuse_changes_outside(con, "marts.account_month", "_am_new", span, reach)
+            write_months(con, "marts.account_month", "SELECT * FROM _am_new", span, None)
     finally:
         for name in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {name}")

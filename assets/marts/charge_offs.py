@@ -1,12 +1,14 @@
 """marts.charge_offs: gross and net charge-offs and the annualised net charge-off rate."""
 
+from datetime import date
+
 import duckdb
 
 from .common import IN_MONTH, TO_DATE, create_money_table
-from .flows import FRAME_SQL
+from .flows import frame_sql
 
 
-def build_charge_offs(con: duckdb.DuckDBPyConnection) -> int:
+def build_charge_offs(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
     """marts.charge_offs — one row per reporting month_end × portfolio (and 'all').
 
     gross_charge_off = Σ charge_off entries posted in the month; recoveries = Σ recovery entries posted
@@ -17,9 +19,10 @@ def build_charge_offs(con: duckdb.DuckDBPyConnection) -> int:
     average_balance and the rate are NULL; the rate is NULL too when the average balance is 0.
     Reads marts.account_month (balances) and intermediate.ledger_flows (the month's charge-off and recovery
     entries, with each account's portfolio from staging.accounts). A figure that does not fit the money
-    type stops the build (create_money_table)."""
+    type stops the build (create_money_table).
+    A run over a range of reporting months rebuilds only those months' rows."""
     return create_money_table(con, "marts.charge_offs", f"""
-        {FRAME_SQL},
+        {frame_sql(months)},
         avg AS (
             SELECT *, CAST((open_balance_prev + open_balance) * 100 AS HUGEINT) AS twice_cents FROM frame),
         half AS (SELECT *, sign(twice_cents) * ((abs(twice_cents) + 1) // 2) AS average_cents FROM avg)
@@ -30,4 +33,4 @@ def build_charge_offs(con: duckdb.DuckDBPyConnection) -> int:
                    AS nco_rate_annualized
         FROM half""",
         {"gross_charge_off": IN_MONTH, "recoveries": IN_MONTH, "net_charge_off": IN_MONTH,
-         "average_balance": TO_DATE})
+         "average_balance": TO_DATE}, months=months)

@@ -7,6 +7,8 @@ from datetime import date
 
 import duckdb
 
+from assets.partitions import in_months, write_months
+
 
 # Every mart has one row set per portfolio and one for the whole book, portfolio = 'all'.
 def by_portfolio(keys: str) -> str:
@@ -44,7 +46,7 @@ def ledger_files(con: duckdb.DuckDBPyConnection, file_months: Sequence[date]) ->
 
 
 def create_money_table(con: duckdb.DuckDBPyConnection, table: str, select: str, money: dict[str, str],
-                       keys: Sequence[str] = (), order: str = "month_end, portfolio") -> int:
+                       keys: Sequence[str] = (), order: str = "month_end, portfolio", months=None) -> int:
     """Create `table` (one row per month_end × portfolio × `keys`) from `select`, whose `money` columns
     are exact sums (DECIMAL(38,2)); they are stored as MONEY, the output contract's type.
 
@@ -52,18 +54,20 @@ def create_money_table(con: duckdb.DuckDBPyConnection, table: str, select: str, 
     the portfolio, the month (and `keys`), the exact figure and the ledger files its entries came from;
     `money` maps each column to which entries make it up (TO_DATE, IN_MONTH, TO_PREVIOUS). One
     max(abs(…)) per column over the aggregate rows proves the common case; only when it fails are
-    the offending rows looked for."""
+    the offending rows looked for.
+
+    `months` (first, last month end): only the rows of those months are written, in place of the
+    table's rows of those months (`write_months`); `select` need only be right for them."""
     scratch = "_money_" + table.replace(".", "_")
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} AS {select}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} AS SELECT * FROM ({select}) WHERE {in_months(months)}")
         largest = con.execute(
             f"SELECT {', '.join(f'coalesce(max(abs({c})) >= {MONEY_LIMIT}, false)' for c in money)} "
             f"FROM {scratch}").fetchone()
         if any(largest):
             _refuse_money(con, table, scratch, [c for c, bad in zip(money, largest) if bad], money, keys)
-        con.execute(f"""CREATE OR REPLACE TABLE {table} AS
-            SELECT * REPLACE ({', '.join(f'CAST({c} AS {MONEY}) AS {c}' for c in money)})
-            FROM {scratch} ORDER BY {order}""")
+        write_months(con, table, f"""SELECT * REPLACE ({', '.join(f'CAST({c} AS {MONEY}) AS {c}' for c in money)})
+            FROM {scratch}""", months, order)
     finally:
         con.execute(f"DROP TABLE IF EXISTS {scratch}")
     return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -1,11 +1,13 @@
 """marts.cure_rates: how many delinquent accounts come back to current, and whether they stay there."""
 
+from datetime import date
+
 import duckdb
 
-from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, next_month_end
+from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, in_months, next_month_end
 
 
-def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
+def build_cure_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
     """marts.cure_rates — one row per month_end × portfolio × from_bucket (month_end = the later month m).
 
     The accounts open and delinquent (dpd ≥ 1) at m−1, by their bucket then: accounts, balance (at m−1);
@@ -15,7 +17,9 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
     redefault_6m_rate = of the accounts cured at m, the share at dpd ≥ 30 at any month end m+1 … m+6
     (NULL until m+6 is a reporting month, and when none cured). Reads only marts.account_month and the
     list of reporting months. A balance that does not fit the money type stops the build
-    (create_money_table)."""
+    (create_money_table). A run over a range of reporting months rebuilds only those months' rows,
+    reading the account-months m−1 … m+6 of each; the rows of the six months before a new month
+    change with it (their look-ahead figures), so a run that adds a month rebuilds them too."""
     # Rows of an account are consecutive month ends (opening .. terminal), so "the next k rows" are
     # the next k month ends: from a row at m−1, rows +1..+3 are m..m+2 and rows +2..+7 are m+1..m+6.
     # An account's rows are found by its integer account_key (one per account_id, by construction).
@@ -30,6 +34,7 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
             FROM marts.account_month
             SEMI JOIN (SELECT DISTINCT account_key FROM marts.account_month WHERE status = 'open' AND dpd >= 1) d
                  USING (account_key)
+            WHERE {in_months(months, before=1, after=6)}
             WINDOW w AS (PARTITION BY account_key ORDER BY month_end)),
         base AS (SELECT * FROM feats WHERE status = 'open' AND dpd >= 1 AND month_end IS NOT NULL),
         last AS (SELECT max(month_end) AS last_month FROM staging.reporting_months)
@@ -46,4 +51,4 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection) -> int:
                     END AS redefault_6m_rate
         FROM base, last
         {by_portfolio("month_end, from_bucket")}""",
-        {"balance": TO_PREVIOUS}, keys=("from_bucket",), order="month_end, portfolio, from_bucket")
+        {"balance": TO_PREVIOUS}, keys=("from_bucket",), order="month_end, portfolio, from_bucket", months=months)

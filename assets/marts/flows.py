@@ -1,9 +1,14 @@
 """Ledger flows posted in each reporting month (intermediate.ledger_flows) and open/all balances per
 month, per portfolio and 'all': the common frame of marts.charge_offs and marts.roll_forward."""
 
+from assets.partitions import in_months
+
 from .common import prev_month_end
 
-FRAME_SQL = f"""
+
+def frame_sql(months=None) -> str:
+    """The frame of the months `months` (first, last month end; None: every reporting month)."""
+    return f"""
     WITH months AS (SELECT month_end, row_number() OVER (ORDER BY month_end) = 1 AS first_month
                     FROM staging.reporting_months),
     portfolios AS (SELECT DISTINCT portfolio FROM marts.account_month UNION ALL SELECT 'all'),
@@ -11,7 +16,7 @@ FRAME_SQL = f"""
     balances AS (
         SELECT month_end, coalesce(portfolio, 'all') AS portfolio,
                sum(balance) FILTER (WHERE status = 'open') AS open_balance, sum(balance) AS all_balance
-        FROM marts.account_month GROUP BY GROUPING SETS ((month_end, portfolio), (month_end))),
+        FROM marts.account_month WHERE {in_months(months, before=1)} GROUP BY GROUPING SETS ((month_end, portfolio), (month_end))),
     frame AS (
         SELECT m.month_end, m.first_month, p.portfolio,
                coalesce(f.debits, 0) AS debits, coalesce(f.credits, 0) AS credits,
@@ -21,5 +26,6 @@ FRAME_SQL = f"""
         FROM months m CROSS JOIN portfolios p
         LEFT JOIN flows f ON f.month_end = m.month_end AND f.portfolio = p.portfolio
         LEFT JOIN balances cur ON cur.month_end = m.month_end AND cur.portfolio = p.portfolio
-        LEFT JOIN balances prev ON prev.month_end = {prev_month_end("m.month_end")} AND prev.portfolio = p.portfolio)
+        LEFT JOIN balances prev ON prev.month_end = {prev_month_end("m.month_end")} AND prev.portfolio = p.portfolio
+        WHERE {in_months(months, 'm.month_end')})
 """

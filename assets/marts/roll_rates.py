@@ -1,11 +1,13 @@
 """marts.roll_rates: the monthly transition matrix between delinquency buckets."""
 
+from datetime import date
+
 import duckdb
 
-from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, next_month_end
+from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, in_months, next_month_end
 
 
-def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
+def build_roll_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
     """marts.roll_rates — one row per month_end × portfolio × from_bucket × to_bucket with at least one
     account; month_end is the later month m of the pair m−1 → m (so the first reporting month has none).
 
@@ -15,7 +17,8 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
     balance_rate = balance / Σ balance at m−1 of all accounts in from_bucket (NULL when that is 0).
     Each from row sums to 1. The flow rate k → k+1 of the delinquent chain is the balance_rate of
     that one cell. Reads only marts.account_month. A balance that does not fit the money type stops
-    the build (create_money_table)."""
+    the build (create_money_table).
+    A run over a range of reporting months rebuilds only those months' rows."""
     # An account's two months are paired on its integer account_key rather than its account_id text:
     # the self-join runs over every account-month row, and comparing integers is cheaper than strings.
     return create_money_table(con, "marts.roll_rates", f"""
@@ -23,7 +26,8 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
             SELECT p.portfolio, n.month_end, p.bucket AS from_bucket, n.bucket AS to_bucket, p.balance
             FROM marts.account_month p
             JOIN marts.account_month n ON n.account_key = p.account_key AND n.month_end = {next_month_end("p.month_end")}
-            WHERE p.status = 'open'),
+            WHERE p.status = 'open' AND {in_months(months, 'n.month_end')}
+              AND {in_months(months, 'p.month_end', before=1)}),
         cells AS (
             SELECT month_end, {PORTFOLIO}, CAST(from_bucket AS VARCHAR) AS from_bucket,
                    CAST(to_bucket AS VARCHAR) AS to_bucket, count(*) AS accounts,
@@ -35,4 +39,4 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection) -> int:
         FROM cells
         WINDOW w AS (PARTITION BY month_end, portfolio, from_bucket)""",
         {"balance": TO_PREVIOUS}, keys=("from_bucket", "to_bucket"),
-        order="month_end, portfolio, from_bucket, to_bucket")
+        order="month_end, portfolio, from_bucket, to_bucket", months=months)

@@ -2,6 +2,8 @@
 
 
 import hashlib
+import os
+import warnings
 
 import dagster as dg
 
@@ -9,7 +11,13 @@ from assets.metadata import KINDS, OWNERS, definition_metadata, table_metadata
 from assets.versioning import code_version_of
 from assets.warehouse import WarehouseResource
 
+from .contract import ENTITIES, FOLDERS
+from .landing import sha256
 from .load import load_entity
+
+# A run tagged so reads every landing file again (arrears run --rebuild); otherwise a CSV file whose
+# bytes are those the warehouse's raw layer read before keeps the rows read then (load_entity, `reuse`).
+REREAD_TAG = "arrears/reread"
 
 DESCRIPTIONS = {
     "accounts": "account master exports (landing/accounts/accounts_YYYY-MM.*)",
@@ -21,6 +29,7 @@ DESCRIPTIONS = {
 def _raw_asset(entity: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=dg.AssetKey(["raw", entity]),
+        deps=[dg.AssetKey(["landing", entity])],
         group_name="raw",
         owners=OWNERS,
         code_version=code_version_of(load_entity.__module__),  # the reading: assets/raw/load.py and its imports
@@ -40,6 +49,10 @@ asset's metadata. Every file's sha256 is recorded; the data version of this asse
 hashes, so an unchanged landing folder gives an unchanged version. Control totals, when present,
 must match (rows, amount sum, sha256) or the run stops naming the file and both figures.
 
+A CSV file whose sha256 is that of the file the warehouse read under the same name keeps the rows
+read from it then (the same bytes give the same rows); a run tagged `arrears/reread` (arrears run
+--rebuild) parses every file again.
+
 The landing folder is inspected whole before anything is read: every entry is either read or named
 (raw.landing_entries). An unknown folder or file name is a warning (a refusal in strict mode), shown in
 this asset's log and metadata and by the check landing_entries_read; a directory where a data file is
@@ -53,8 +66,10 @@ file stops the run naming it.""",
             warnings.append(message)
             context.log.warning(message)
 
+        reuse = context.run.tags.get(REREAD_TAG) != "true"
         with warehouse.connection() as con:
-            loads = load_entity(con, warehouse.landing, entity, context.log.info, warehouse.strict_landing, warn)
+            loads = load_entity(con, warehouse.landing, entity, context.log.info, warehouse.strict_landing, warn,
+                                reuse=reuse)
             meta = table_metadata(con, f"raw.{entity}")
         version = hashlib.sha256("".join(f"{l.file.source_file}:{l.sha256};" for l in loads).encode()).hexdigest()
         meta.update({
@@ -78,3 +93,45 @@ raw_accounts = _raw_asset("accounts")
 raw_ledger = _raw_asset("ledger")
 raw_complaints = _raw_asset("complaints")
 ASSETS = [raw_accounts, raw_ledger, raw_complaints]
+
+
+def landing_source(entity: str, months: dg.PartitionsDefinition, landing: str) -> dg.SourceAsset:
+    """The entity's landing files as an observable source asset, one partition per reporting month, whose
+    data version is the month's file's sha256: observing it (in the UI) marks raw.<entity> and what is
+    built from it stale when a file changed. A file of a month outside the reporting months (the
+    ledger's months) has no partition and is not observed; raw.<entity> reads it all the same."""
+    keys = set(months.get_partition_keys())
+
+    @dg.observable_source_asset(
+        key=dg.AssetKey(["landing", entity]),
+        group_name="landing",
+        partitions_def=months,
+        description=f"""The lender's {DESCRIPTIONS[entity]}: one file per month, the partition of its
+month. The data version of a month is its file's sha256, so a file delivered again with other content
+shows what it makes stale. Read by raw.{entity}, which reads every file of the landing folder in each run.""",
+    )
+    def _observe(context) -> dg.DataVersionsByPartition:
+        return dg.DataVersionsByPartition(landing_versions(landing, entity, keys))
+
+    return _observe
+
+
+def landing_versions(landing: str, entity: str, keys: set[str] | None = None) -> dict[str, str]:
+    """{YYYY-MM: sha256} of the entity's files in the landing folder (file names fitting the contract's
+    pattern; only the months in `keys` when given)."""
+    folder = os.path.join(landing, entity)
+    out = {}
+    for name in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        m = FOLDERS[entity].match(name)
+        path = os.path.join(folder, name)
+        if m and os.path.isfile(path) and not os.path.islink(path):
+            key = f"{m['year']}-{m['month']}"
+            if keys is None or key in keys:
+                out[key] = sha256(path)
+    return out
+
+
+def landing_assets(months: dg.PartitionsDefinition, landing: str) -> list[dg.SourceAsset]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.BetaWarning)  # observable_source_asset is beta in Dagster 1.13
+        return [landing_source(e, months, landing) for e in ENTITIES]

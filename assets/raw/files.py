@@ -23,14 +23,40 @@ def files_by_month(entity: str) -> str:
     return f"(SELECT source_file, file_month FROM raw.files WHERE entity = {sql_literal(entity)})"
 
 
-def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
+def previous_reads(con: duckdb.DuckDBPyConnection, entity: str) -> dict[str, tuple]:
+    """{source_file: (sha256, format, file_month, rows_read, rows_malformed, read_at)} of the entity's CSV
+    files as the warehouse's raw layer holds them (the last published run's reads); {} when it holds
+    none in this version's layout."""
+    text_cols = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE "
+                                           "table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
+                                           [f"{entity}_text"]).fetchall()]
+    have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                      "WHERE table_schema = 'raw' AND table_name = 'files'").fetchall()}
+    if text_cols != _text_columns(entity) or "columns" not in have:
+        return {}
+    return {r[0]: r[1:] for r in con.execute(
+        "SELECT source_file, sha256, format, file_month, rows_read, rows_malformed, read_at FROM raw.files "
+        "WHERE entity = ? AND format IN ('csv', 'csv.gz')", [entity]).fetchall()}
+
+
+def _text_columns(entity: str) -> list[str]:
+    return ["source_file", "file_month", "line_number", *(c.name for c in CONTRACT[entity])]
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str, keep: frozenset[str] = frozenset()) -> None:
+    """The entity's raw tables, emptied but for the rows of the CSV files in `keep` (files read by an
+    earlier run whose bytes are unchanged: their rows are what reading them again would give)."""
     cols = ", ".join(f"{c.name} VARCHAR" for c in CONTRACT[entity])
     kind = con.execute("SELECT table_type FROM information_schema.tables WHERE table_schema = 'raw' "
                        "AND table_name = ?", [entity]).fetchall()
     if kind:
         con.execute(f"DROP {'VIEW' if kind[0][0] == 'VIEW' else 'TABLE'} raw.{entity}")
-    con.execute(f"CREATE OR REPLACE TABLE raw.{entity}_text (source_file VARCHAR, file_month DATE, "
-                f"line_number BIGINT, {cols})")
+    kept = ", ".join(sql_literal(f) for f in sorted(keep)) or "NULL"
+    if keep:
+        con.execute(f"DELETE FROM raw.{entity}_text WHERE source_file NOT IN ({kept})")
+    else:
+        con.execute(f"CREATE OR REPLACE TABLE raw.{entity}_text (source_file VARCHAR, file_month DATE, "
+                    f"line_number BIGINT, {cols})")
     # A warehouse written by an earlier version has raw.files without the columns staging now reads
     # (location, mtime_ns, columns); every run rewrites raw.files, so the old table is simply replaced.
     have = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
@@ -47,4 +73,5 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection, entity: str) -> None:
     con.execute("ALTER TABLE raw.malformed ADD COLUMN IF NOT EXISTS length_bytes BIGINT")
     con.execute("UPDATE raw.malformed SET raw = NULL WHERE raw IS NOT NULL")
     con.execute("DELETE FROM raw.files WHERE entity = ?", [entity])
-    con.execute("DELETE FROM raw.malformed WHERE entity = ?", [entity])
+    con.execute("DELETE FROM raw.malformed WHERE entity = ?"
+                + (f" AND source_file NOT IN ({kept})" if keep else ""), [entity])

@@ -34,7 +34,7 @@ from .columns import FileLoad, plan_columns
 from .controls import check_control
 from .csv_load import load_csv
 from .csv_records import count_lines
-from .files import create_raw_tables
+from .files import create_raw_tables, previous_reads
 from .headers import gzip_problem, read_header
 from .landing import ContractError, LandingFile, inspect_landing, parquet_rows, sha256
 from .landing_entries import record_landing_entries
@@ -68,17 +68,26 @@ def _read_csv(con: duckdb.DuckDBPyConnection, f: LandingFile, entity: str, heade
 
 
 def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: Log = lambda m: None,
-                strict: bool = False, warn: Log = lambda m: None) -> list[FileLoad]:
+                strict: bool = False, warn: Log = lambda m: None, reuse: bool = False) -> list[FileLoad]:
     """Read every file of one entity into the raw layer (see the module); returns what was read per file.
 
     The landing folder is inspected whole first (`inspect_landing`); the warnings this entity's asset
     reports (unknown names, and a column whose name is close to an absent contract column) go to `warn`,
-    and its entries to raw.landing_entries. `strict` refuses unknown names instead of warning."""
+    and its entries to raw.landing_entries. `strict` refuses unknown names instead of warning.
+
+    `reuse`: a CSV file whose sha256 (and month) are those of the file the warehouse's raw layer holds
+    under that name keeps the rows read from it then, instead of being parsed again: the same bytes
+    give the same rows (arrears run --rebuild reads every file again, which also covers an upgrade of
+    the parser). Every file is still hashed, its header read and its control totals checked."""
     inventory = inspect_landing(landing, strict)
     for w in inventory.warnings(entity):
         warn(w)
     files, controls = inventory.files[entity], inventory.controls
-    create_raw_tables(con, entity)
+    digests = {f.source_file: sha256(f.path) for f in files}
+    previous = previous_reads(con, entity) if reuse else {}
+    keep = frozenset(f.source_file for f in files if f.fmt != "parquet" and f.source_file in previous
+                     and previous[f.source_file][:3] == (digests[f.source_file], f.fmt, f.month_start))
+    create_raw_tables(con, entity, keep)
     record_landing_entries(con, inventory, entity)
     loads: list[FileLoad] = []
     for n, f in enumerate(files, 1):
@@ -87,9 +96,14 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
         for col, name in info.did_you_mean.items():
             warn(f"{f.source_file}: line 1: column '{col}' is not in the contract and is ignored, so {name} is "
                  f"read as null: did you mean '{name}'?")
-        info.sha256 = sha256(f.path)
+        info.sha256 = digests[f.source_file]
         stat = os.stat(f.path)
-        if f.fmt == "parquet":
+        read_at = None
+        if f.source_file in keep:  # the same bytes as the file the raw layer holds: its rows are kept
+            types = {col: "VARCHAR" for col in header}
+            *_, good_and_bad, bad, read_at = previous[f.source_file]
+            good = good_and_bad - bad
+        elif f.fmt == "parquet":
             try:
                 types = parquet_types(con, f.path)
             except duckdb.Error as e:
@@ -102,13 +116,14 @@ def load_entity(con: duckdb.DuckDBPyConnection, landing: str, entity: str, log: 
         info.columns = {name: {"source": col, "type": types[col]} for name, col in plan["present"].items()}
         info.rows_read, info.rows_malformed = good + bad, bad
         check_control(con, entity, info, controls)
-        con.execute("INSERT INTO raw.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp::TIMESTAMP, "
-                    "?, ?, ?)",
+        con.execute("INSERT INTO raw.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                    "coalesce(?, current_timestamp::TIMESTAMP), ?, ?, ?)",
                     [entity, f.source_file, f.month_start, f.fmt, info.sha256, stat.st_size,
                      info.rows_read, bad, info.dropped_personal, info.ignored, info.absent_optional,
-                     f.path, stat.st_mtime_ns, json.dumps(info.columns, sort_keys=True)])
+                     read_at, f.path, stat.st_mtime_ns, json.dumps(info.columns, sort_keys=True)])
         loads.append(info)
-        log(f"{entity}: {n}/{len(files)} {f.source_file}: {info.rows_read:,} rows read"
+        log(f"{entity}: {n}/{len(files)} {f.source_file}: {info.rows_read:,} rows "
+            + ("kept (unchanged since it was read)" if f.source_file in keep else "read")
             + (f", {bad} malformed" if bad else "")
             + (f"; dropped personal-data columns {info.dropped_personal}" if info.dropped_personal else ""))
     create_raw_view(con, entity)

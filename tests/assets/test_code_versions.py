@@ -33,7 +33,8 @@ BUILDERS = {
 PRINT_VERSIONS = """
 import json, assets
 from assets.raw.assets import ASSETS as R
-from assets.warehouse_assets import ASSETS as W
+from assets.warehouse_assets import warehouse_assets
+W = warehouse_assets()
 from assets.reports.assets import ASSETS as P
 print(json.dumps({"root": assets.__file__,
                   "versions": {s.key.to_user_string(): s.code_version for a in R + W + P for s in a.specs}}))
@@ -54,7 +55,9 @@ def versions_in_a_new_process(root) -> dict[str, str]:
 def versions_here() -> dict[str, str]:
     from assets.raw.assets import ASSETS as raw
     from assets.reports.assets import ASSETS as reports
-    from assets.warehouse_assets import ASSETS as warehouse
+    from assets.warehouse_assets import warehouse_assets
+
+    warehouse = warehouse_assets()
 
     return {s.key.to_user_string(): s.code_version for a in raw + warehouse + reports for s in a.specs}
 

@@ -11,7 +11,19 @@ from pathlib import Path
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
 
+def _mapping(node, parent) -> str | None:
+    """How the asset reads the months of a partitioned parent (None: the parent is not partitioned)."""
+    import dagster as dg
+
+    m = node.assets_def.get_partition_mapping_for_dep(parent)
+    if isinstance(m, dg.TimeWindowPartitionMapping):
+        return f"months m{m.start_offset:+d} … m{m.end_offset:+d}"
+    return type(m).__name__ if m is not None else None
+
+
 def asset_graph() -> dict:
+    import dagster as dg
+
     from pipelines.definitions import build_definitions
 
     defs = build_definitions()
@@ -26,6 +38,10 @@ def asset_graph() -> dict:
             "checks": sorted(c.name for c in graph.get_check_keys_for_assets({key})),
             "blocking checks": sorted(c.name for c in graph.get_check_keys_for_assets({key})
                                       if graph.get_check_spec(c).blocking),
+            "partitions": "reporting months" if node.is_partitioned else None,
+            "single-run backfill": node.backfill_policy == dg.BackfillPolicy.single_run() if node.is_partitioned else None,
+            "reads months": {p.to_user_string(): _mapping(node, p) for p in sorted(node.parent_keys)
+                             if graph.get(p).is_partitioned and not node.is_external} or None,
         }
     return out
 

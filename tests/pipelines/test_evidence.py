@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -267,7 +268,8 @@ def test_lineage_is_the_asset_graph(book, repo_root):
     # each asset's code version in the pack is the one Dagster shows
     from pipelines.definitions import build_definitions
 
-    shown = {s.key.to_user_string(): s.code_version for a in build_definitions().assets for s in a.specs}
+    shown = {s.key.to_user_string(): s.code_version for a in build_definitions().assets
+             if not isinstance(a, dg.SourceAsset) for s in a.specs}  # the landing files have no code
     assert {k: v["code_version"] for k, v in lineage["assets"].items()} == shown
 
 

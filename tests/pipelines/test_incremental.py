@@ -1,0 +1,225 @@
+"""Month-by-month runs (issue 15): a warehouse that takes one more month, or a changed file, ends with
+exactly the tables a rebuild of every month gives; the months a run rebuilds are the ones whose figures
+can change; a range that misses a changed month is refused."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.partitions import MonthsOutsideRun
+from pipelines.cli import main as cli
+from pipelines.compare import RUN_RECORDS, TIMESTAMP_COLUMNS, differences, table_hashes
+from pipelines.incremental import plan_run
+from pipelines.settings import Settings
+
+# What two warehouses built from the same files may hold differently: the runs themselves, and
+# account_key, the warehouse's own number for an account (numbered as accounts arrive, so a history
+# numbers them otherwise than a rebuild). Entries are compared through the view staging.ledger, which
+# shows each entry's account_id; staging.account_keys is compared by its account_ids.
+SKIP_TABLES = (*RUN_RECORDS, "staging.ledger_entries", "staging.account_keys")
+SKIP_COLUMNS = TIMESTAMP_COLUMNS | {"account_key"}
+
+
+@pytest.fixture(autouse=True)
+def _ephemeral_dagster(monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+
+
+def run(landing: Path, warehouse: Path, *extra: str) -> None:
+    code = cli(["run", "--landing", str(landing), "--warehouse", str(warehouse),
+                "--reports", str(warehouse.with_suffix(".reports")), *extra])
+    assert code == 0
+
+
+def plan(landing: Path, warehouse: Path, rebuild: bool = False):
+    return plan_run(Settings.from_env(landing=str(landing), warehouse=str(warehouse),
+                                      reports=str(warehouse.with_suffix(".reports"))), rebuild)
+
+
+def assert_same_tables(a: Path, b: Path) -> None:
+    ha = table_hashes(str(a), SKIP_COLUMNS, SKIP_TABLES)
+    hb = table_hashes(str(b), SKIP_COLUMNS, SKIP_TABLES)
+    assert {"marts.account_month", "marts.cure_rates", "staging.ledger", "staging.accounts",
+            "intermediate.ledger_flows", "audit.source_files", "audit.rejected_rows"} <= set(ha)
+    assert differences(ha, hb) == []
+    ids = "SELECT account_id FROM staging.account_keys ORDER BY 1"
+    assert _rows(a, ids) == _rows(b, ids)
+
+
+def _rows(warehouse: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def land_without(sample: Path, landing: Path, *months: str) -> None:
+    """Copy the sample into `landing`, leaving out the files of `months`."""
+    shutil.copytree(sample, landing)
+    for path in landing.glob("*/*"):
+        if any(m in path.name for m in months):
+            path.unlink()
+
+
+def land(sample: Path, landing: Path, month: str) -> None:
+    for path in sample.glob(f"*/*_{month}.*"):
+        shutil.copy2(path, landing / path.parent.name / path.name)
+
+
+@pytest.fixture(scope="module")
+def sample6(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample6") / "landing"
+    assert cli(["sample", str(out), "--accounts", "150", "--months", "6", "--seed", "11"]) == 0
+    return out
+
+
+def test_five_months_then_a_sixth_equals_a_rebuild_of_six(sample6, tmp_path):
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    land_without(sample6, landing, "2026-10")
+    run(landing, history)
+    land(sample6, landing, "2026-10")
+    p = plan(landing, history)
+    # the cure rates of the five months before read the new month: every month of six is rebuilt
+    assert (p.first, p.last, p.full) == ("2026-05", "2026-10", True)
+    assert "ledger/ledger_2026-10.csv new" in p.describe()
+    run(landing, history)
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
+
+
+def test_a_new_month_rebuilds_the_six_months_before_it_and_equals_a_rebuild(tmp_path):
+    sample, landing = tmp_path / "sample", tmp_path / "landing"
+    history, rebuilt = tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    assert cli(["sample", str(sample), "--accounts", "150", "--months", "10", "--seed", "5"]) == 0
+    land_without(sample, landing, "2026-10")
+    run(landing, history)
+    before = _rows(history, "SELECT * EXCLUDE (account_key) FROM marts.account_month "
+                            "WHERE month_end < DATE '2026-04-01' ORDER BY account_id, month_end")
+    land(sample, landing, "2026-10")
+    p = plan(landing, history)
+    assert (p.first, p.last, p.full) == ("2026-04", "2026-10", False)
+    run(landing, history)
+    assert _rows(history, "SELECT * EXCLUDE (account_key) FROM marts.account_month "
+                          "WHERE month_end < DATE '2026-04-01' ORDER BY account_id, month_end") == before
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
+    # and --rebuild on the history itself plans every month
+    assert plan(landing, history, rebuild=True).full
+
+
+def test_a_changed_earlier_file_rebuilds_from_six_months_before_it(tmp_path):
+    sample, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    assert cli(["sample", str(sample), "--accounts", "150", "--months", "12", "--seed", "3"]) == 0
+    run(sample, history)
+    # ledger_2026-08: its last payment removed (a corrected export delivered again)
+    path = sample / "ledger" / "ledger_2026-08.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    last_payment = max(i for i, line in enumerate(lines) if ",payment," in line)
+    path.write_text("".join(lines[:last_payment] + lines[last_payment + 1:]))
+    p = plan(sample, history)
+    assert (p.first, p.last, p.full) == ("2026-02", "2026-10", False)
+    assert p.reasons[0] == "ledger/ledger_2026-08.csv changed"
+    run(sample, history)
+    run(sample, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
+
+
+# ---- a hand-made book: a portfolio transfer ----------------------------------------------------------
+
+ACC = ["account_id", "portfolio", "product_type", "opened_on", "closed_on", "currency", "credit_limit",
+       "original_principal"]
+LED = ["entry_id", "account_id", "posted_on", "entry_type", "amount", "due_on", "reverses_entry_id"]
+MONTHS = [f"2026-{m:02d}" for m in range(1, 10)]
+
+
+def write(landing: Path, entity: str, month: str, header: list[str], rows: list[list]) -> None:
+    (landing / entity).mkdir(parents=True, exist_ok=True)
+    with open(landing / entity / f"{entity}_{month}.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def book(landing: Path, months: list[str], a1_portfolio_from_last: str | None = None) -> None:
+    """A1 (revolving) buys 100.00 in January, A2 50.00; each month after, A2 buys 10.00 more. In the
+    last month's accounts file A1 moves to `a1_portfolio_from_last` when given."""
+    write(landing, "accounts", months[0], ACC, [
+        ["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],
+        ["A2", "cards", "revolving", "2026-01-06", "", "USD", "1000.00", ""]])
+    for n, month in enumerate(months):
+        rows = ([["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""],
+                 ["E2", "A2", "2026-01-12", "purchase", "50.00", "", ""]] if n == 0
+                else [[f"E{month}", "A2", f"{month}-15", "purchase", "10.00", "", ""]])
+        write(landing, "ledger", month, LED, rows)
+    if a1_portfolio_from_last:
+        write(landing, "accounts", months[-1], ACC, [
+            ["A1", a1_portfolio_from_last, "revolving", "2026-01-05", "", "USD", "1000.00", ""]])
+
+
+AGING = "SELECT month_end, portfolio, accounts, balance FROM marts.aging WHERE month_end = ? ORDER BY portfolio"
+
+
+def test_a_portfolio_transfer_recomputes_the_accounts_earlier_months(tmp_path):
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    book(landing, MONTHS[:8])
+    run(landing, history)
+    jan = date(2026, 1, 31)
+    assert _rows(history, AGING.replace("?", "DATE '2026-01-31'")) == [
+        (jan, "all", 2, Decimal("150.00")), (jan, "cards", 2, Decimal("150.00"))]
+    book(landing, MONTHS, a1_portfolio_from_last="loans")
+    p = plan(landing, history)
+    assert (p.first, p.last, p.full) == ("2026-01", "2026-09", True)
+    assert p.reasons[0] == "accounts/accounts_2026-09.csv: 0 new and 1 changed accounts"
+    run(landing, history)
+    # January: A1 (100.00) is now in loans, A2 (50.00) stays in cards
+    assert _rows(history, AGING.replace("?", "DATE '2026-01-31'")) == [
+        (jan, "all", 2, Decimal("150.00")), (jan, "cards", 1, Decimal("50.00")), (jan, "loans", 1, Decimal("100.00"))]
+    # August: A2 has bought 50.00 + 7 × 10.00
+    aug = date(2026, 8, 31)
+    assert _rows(history, AGING.replace("?", "DATE '2026-08-31'")) == [
+        (aug, "all", 2, Decimal("220.00")), (aug, "cards", 1, Decimal("120.00")), (aug, "loans", 1, Decimal("100.00"))]
+    assert _rows(history, "SELECT DISTINCT portfolio FROM marts.account_month WHERE account_id = 'A1'") == [("loans",)]
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
+
+
+def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds_all(tmp_path, monkeypatch, capsys):
+    from pipelines import incremental
+    from pipelines.runner import run_pipeline
+
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    book(landing, MONTHS[:8])
+    run(landing, history)
+    book(landing, MONTHS, a1_portfolio_from_last="loans")
+    settings = Settings.from_env(landing=str(landing), warehouse=str(history),
+                                 reports=str(history.with_suffix(".reports")))
+    out = run_pipeline(settings, quiet=True, months=("2026-09", "2026-09"))
+    assert not out.success
+    flows, failed = sorted(out.failed_steps)
+    assert flows.startswith("intermediate__ledger_flows: ") and MonthsOutsideRun.__name__ in flows
+    # A1's only entry is in January: its flows move to loans there
+    assert "intermediate.ledger_flows: the rows of month(s) 2026-01-31 changed, and the figures of 2026-01-31" in flows
+    assert failed.startswith("marts__account_month: ") and MonthsOutsideRun.__name__ in failed
+    assert ("marts.account_month: the rows of month(s) 2026-01-31, 2026-02-28, 2026-03-31, 2026-04-30, "
+            "2026-05-31, 2026-06-30, 2026-07-31, 2026-08-31, 2026-09-30 changed") in failed
+    assert "this run rebuilds only the month ends 2026-09-30 … 2026-09-30; run again from 2026-01-31" in failed
+    # the run was rolled back: A1 is still in cards
+    assert _rows(history, "SELECT DISTINCT portfolio FROM marts.account_month WHERE account_id = 'A1'") == [("cards",)]
+
+    # arrears run with a plan that misses the transfer: refused, then run again over every month
+    real = incremental.plan_run
+    monkeypatch.setattr(incremental, "plan_run", lambda s, rebuild=False: real(s, rebuild) if rebuild else
+                        incremental.Plan("2026-09", "2026-09", False, ["a plan that misses a month"]))
+    run(landing, history)
+    assert "running again over every month" in capsys.readouterr().err
+    assert _rows(history, "SELECT DISTINCT portfolio FROM marts.account_month WHERE account_id = 'A1'") == [("loans",)]
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
