@@ -140,6 +140,7 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     assert book.arrears("close", "2026-10", "--restate") == 2  # nothing pending any more
     assert "2026-10 has no pending restatement" in capsys.readouterr().err
     assert book.arrears("run") == 0  # the warehouse now agrees with version 2
+    assert "2026-10 restated (v2" in (book.reports / "index.html").read_text()  # now read from published.closes
 
 
 def test_close_refused_after_a_failed_blocking_check(hand_book, capsys, monkeypatch):
@@ -219,3 +220,20 @@ def test_a_later_month_that_only_matures_figures_is_not_a_restatement(hand_book,
                      ("marts.complaint_metrics", cm % group, "timely_response_rate", None, aug, 1.0, octo)]
     expected.append(("marts.cure_rates", cure, "cured_within_3m_rate", None, aug, 1.0, octo))
     assert maturing == sorted(expected)
+
+    # A complaint received in August but first delivered in October's file, and A2 moved to portfolio p2
+    # in October's accounts file: August's figures move (its complaint count looks backward), a
+    # restatement whose cause names both.
+    book.write("complaints", "2026-10", [book.complaint("C2", "A2", "2026-08-20", "Closed with explanation",
+                                                       "2026-08-21", "2026-08-21")])
+    book.write("accounts", "2026-10", [book.account("A2", "2026-07-01", portfolio="p2")])
+    assert book.arrears("run") == 1
+    moved = book.query("""SELECT column_name, published_value, recomputed_value, cause_detail FROM audit.restatements
+        WHERE table_name = 'marts.complaint_metrics' AND row_key = ? ORDER BY ALL""", [cm % "all"])
+    # (all, all) in August: 1 → 2 complaints, per 1,000 of the 2 open accounts 500 → 1,000, both conduct
+    # complaints (Communication tactics); no account delinquent at August's end, so no conduct rate
+    assert [m[:3] for m in moved] == [("complaints", "1", "2"), ("complaints_per_1000", "500.0", "1000.0"),
+                                      ("conduct_complaints", "1", "2")]
+    assert ("account A2: accounts/accounts_2026-10.csv (portfolio p1 → p2); complaint C2 received 2026-08-20: "
+            "complaints/complaints_2026-10.csv (first delivered after the close)") in moved[0][3]
+    assert book.query("SELECT DISTINCT cause_kind FROM audit.restatements") == [("figures moved",)]
