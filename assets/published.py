@@ -150,7 +150,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
             continue
         if not table_exists(con, target):
             con.execute(f"CREATE TABLE {target} AS SELECT CAST(NULL AS VARCHAR) AS close_id, "
-                        f"{_select_list(con, mart.name)} FROM {mart.name} LIMIT 0")
+                        f"{select_list(con, mart.name)} FROM {mart.name} LIMIT 0")
             continue
         have = {c for c, _ in columns_of(con, target)}
         for column, kind in columns_of(con, mart.name):
@@ -160,9 +160,10 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(maturing_view_sql(con))
 
 
-def _select_list(con: duckdb.DuckDBPyConnection, table: str) -> str:
+def select_list(con: duckdb.DuckDBPyConnection, table: str, alias: str = "") -> str:
     """The table's columns, an enumeration cast to text (its type belongs to the mart, not the record)."""
-    return ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' if kind.startswith("ENUM") else f'"{c}"'
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'CAST({prefix}"{c}" AS VARCHAR) AS "{c}"' if kind.startswith("ENUM") else f'{prefix}"{c}"'
                      for c, kind in columns_of(con, table))
 
 
@@ -220,7 +221,7 @@ def freeze(con: duckdb.DuckDBPyConnection, *, month_end: date, run: dict, closed
     for mart in MARTS:
         if table_exists(con, mart.name):
             con.execute(f"INSERT INTO {published_table(mart.name)} BY NAME SELECT {sql_literal(close_id)} AS close_id, "
-                        f"{_select_list(con, mart.name)} FROM {mart.name} WHERE month_end = ?", [month_end])
+                        f"{select_list(con, mart.name)} FROM {mart.name} WHERE month_end = ?", [month_end])
     for name in sorted(os.listdir(reports_folder)):
         path = os.path.join(reports_folder, name)
         if os.path.isfile(path):

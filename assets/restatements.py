@@ -25,7 +25,7 @@ from datetime import date
 
 import duckdb
 
-from assets.published import KEYS, compared_columns, current_closes, published_table, row_key_sql
+from assets.published import KEYS, compared_columns, current_closes, published_table, row_key_sql, select_list
 from assets.registry import MARTS
 from assets.sql import sql_literal, table_exists
 
@@ -78,30 +78,37 @@ def figure_changes(con: duckdb.DuckDBPyConnection, mart: str, closes: list[dict]
         return 0, []
     ids = ", ".join(sql_literal(c["close_id"]) for c in closes)
     keys, columns = KEYS[mart], compared_columns(con, mart)
-    on = " AND ".join(f'CAST(p."{k}" AS VARCHAR) = CAST(r."{k}" AS VARCHAR)' for k in keys)
+    on = " AND ".join(f'p."{k}" = r."{k}"' for k in keys)
     values = lambda side: ("to_json(struct_pack(" + ", ".join(f'"{c}" := {side}."{c}"' for c in columns)
                            + "))::VARCHAR") if columns else "'{}'"
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE _moved AS
+    # The rows that differ are found first, comparing typed values (a mart's enumerations as text, as
+    # published), into a small scratch table; only those are then unfolded into one row per figure.
+    differs = " OR ".join(f'p."{c}" IS DISTINCT FROM r."{c}"' for c in columns) or "false"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _differ AS
         WITH c AS (SELECT close_id, month_end FROM published.closes WHERE close_id IN ({ids})),
         p AS (SELECT * FROM {target} WHERE close_id IN ({ids})),
-        r AS (SELECT m.*, c.close_id AS _close FROM {mart} m JOIN c USING (month_end)),
-        j AS (SELECT coalesce(p.close_id, r._close) AS close_id, coalesce(p.month_end, r.month_end) AS month_end,
-                     CASE WHEN p.close_id IS NOT NULL THEN {row_key_sql(mart, 'p')} ELSE {row_key_sql(mart, 'r')} END AS row_key,
-                     p.close_id IS NOT NULL AS in_p, r._close IS NOT NULL AS in_r,
-                     {values('p')} AS p_row, {values('r')} AS r_row
-                     {''.join(f', CAST(p."{c}" AS VARCHAR) AS "p_{c}", CAST(r."{c}" AS VARCHAR) AS "r_{c}"' for c in columns)}
-              FROM p FULL JOIN r ON p.close_id = r._close AND {on})
+        r AS (SELECT {select_list(con, mart, 'm')}, c.close_id AS _close FROM {mart} m JOIN c USING (month_end))
+        SELECT coalesce(p.close_id, r._close) AS close_id, coalesce(p.month_end, r.month_end) AS month_end,
+               CASE WHEN p.close_id IS NOT NULL THEN {row_key_sql(mart, 'p')} ELSE {row_key_sql(mart, 'r')} END
+                   AS row_key,
+               p.close_id IS NOT NULL AS in_p, r._close IS NOT NULL AS in_r,
+               {values('p')} AS p_row, {values('r')} AS r_row
+               {''.join(f', CAST(p."{c}" AS VARCHAR) AS "p_{c}", CAST(r."{c}" AS VARCHAR) AS "r_{c}"' for c in columns)}
+        FROM p FULL JOIN r ON p.close_id = r._close AND {on}
+        WHERE p.close_id IS NULL OR r._close IS NULL OR {differs}""")
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _moved AS
         SELECT close_id, month_end, row_key, NULL::VARCHAR AS column_name,
                CASE WHEN in_p THEN p_row END AS published_value, CASE WHEN in_r THEN r_row END AS recomputed_value
-        FROM j WHERE NOT (in_p AND in_r)
+        FROM _differ WHERE NOT (in_p AND in_r)
         {''.join(f'''UNION ALL SELECT close_id, month_end, row_key, {sql_literal(c)}, "p_{c}", "r_{c}"
-        FROM j WHERE in_p AND in_r AND "p_{c}" IS DISTINCT FROM "r_{c}" ''' for c in columns)}""")
+        FROM _differ WHERE in_p AND in_r AND "p_{c}" IS DISTINCT FROM "r_{c}" ''' for c in columns)}""")
     try:
         count = con.execute("SELECT count(*) FROM _moved").fetchall()[0][0]
         rows = con.execute(f"""SELECT close_id, month_end, row_key, column_name, published_value, recomputed_value
             FROM _moved ORDER BY month_end, row_key, column_name NULLS FIRST LIMIT {MAX_FIGURES_PER_TABLE}""").fetchall()
     finally:
         con.execute("DROP TABLE IF EXISTS _moved")
+        con.execute("DROP TABLE IF EXISTS _differ")
     return count, [{"close_id": c, "month_end": m, "cause_kind": "figures moved", "table_name": mart, "row_key": k,
                     "column_name": col, "published_value": p, "recomputed_value": r}
                    for c, m, k, col, p, r in rows]
