@@ -15,10 +15,11 @@ from pydantic import PrivateAttr
 
 from assets.domain import DEFAULT_DPD_TOLERANCE
 from assets.publishing import (RunLock, draft_folder, end_run, fault_point, input_manifest, last_published,
-                               manifest_sha256, record_check_results, recover_reports, rejection_summary,
+                               manifest_sha256, now, record_check_results, recover_reports, rejection_summary,
                                start_run, swap_in_draft)
+from assets.restatements import record as record_restatements
 
-SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit")
+SCHEMAS = ("raw", "staging", "intermediate", "marts", "audit", "published")
 
 
 def connect(path: str, memory_limit: str = "6GB", threads: int = 0) -> duckdb.DuckDBPyConnection:
@@ -62,15 +63,22 @@ class WarehouseResource(dg.ConfigurableResource):
     reject_share: float = 0.01  # rejected rows of an entity above this share of its rows read ...
     reject_min_rows: int = 100  # ... and at least this many fail the run (checks/staging/rejections.py)
     strict_landing: bool = False  # an unknown name in the landing folder is refused, not a warning
+    # Closed months this run may change (comma-separated YYYY-MM; `arrears close MONTH --restate`), and who
+    # approves that and why (shown on the pages of the run, recorded with the next close version).
+    restate_months: str = ""
+    restate_by: str = ""
+    restate_note: str = ""
     _con: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _lock: RunLock | None = PrivateAttr(default=None)
     _run_id: str | None = PrivateAttr(default=None)
+    _restatements: list = PrivateAttr(default_factory=list)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         run_id = context.run_id or "no-run"
         lock = RunLock(self.path)
         lock.acquire(run_id, self.wait_for_lock, log=context.log.info if context.log else (lambda m: None))
         self._lock, self._run_id = lock, run_id
+        self._restatements = []
         try:
             self._con = connect(self.path, self.memory_limit, self.threads)
             # The run makes the warehouse durable once, at its end (teardown: close, then sync_to_disk),
@@ -103,15 +111,27 @@ class WarehouseResource(dg.ConfigurableResource):
             con.execute("ROLLBACK")
             end_run(con, run_id, "failed", "; ".join(failures)[:4000], rejections, manifest_hash)
             record_check_results(con, run_id, checks)
+            record_restatements(con, run_id, self._restatements, now())
         else:
             # inside the transaction: committed with it
             end_run(con, run_id, "published", None, rejections, manifest_hash)
             record_check_results(con, run_id, checks)
+            record_restatements(con, run_id, self._restatements, now())
             fault_point("warehouse:before-commit")
             con.execute("COMMIT")
             fault_point("warehouse:after-commit")
             swap_in_draft(self.reports)
         self._close()
+
+    def report_restatements(self, findings: list[dict]) -> None:
+        """Findings of the closed-month checks (assets/restatements.py), written into audit.restatements
+        when the run ends: after its rollback, so that a run refused for them keeps them on record."""
+        self._restatements.extend(findings)
+
+    @property
+    def restating(self) -> tuple[str, ...]:
+        """The closed months (YYYY-MM) this run may change."""
+        return tuple(m.strip() for m in self.restate_months.split(",") if m.strip())
 
     def _close(self) -> None:
         if self._con is not None:
@@ -127,7 +147,9 @@ class WarehouseResource(dg.ConfigurableResource):
         return {"landing": self.landing, "reports": self.reports, "warehouse": self.path,
                 "dpd_tolerance": self.dpd_tolerance, "reject_share": self.reject_share,
                 "reject_min_rows": self.reject_min_rows, "strict_landing": self.strict_landing,
-                "memory_limit": self.memory_limit, "threads": self.threads}
+                "memory_limit": self.memory_limit, "threads": self.threads,
+                **({"restate_months": self.restate_months, "restate_by": self.restate_by,
+                    "restate_note": self.restate_note} if self.restate_months else {})}
 
     @property
     def reports_draft(self) -> str:
@@ -184,7 +206,8 @@ def run_failures(context: dg.InitResourceContext) -> list[str]:
         else:
             ev = event.event_specific_data
             if not ev.passed and ev.severity == dg.AssetCheckSeverity.ERROR:
-                failed.append(f"check {ev.asset_key.to_user_string()}:{ev.check_name} failed")
+                failed.append(f"check {ev.asset_key.to_user_string()}:{ev.check_name} failed"
+                              + (f" ({ev.description[:600]})" if ev.description else ""))
     return failed
 
 

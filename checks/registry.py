@@ -12,6 +12,7 @@ import dagster as dg
 from assets.raw.contract import ENTITIES
 from assets.registry import TABLES
 
+from .closed_months import closed_months
 from .gx import suite_path
 from .marts.invariants import INVARIANTS as MART_INVARIANTS
 from .raw.invariants import INVARIANTS as RAW_INVARIANTS
@@ -56,4 +57,6 @@ def all_checks(tables: set[str] | None = None) -> list[dg.AssetChecksDefinition]
         if gx or invariants:
             out.append(table_checks(table, stage_of(table) if gx else None, invariants))
         out.extend(OTHER_CHECKS.get(table, ()))
+    if tables is None or any(t.startswith("marts.") for t in tables):
+        out.append(closed_months)  # closed months stay closed: files and every mart, in one step
     return out

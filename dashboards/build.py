@@ -44,16 +44,18 @@ def page_for_table() -> dict[str, Page]:
     return pages
 
 
-def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str) -> list[str]:
+def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str,
+                  restating: tuple[tuple[str, str, str], ...] = ()) -> list[str]:
     """Write index.html, every available page and plotly.min.js into `reports_dir`; return their paths.
 
-    Reads only the aggregated marts tables. The output is deterministic: the same tables give
-    byte-identical files.
+    Reads only the aggregated marts tables and published.closes (the index marks restated months;
+    `restating` are the months the drawing run restates: (YYYY-MM, approved by, note)). The output is
+    deterministic: the same tables give byte-identical files.
     """
     out = Path(reports_dir)
     out.mkdir(parents=True, exist_ok=True)
     pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.tables))
-    ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages)
+    ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages, restating=tuple(restating))
 
     written = [write_plotly_js(out)]
     index = out / "index.html"

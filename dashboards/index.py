@@ -4,6 +4,7 @@ open balance, 30+ DPD balance rate per portfolio, from marts.delinquency_rates).
 from __future__ import annotations
 
 import html
+from datetime import datetime, timezone
 
 from dashboards import delinquency_rates
 from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
@@ -11,7 +12,9 @@ from dashboards.figures import figure_html
 from dashboards.formatting import fmt_int, fmt_money, fmt_rate
 from dashboards.html_page import page_html
 from dashboards.page import Context
-from dashboards.reading import missing_notice
+from dashboards.reading import missing_notice, read_mart
+
+CLOSES = "published.closes"
 
 INDEX_INTRO = (
     "Portfolio reports of the arrears warehouse: how the book ages into delinquency, how accounts roll "
@@ -28,8 +31,31 @@ def index_html(ctx: Context) -> str:
     links = "\n".join(
         f'<li><a href="{p.filename}">{html.escape(p.title)}</a> — {html.escape(p.summary)}</li>' for p in ctx.pages
     )
-    body = f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx)
+    body = _restated(ctx) + f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx)
     return page_html(ctx, "index", "Portfolio reports", INDEX_INTRO, body)
+
+
+def restated_months(ctx: Context) -> list[str]:
+    """One line per restated month, from its latest close version: "2026-10 restated (v2, 2026-12-04, by
+    alice: note)"; a month the drawing run restates is shown with the version its close will record."""
+    df = read_mart(ctx, CLOSES, "strftime(month_end, '%Y-%m') AS month, version, "
+                   "strftime(closed_at, '%Y-%m-%d') AS day, closed_by, note", "month_end, version")
+    latest = {r["month"]: r for r in (df.iter_rows(named=True) if df is not None else ())}
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    for month, by, note in ctx.restating:
+        version = latest[month]["version"] + 1 if month in latest else 1
+        latest[month] = {"month": month, "version": version, "day": today, "closed_by": by, "note": note}
+    return [f"{m} restated (v{r['version']}, {r['day']}, by {r['closed_by']}" + (f": {r['note']})" if r["note"] else ")")
+            for m, r in sorted(latest.items()) if r["version"] > 1]
+
+
+def _restated(ctx: Context) -> str:
+    lines = restated_months(ctx)
+    if not lines:
+        return ""
+    return ('<p class="notice restated">' + "<br>\n".join(html.escape(line) for line in lines) + "</p>\n"
+            '<p class="note">These months were changed after their close; every version of a close stays in the '
+            "warehouse (published.closes and the published tables).</p>\n")
 
 
 def _headline(ctx: Context) -> str:

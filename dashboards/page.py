@@ -16,10 +16,15 @@ import duckdb
 SCHEMA = "marts"
 # Tables of the marts schema that hold one row per account; no page may read them.
 ACCOUNT_LEVEL_TABLES = frozenset({"marts.account_month"})
+# Records every build reads besides the marts: the closes (which months are closed and restated, by whom).
+RECORD_TABLES = frozenset({"published.closes"})
 
 
 def check_table(table: str) -> None:
-    """Raise ValueError unless `table` is a full name of an aggregated marts table ("marts.<name>")."""
+    """Raise ValueError unless `table` is a full name of an aggregated marts table ("marts.<name>") or one
+    of the records every build reads (`RECORD_TABLES`)."""
+    if table in RECORD_TABLES:
+        return
     schema, dot, name = table.partition(".")
     if schema != SCHEMA or not dot or not name or "." in name:
         raise ValueError(f"a page reads only tables of the {SCHEMA} schema, named in full ('{SCHEMA}.<name>'), "
@@ -33,11 +38,14 @@ class Context:
     con: duckdb.DuckDBPyConnection
     as_of: str | None  # latest month_end over the marts the pages read (ISO), None when all are empty
     pages: tuple["Page", ...]  # the pages being built, for the navigation bar
+    # Closed months the run that draws the pages restates: (YYYY-MM, approved by, note) each
+    restating: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def readable(self) -> frozenset[str]:
-        """The only tables a page may read: those the pages being built declare (`tables`, `also_reads`)."""
-        return frozenset(t for p in self.pages for t in p.tables + p.also_reads)
+        """The only tables a page may read: those the pages being built declare (`tables`, `also_reads`),
+        and the records every build reads (`RECORD_TABLES`)."""
+        return frozenset(t for p in self.pages for t in p.tables + p.also_reads) | RECORD_TABLES
 
 
 @dataclass(frozen=True)

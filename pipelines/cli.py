@@ -1,4 +1,4 @@
-"""The `arrears` command: sample, run, status, rejections, evidence, verify, import-cfpb, dagster-home."""
+"""The `arrears` command: sample, run, close, status, rejections, evidence, verify, import-cfpb, dagster-home."""
 
 from __future__ import annotations
 
@@ -124,6 +124,10 @@ def cmd_run(args) -> int:
             _stderr(f"error: {s}")
         for c in out.failed_checks:
             _stderr(f"error: blocking check failed: {c}")
+        from .closing import pending_summary
+
+        for line in pending_summary(settings.warehouse, out.run_id):
+            _stderr(f"error: closed month changed, not published: {line}")
         if run is None:
             _stderr(f"arrears run: FAILED after {took:.1f}s before the run could start")
         else:
@@ -227,6 +231,9 @@ def cmd_status(args) -> int:
         published = last_published(con)
         runs = con.execute("""SELECT run_id, started_at, ended_at, outcome, os_user, message FROM audit.runs
             ORDER BY started_at DESC LIMIT ?""", [args.last]).fetchall()
+        from assets.published import current_closes
+
+        closes = current_closes(con)
     finally:
         con.close()
     reports_run = run_of_folder(settings.reports)
@@ -249,6 +256,62 @@ def cmd_status(args) -> int:
             outcome, message = "died", "no process holds the run lock: the run ended without finishing (the next run marks it killed)"
         print(f"  {run_id}  {started:%Y-%m-%d %H:%M:%S} → {end}  {outcome:<9}  {user}"
               + (f"  {message[:160]}" if message else ""))
+    print("closed months:" + ("" if closes else " none"))
+    for c in closes:
+        restated = f", restates v{c['restates_version']}" if c["restates_version"] else ""
+        print(f"  {c['month_end']:%Y-%m}  v{c['version']}{restated}  closed {c['closed_at']:%Y-%m-%d %H:%M:%S} UTC by "
+              f"{c['closed_by']}  run {c['run_id']}" + (f"  — {c['note']}" if c["note"] else ""))
+    from .closing import pending_summary
+
+    restatements = pending_summary(settings.warehouse)
+    print("pending restatements:" + ("" if restatements else " none"))
+    for line in restatements:
+        print(f"  {line}")
+    return 0
+
+
+def cmd_close(args) -> int:
+    """Close a month (or approve its restatement): see pipelines/closing.py."""
+    from .closing import CloseRefused, close_month, restate_settings
+    from .settings import Settings
+
+    try:
+        settings = Settings.from_env(warehouse=args.warehouse, reports=args.reports)
+        if args.restate:
+            from checks.gx_client import prewarm
+
+            prewarm()
+            from .runner import run_pipeline
+
+            run_settings = restate_settings(settings.warehouse, args.month, args.by, args.note, args.landing,
+                                            args.reports)
+            _stderr(f"arrears close: restating {args.month}: running the pipeline on {run_settings.landing} with "
+                    f"{args.month} allowed to change")
+            out = run_pipeline(run_settings)
+            run = _run_record(settings.warehouse, out.run_id)
+            if not out.success or run is None or run["outcome"] != "published":
+                for s in out.failed_steps:
+                    _stderr(f"error: {s}")
+                for c in out.failed_checks:
+                    _stderr(f"error: blocking check failed: {c}")
+                _stderr(f"arrears close: {args.month} not restated: run {out.run_id} did not publish; the close "
+                        "stays as it was")
+                return 1
+            closed = close_month(settings.warehouse, args.month, args.by or run_settings.restate_by, args.note,
+                                 run_settings.reports, restating=True)
+        else:
+            closed = close_month(settings.warehouse, args.month, args.by, args.note, args.reports)
+    except CloseRefused as e:
+        _stderr(f"arrears close: refused: {e}")
+        return e.code
+    except ValueError as e:
+        _stderr(f"arrears close: {e}")
+        return 2
+    _stderr(f"arrears close: {args.month} closed as {closed.close_id} by {closed.closed_by} at "
+            f"{closed.closed_at:%Y-%m-%d %H:%M:%S} UTC from run {closed.run_id}: {closed.rows:,} rows and "
+            f"{closed.files} report files frozen in the published schema"
+            + (f"; {closed.approved} restatement row(s) approved" if args.restate else ""))
+    print(closed.close_id)
     return 0
 
 
@@ -421,6 +484,20 @@ def main(argv: list[str] | None = None) -> int:
     _reports_option(p)
     p.add_argument("--last", type=int, default=10, help="how many runs to list (default 10)")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("close", help="close a reporting month (freeze its figures, pages and checks), or "
+                                     "approve its restatement (--restate)")
+    p.add_argument("month", help="the month to close, YYYY-MM")
+    p.add_argument("--by", help="who closes it (default: the OS user)")
+    p.add_argument("--note", help="why: recorded with the close")
+    p.add_argument("--restate", action="store_true",
+                   help="approve the month's pending restatement: re-run with the month allowed to change, "
+                        "then record the next version of its close")
+    p.add_argument("--landing", help="with --restate: the landing folder to run on (default: the one of the run "
+                                     "that found the restatement)")
+    _warehouse_option(p)
+    _reports_option(p)
+    p.set_defaults(func=cmd_close)
 
     p = sub.add_parser("rejections", help="list the rows the published run rejected, with file, line and reason")
     _warehouse_option(p)

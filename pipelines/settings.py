@@ -36,6 +36,11 @@ class Settings:
     reject_min_rows: int = 100
     wait_for_lock: float = 0.0
     strict: bool = False  # an unknown folder or file name in the landing folder is refused, not a warning
+    # Set only by `arrears close MONTH --restate` (never from the environment): the closed months the run
+    # may change, who approves that and why.
+    restate_months: str = ""
+    restate_by: str = ""
+    restate_note: str = ""
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

@@ -37,7 +37,8 @@ def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         raise ValueError(problem)
     draft = start_draft(warehouse.reports)
     with warehouse.connection() as con:
-        paths = build_reports(con, draft)
+        paths = build_reports(con, draft, tuple((m, warehouse.restate_by, warehouse.restate_note)
+                                                for m in warehouse.restating))
     hashes = {}
     for p in sorted(paths):
         with open(p, "rb") as fh:
