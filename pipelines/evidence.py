@@ -202,7 +202,9 @@ def _inputs(con: duckdb.DuckDBPyConnection, source: Source) -> list[dict]:
         return now
     by_name = {f["source_file"]: f for f in now}
     out = []
-    for f in json.loads(source.close["manifest"] or "[]"):
+    manifest = json.loads(source.close["manifest"] or "{}")
+    # a close's manifest (assets/published.py month_manifest): {"month_end", "as_of", "files", "control_totals"}
+    for f in manifest.get("files", []):
         same = by_name.get(f["source_file"])
         extra = {k: v for k, v in same.items() if k not in CLOSE_FIELDS} if same and same["sha256"] == f["sha256"] \
             else {"format": None, "bytes": None, "amount_sum_loaded": None, "amount_sum_read": None}
@@ -265,12 +267,15 @@ def asset_graph() -> dict:
     for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
         node = graph.get(key)
         name = key.to_user_string()
+        reads = sorted(p.to_user_string() for p in node.parent_keys)
+        checks = sorted(c.name for c in graph.get_check_keys_for_assets({key}))
+        if not node.is_materializable:  # a landing source asset: the lender's files, built by no code here
+            out[name] = {"group": node.group_name, "reads": reads, "checks": checks, "module": None,
+                         "code_version": None}
+            continue
         module = asset_module(name)
-        out[name] = {"group": node.group_name, "reads": sorted(p.to_user_string() for p in node.parent_keys),
-                     "checks": sorted(c.name for c in graph.get_check_keys_for_assets({key})),
+        out[name] = {"group": node.group_name, "reads": reads, "checks": checks,
                      "module": module, "code_version": code_version_of(module)}
-        if name.startswith("raw/"):
-            out[name]["reads"] = [f"landing: {name.split('/')[1]}/{name.split('/')[1]}_YYYY-MM.*"]
     return out
 
 
@@ -493,7 +498,8 @@ def _write_contents(con, month_end: date, work: str, landing: str | None, log) -
         "written_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "run": {k: v for k, v in run.items() if k not in ("code", "parameters")},
         "code": {"run": run["code"], "label": run["code_version"],
-                 "assets": {k: {"module": v["module"], "code_version": v["code_version"]} for k, v in graph.items()},
+                 "assets": {k: {"module": v["module"], "code_version": v["code_version"]} for k, v in graph.items()
+                            if v["module"]},  # the landing source assets are files, built by no code,
                  "pack_written_by": code_summary(),
                  # the assets' versions are of the code that wrote the pack: the run's own when the hashes agree
                  "assets_are_the_runs": bool(run["code"]) and run["code"].get("code_hash") == code_summary()["code_hash"]},

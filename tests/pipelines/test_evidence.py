@@ -243,7 +243,7 @@ def test_rejections_and_checks(book, wh):
                       "ORDER BY asset, check_name", [run_id]).fetchall()
     with open(book.pack / "checks.csv", encoding="utf-8", newline="") as fh:
         got = [(r["asset"], r["check_name"], r["severity"], r["passed"] == "true") for r in csv.DictReader(fh)]
-    assert got == want and len(got) == 46
+    assert got == want and len(got) == 56  # 46 checks of the stages and the 10 closed-month checks
     checks = json.loads((book.pack / "checks.json").read_text("utf-8"))
     assert [c["check_name"] for c in checks] == [w[1] for w in want]
     aging = next(c for c in checks if (c["asset"], c["check_name"]) == ("marts/aging", "gx_suite"))
@@ -255,10 +255,12 @@ def test_lineage_is_the_asset_graph(book, repo_root):
     snapshot = json.loads((repo_root / "tests" / "pipelines" / "snapshots" / "asset_graph.json").read_text("utf-8"))
     assert set(lineage["assets"]) == set(snapshot)
     for key, node in snapshot.items():
-        if not key.startswith("raw/"):
-            assert lineage["assets"][key]["reads"] == node["deps"], key
+        assert lineage["assets"][key]["reads"] == node["deps"], key
         assert lineage["assets"][key]["checks"] == node["checks"], key
-    assert lineage["assets"]["raw/ledger"]["reads"] == ["landing: ledger/ledger_YYYY-MM.*"]
+    # the raw layer reads the landing files, which are source assets: no code builds them
+    assert lineage["assets"]["raw/ledger"]["reads"] == ["landing/ledger"]
+    assert lineage["assets"]["landing/ledger"] == {"group": "landing", "reads": [], "checks": [], "module": None,
+                                                   "code_version": None}
     from assets.lineage import column_lineage
 
     assert lineage["column_lineage"] == {t: {c: [list(d) for d in deps] for c, deps in cols.items()}
@@ -270,7 +272,7 @@ def test_lineage_is_the_asset_graph(book, repo_root):
 
     shown = {s.key.to_user_string(): s.code_version for a in build_definitions().assets
              if not isinstance(a, dg.SourceAsset) for s in a.specs}  # the landing files have no code
-    assert {k: v["code_version"] for k, v in lineage["assets"].items()} == shown
+    assert {k: v["code_version"] for k, v in lineage["assets"].items() if v["module"]} == shown
 
 
 def test_evidence_refuses_a_month_not_in_the_warehouse_and_an_existing_folder(book, tmp_path, capsys):
@@ -364,14 +366,16 @@ def closed(book, tmp_path_factory):
              for r in con.execute("SELECT entity, source_file, file_month, sha256, rows_read, rows_loaded, "
                                   "rows_rejected FROM audit.source_files WHERE file_month <= DATE '2026-10-01' "
                                   "ORDER BY source_file").fetchall()]
-    con.execute("CREATE SCHEMA published")
-    con.execute("""CREATE TABLE published.closes (close_id VARCHAR, month_end DATE, version INTEGER,
+    con.execute("CREATE SCHEMA IF NOT EXISTS published")
+    con.execute("""CREATE OR REPLACE TABLE published.closes (close_id VARCHAR, month_end DATE, version INTEGER,
         closed_at TIMESTAMP, closed_by VARCHAR, note VARCHAR, run_id VARCHAR, code_version VARCHAR,
         parameters VARCHAR, manifest VARCHAR, manifest_sha256 VARCHAR, restates_version INTEGER)""")
     for close_id, version in (("c1", 1), ("c2", 2)):
         con.execute("INSERT INTO published.closes VALUES (?, ?, ?, TIMESTAMP '2026-11-03 09:00:00', 'controller', "
                     "?, ?, ?, ?, ?, ?, ?)", [close_id, MONTH_END, version, f"version {version}", run_id,
-                                             code_version, parameters, json.dumps(files), manifest_hash,
+                                             code_version, parameters,
+                                             json.dumps({"month_end": str(MONTH_END), "as_of": str(MONTH_END),
+                                                         "files": files, "control_totals": {}}), manifest_hash,
                                              None if version == 1 else 1])
     for t in FIGURES:
         con.execute(f"CREATE TABLE published.{t} AS SELECT 'c1'::VARCHAR AS close_id, * FROM marts.{t} "
@@ -386,6 +390,26 @@ def closed(book, tmp_path_factory):
     assert cli(["evidence", MONTH, "--out", str(pack), "--warehouse", str(warehouse), "--landing",
                 str(book.landing)]) == 0
     return SimpleNamespace(pack=pack, manifest=json.loads((pack / "manifest.json").read_text("utf-8")))
+
+
+def test_a_month_closed_by_arrears_close_packs_from_the_close_and_verifies(book, tmp_path, capsys):
+    """The pack of a month closed with `arrears close` (not a hand-made published schema): its figures,
+    checks and input files come from the close, and it verifies."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(book.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    reports = con.execute("SELECT reports FROM audit.runs WHERE outcome = 'published'").fetchall()[0][0]
+    con.close()
+    assert cli(["close", MONTH, "--warehouse", str(warehouse), "--reports", reports, "--by", "controller"]) == 0
+    pack = tmp_path / "pack"
+    assert cli(["evidence", MONTH, "--out", str(pack), "--warehouse", str(warehouse), "--landing",
+                str(book.landing)]) == 0
+    m = json.loads((pack / "manifest.json").read_text("utf-8"))
+    assert (m["source"], m["close"]["close_id"], m["close"]["closed_by"]) == ("close", f"{MONTH} v1", "controller")
+    assert [f["source_file"] for f in m["inputs"]] == [f["source_file"] for f in book.manifest["inputs"]]
+    capsys.readouterr()
+    code, out, err = verify(pack, book.landing, capsys)
+    assert code == 0, out + err[-3000:]
 
 
 def test_a_closed_month_packs_its_latest_close_version(book, closed):
