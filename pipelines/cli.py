@@ -307,6 +307,13 @@ def cmd_close(args) -> int:
     except ValueError as e:
         _stderr(f"arrears close: {e}")
         return 2
+    from .closing import mark_in_dagster, month_end_of
+    from .instance import dagster_home, persistent_instance
+
+    home = dagster_home(settings.warehouse)
+    marked = mark_in_dagster(persistent_instance(home), month_end_of(args.month), closed, args.note, args.restate)
+    _stderr(f"arrears close: {args.month} marked {'restated' if args.restate else 'closed'} on the month's partition "
+            f"of {len(marked)} tables in the Dagster instance {home}")
     _stderr(f"arrears close: {args.month} closed as {closed.close_id} by {closed.closed_by} at "
             f"{closed.closed_at:%Y-%m-%d %H:%M:%S} UTC from run {closed.run_id}: {closed.rows:,} rows and "
             f"{closed.files} report files frozen in the published schema"

@@ -147,6 +147,32 @@ def _close(con, month_end: date, by: str, note: str | None, reports: str | None,
     return Closed(row["close_id"], last["run_id"], by, row["closed_at"], rows, files, approved)
 
 
+def mark_in_dagster(instance, month_end: date, closed: Closed, note: str | None, restated: bool) -> list[str]:
+    """Show the close on the month's partition of every per-month table in Dagster: an observation of
+    that partition whose metadata says `closed` (or `restated`), the close id, who, when and why. Dagster
+    has no closed state of its own; its partition view lists these observations beside the month's
+    materializations and check results. Returns the asset keys marked."""
+    import dagster as dg
+
+    from assets.partitions import month_key
+    from assets.registry import TABLES
+
+    state = f"restated ({closed.close_id})" if restated else f"closed ({closed.close_id})"
+    metadata = {"state": state, "close_id": closed.close_id, "closed_by": closed.closed_by,
+                "closed_at": f"{closed.closed_at:%Y-%m-%d %H:%M:%S} UTC", "note": note or "",
+                "run_id": closed.run_id}
+    marked = []
+    for table in TABLES:
+        if table.per_month:
+            key = dg.AssetKey(table.name.split("."))
+            instance.report_runless_asset_event(dg.AssetObservation(
+                asset_key=key, partition=month_key(month_end), metadata=metadata,
+                tags={"arrears/close": closed.close_id.replace(" ", "-"),
+                      "arrears/month_state": "restated" if restated else "closed"}))
+            marked.append(key.to_user_string())
+    return marked
+
+
 def restate_settings(warehouse: str, month: str, by: str | None, note: str | None, landing: str | None,
                      reports: str | None):
     """The settings of the run that approves the restatement of `month`: those of the run that found it

@@ -36,6 +36,18 @@ def marts_of(book, month_end: str) -> dict:
                                           [month_end]))) for t in MARTS_COMPARED}
 
 
+def partition_states(book, asset: str, month: str = "2026-10") -> list[str]:
+    """The close states Dagster shows on the month's partition of `asset` (its observations' `state`)."""
+    import dagster as dg
+
+    from pipelines.instance import dagster_home, persistent_instance
+
+    instance = persistent_instance(dagster_home(str(book.warehouse)))
+    records = instance.fetch_observations(dg.AssetRecordsFilter(
+        asset_key=dg.AssetKey(asset.split("/")), asset_partitions=[month]), limit=20).records
+    return sorted(r.event_log_entry.asset_observation.metadata["state"].value for r in records)
+
+
 def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_book, capsys):
     book = hand_book()
     three_months(book)
@@ -43,6 +55,9 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     assert book.arrears("close", "2026-10", "--by", "alice", "--note", "October close") == 0
     assert capsys.readouterr().out.splitlines()[-1] == "2026-10 v1"
     old_sha = book.sha256("ledger", "2026-10")
+    # Dagster shows the close on October's partition of every per-month table
+    assert partition_states(book, "marts/aging") == ["closed (2026-10 v1)"]
+    assert partition_states(book, "marts/account_month") == ["closed (2026-10 v1)"]
 
     close = book.query("SELECT close_id, month_end, version, closed_by, note, run_id, restates_version, manifest, "
                        "manifest_sha256, parameters FROM published.closes")
@@ -129,6 +144,7 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     assert closes == [("2026-10 v1", 1, "alice", "October close", None, old_sha),
                       ("2026-10 v2", 2, "bob", "E4 corrected to 25.00", 1, new_sha)]
     assert book.query("SELECT close_id FROM published.current_closes") == [("2026-10 v2",)]
+    assert partition_states(book, "marts/roll_forward") == ["closed (2026-10 v1)", "restated (2026-10 v2)"]
     # both versions query
     assert book.query("SELECT close_id, balance FROM published.aging WHERE portfolio = 'all' ORDER BY 1") == [
         ("2026-10 v1", Decimal("180.00")), ("2026-10 v2", Decimal("185.00"))]
