@@ -31,7 +31,6 @@ from datetime import date, datetime
 import duckdb
 
 from assets.publishing import manifest_sha256
-from assets.registry import MARTS
 from assets.sql import sql_literal, table_exists
 
 SCHEMA = "published"
@@ -144,16 +143,16 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for ddl in (CLOSES_DDL, DASHBOARDS_DDL, CHECK_RESULTS_DDL, CURRENT_CLOSES_VIEW):
         con.execute(ddl)
-    for mart in MARTS:
-        target = published_table(mart.name)
-        if not table_exists(con, mart.name):
+    for mart in KEYS:  # every mart (a test holds KEYS to the registry's marts)
+        target = published_table(mart)
+        if not table_exists(con, mart):
             continue
         if not table_exists(con, target):
             con.execute(f"CREATE TABLE {target} AS SELECT CAST(NULL AS VARCHAR) AS close_id, "
-                        f"{select_list(con, mart.name)} FROM {mart.name} LIMIT 0")
+                        f"{select_list(con, mart)} FROM {mart} LIMIT 0")
             continue
         have = {c for c, _ in columns_of(con, target)}
-        for column, kind in columns_of(con, mart.name):
+        for column, kind in columns_of(con, mart):
             if column not in have:
                 con.execute(f'ALTER TABLE {target} ADD COLUMN "{column}" '
                             f"{'VARCHAR' if kind.startswith('ENUM') else kind}")
@@ -218,10 +217,10 @@ def freeze(con: duckdb.DuckDBPyConnection, *, month_end: date, run: dict, closed
            "manifest_sha256": manifest_sha256(manifest["files"]), "restates_version": previous}
     con.execute(f"INSERT INTO published.closes ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()))
-    for mart in MARTS:
-        if table_exists(con, mart.name):
-            con.execute(f"INSERT INTO {published_table(mart.name)} BY NAME SELECT {sql_literal(close_id)} AS close_id, "
-                        f"{select_list(con, mart.name)} FROM {mart.name} WHERE month_end = ?", [month_end])
+    for mart in KEYS:
+        if table_exists(con, mart):
+            con.execute(f"INSERT INTO {published_table(mart)} BY NAME SELECT {sql_literal(close_id)} AS close_id, "
+                        f"{select_list(con, mart)} FROM {mart} WHERE month_end = ?", [month_end])
     for name in sorted(os.listdir(reports_folder)):
         path = os.path.join(reports_folder, name)
         if os.path.isfile(path):

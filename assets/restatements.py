@@ -25,8 +25,14 @@ from datetime import date
 
 import duckdb
 
-from assets.published import KEYS, compared_columns, current_closes, published_table, row_key_sql, select_list
-from assets.registry import MARTS
+from assets.published import (
+    KEYS,
+    compared_columns,
+    current_closes,
+    published_table,
+    row_key_sql,
+    select_list,
+)
 from assets.sql import sql_literal, table_exists
 
 DDL = """CREATE TABLE IF NOT EXISTS audit.restatements (
