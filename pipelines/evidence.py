@@ -40,6 +40,7 @@ import duckdb
 
 from assets.manifest import CLOSE_FIELDS, control_files, input_files, with_controls
 from assets.publishing import last_published, manifest_sha256, rejection_summary
+from assets.raw.landing import sha256 as sha256_of
 from assets.registry import BY_NAME, REPORTED
 from assets.sql import table_exists
 from assets.versioning import code_summary, code_version_of
@@ -85,14 +86,6 @@ def cell(value) -> str:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return str(value)
-
-
-def sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(8 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def key_columns(columns: list[tuple[str, str]]) -> list[str]:
