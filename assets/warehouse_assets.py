@@ -10,6 +10,7 @@ import dagster as dg
 from assets.metadata import KINDS, OWNERS, table_metadata
 from assets.partitions import mapping, window_months
 from assets.publishing import fault_point
+from assets.raw.assets import REREAD_TAG
 from assets.registry import BY_NAME, TABLES, VIEWS, Table
 from assets.warehouse import WarehouseResource
 
@@ -50,7 +51,8 @@ def warehouse_asset(table: Table, months: dg.PartitionsDefinition | None = None)
         kinds=KINDS,
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info}
+        settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info,
+                    "reread": context.run.tags.get(REREAD_TAG) == "true"}
         kwargs = {p: settings[p] for p in table.params}
         if partitioned:
             kwargs["months"] = window_months(context)
