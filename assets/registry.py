@@ -74,8 +74,9 @@ class Table:
 ACCOUNT_MONTH = "marts.account_month"
 
 TABLES: tuple[Table, ...] = (
-    Table("staging.accounts", build_accounts, ("raw.accounts",),
-          side_tables=("staging.account_versions", "staging.account_keys", "staging.accounts_rejected")),
+    Table("staging.accounts", build_accounts, ("raw.accounts",), params=("reread", "log"),
+          side_tables=("staging.account_versions", "staging.account_keys", "staging.accounts_rejected",
+                       "staging.account_files")),
     Table("staging.ledger", build_ledger, ("raw.ledger", "staging.accounts"), params=("log", "reread"),
           side_tables=("staging.ledger_rejected", "staging.reporting_months", "staging.ledger_held",
                        "staging.ledger_closures", "staging.ledger_files", "staging.ledger_basis")),

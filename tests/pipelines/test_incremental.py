@@ -228,6 +228,7 @@ def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds
 # ---- the ledger's rules judged for a month added (staging.ledger keeps the stored judgement) ----------
 
 APPENDED = "added to the stored judgement"
+ACCOUNTS_APPLIED = "accounts: 1 new file(s) applied to the stored versions"
 REJECTED = "SELECT source_file, line_number, reason FROM audit.rejected_rows WHERE entity = 'ledger' ORDER BY 1, 2"
 
 
@@ -254,6 +255,7 @@ def add_month_and_compare(tmp_path: Path, capsys, months: dict, accounts: dict) 
     run(landing, history)
     err = capsys.readouterr().err
     assert APPENDED in err and "every file judged again" not in err
+    assert (ACCOUNTS_APPLIED in err) == (keys[-1] in accounts) and "accounts: every file read" not in err
     run(landing, rebuilt, "--rebuild")
     assert "every file judged again: arrears run --rebuild" in capsys.readouterr().err
     assert_same_tables(history, rebuilt)
@@ -335,3 +337,26 @@ def test_an_accounts_file_that_closes_an_account_rejects_its_later_entries_as_a_
                                          "month end 2026-01-31"),
         ("ledger/ledger_2026-03.csv", 2, "fee posted on 2026-03-03 after the account was reported closed at "
                                          "month end 2026-01-31")]
+
+
+def test_a_later_accounts_file_is_applied_to_the_stored_versions_as_a_rebuild_reads_every_file(tmp_path, capsys):
+    jan = [["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],
+           ["A2", "cards", "revolving", "2026-01-06", "", "USD", "1000.00", ""],
+           ["A3", "cards", "revolving", "2026-13-01", "", "USD", "1000.00", ""]]         # rejected
+    feb = [["A2", "cards", "revolving", "2026-01-06", "", "USD", "2000.00", ""],         # a second version
+           ["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],         # the same version again
+           ["A1", "cards", "revolving", "2026-01-05", "", "USD", "900.00", ""]]          # repeated in the file
+    add_month_and_compare(tmp_path, capsys, {
+        "2026-01": [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""]],
+        "2026-02": [["E2", "A2", "2026-02-10", "purchase", "10.00", "", ""]]},
+        {"2026-01": jan, "2026-02": feb})
+    history = tmp_path / "history.duckdb"
+    assert _rows(history, """SELECT account_id, credit_limit, first_file_month, last_file_month, files, line_number,
+                                    last_line_number FROM staging.account_versions ORDER BY 1, 2""") == [
+        ("A1", Decimal("1000.00"), date(2026, 1, 1), date(2026, 2, 1), 2, 2, 3),
+        ("A2", Decimal("1000.00"), date(2026, 1, 1), date(2026, 1, 1), 1, 3, 3),
+        ("A2", Decimal("2000.00"), date(2026, 2, 1), date(2026, 2, 1), 1, 2, 2)]
+    assert _rows(history, "SELECT source_file, line_number FROM audit.rejected_rows WHERE entity = 'accounts' "
+                          "ORDER BY 1, 2") == [("accounts/accounts_2026-01.csv", 4), ("accounts/accounts_2026-02.csv", 4)]
+    assert _rows(history, "SELECT source_file, rows_loaded FROM audit.source_files WHERE entity = 'accounts' "
+                          "ORDER BY 1") == [("accounts/accounts_2026-01.csv", 2), ("accounts/accounts_2026-02.csv", 2)]
