@@ -185,13 +185,19 @@ def build_ledger(con: duckdb.DuckDBPyConnection, log=lambda m: None, reread: boo
     staging.ledger is a view over staging.ledger_entries, which stores each entry with its account's
     account_key (the warehouse's permanent integer number for the account_id, staging.account_keys)
     and its file's month; the view shows the account_id and the file name again.
+
+    A run that adds ledger files of later months judges only their entries, against the stored
+    judgement (`_build_append`, docs/runs.md "Staging for a month added"); every file is judged again
+    when that could differ from judging every file, and when `reread` (arrears run --rebuild).
     """
     months = build_reporting_months(con)
     plan = None if reread else _append_plan(con)
     if isinstance(plan, list):
         try:
             rejected = _build_append(con, plan, months, log)
-        except _FullPath as why:
+        except _FullPath as why:  # raised before anything stored changed
+            for t in ("_held_new", "_cand"):
+                con.execute(f"DROP TABLE IF EXISTS {t}")
             log(f"ledger: every file judged again: {why}")
             rejected = _build_full(con, months, log)
     else:

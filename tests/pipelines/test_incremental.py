@@ -360,3 +360,24 @@ def test_a_later_accounts_file_is_applied_to_the_stored_versions_as_a_rebuild_re
                           "ORDER BY 1, 2") == [("accounts/accounts_2026-01.csv", 4), ("accounts/accounts_2026-02.csv", 4)]
     assert _rows(history, "SELECT source_file, rows_loaded FROM audit.source_files WHERE entity = 'accounts' "
                           "ORDER BY 1") == [("accounts/accounts_2026-01.csv", 2), ("accounts/accounts_2026-02.csv", 2)]
+
+
+def test_a_payment_named_by_an_earlier_rejected_reversal_has_every_file_judged_again(tmp_path, capsys):
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    write(landing, "accounts", "2026-01", ACC, two_accounts())
+    write(landing, "ledger", "2026-01", LED, [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""],
+                                              ["R0", "A1", "2026-01-15", "payment_reversal", "20.00", "", "P9"]])
+    run(landing, history)
+    assert _rows(history, REJECTED) == [
+        ("ledger/ledger_2026-01.csv", 3, "payment_reversal names 'P9', which is not a loaded payment of account 'A1'")]
+    capsys.readouterr()
+    write(landing, "ledger", "2026-02", LED, [["P9", "A1", "2026-02-10", "payment", "20.00", "", ""]])
+    run(landing, history)
+    assert ("ledger: every file judged again: 1 new payment(s) named by a rejected reversal of an earlier month"
+            in capsys.readouterr().err)
+    # the reversal's reason changes: the payment it names is loaded now, but posted after it
+    assert _rows(history, REJECTED) == [
+        ("ledger/ledger_2026-01.csv", 3, "payment_reversal posted on 2026-01-15 before the payment it names "
+                                         "(P9, posted 2026-02-10)")]
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
