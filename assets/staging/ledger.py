@@ -235,10 +235,10 @@ def _append_plan(con: duckdb.DuckDBPyConnection) -> list[str] | str:
     changed, is named by a stored rejected entry (its reason, or its rejection, would change)."""
     if not all(table_exists(con, t) for t in STATE):
         return "no stored judgement"
-    stored = dict(((f, (m, h)) for f, m, h in con.execute(
-        "SELECT source_file, file_month, sha256 FROM staging.ledger_files").fetchall()))
-    now = dict(((f, (m, h)) for f, m, h in con.execute(
-        "SELECT source_file, file_month, sha256 FROM raw.files WHERE entity = 'ledger'").fetchall()))
+    stored = {f: (m, h) for f, m, h in con.execute(
+        "SELECT source_file, file_month, sha256 FROM staging.ledger_files").fetchall()}
+    now = {f: (m, h) for f, m, h in con.execute(
+        "SELECT source_file, file_month, sha256 FROM raw.files WHERE entity = 'ledger'").fetchall()}
     for f, mh in stored.items():
         if now.get(f) != mh:
             return f"{f} {'removed' if f not in now else 'changed'}"
@@ -253,7 +253,7 @@ def _append_plan(con: duckdb.DuckDBPyConnection) -> list[str] | str:
         SELECT account_id FROM staging.accounts ANTI JOIN staging.ledger_basis USING (account_id)
         UNION
         SELECT account_id FROM (SELECT * FROM ({rejected_accounts_sql()}) EXCEPT SELECT * FROM staging.ledger_basis_rejected)""")
-    named = con.execute(f"""SELECT count(*) FROM staging.ledger_rejected
+    named = con.execute("""SELECT count(*) FROM staging.ledger_rejected
         WHERE raw ->> 'account_id' IN (SELECT account_id FROM _unknown_moved)
            OR trim(raw ->> 'account_id') IN (SELECT account_id FROM _unknown_moved)""").fetchall()[0][0]
     con.execute("DROP TABLE _unknown_moved")
@@ -402,7 +402,7 @@ def _build_append(con: duckdb.DuckDBPyConnection, files: list[str], months: list
                     WHERE src = 1 AND (file_month, line_number) NOT IN (SELECT (file_month, line_number) FROM _z)""")
     con.execute(f"""DELETE FROM {ENTRIES} e USING (SELECT file_month, line_number FROM _z WHERE src = 0) z
                     WHERE e.file_month = z.file_month AND e.line_number = z.line_number""")
-    con.execute(f"INSERT INTO _held_new BY NAME SELECT * EXCLUDE (src, reason), 4 AS rule FROM _z WHERE src < 2")
+    con.execute("INSERT INTO _held_new BY NAME SELECT * EXCLUDE (src, reason), 4 AS rule FROM _z WHERE src < 2")
     n += add_rejects(con, f"""SELECT f.source_file, z.line_number, z.reason FROM _z z JOIN {FILE_MONTHS} f USING (file_month)
                               WHERE z.src < 2""")
     con.execute(f"DELETE FROM {CLOSURES} WHERE account_key IN (SELECT account_key FROM _r4acc)")

@@ -304,10 +304,10 @@ def test_a_charge_off_in_the_new_month_is_judged_as_a_rebuild_judges_it(tmp_path
         {"2026-01": two_accounts()})
     assert rejected == [
         ("ledger/ledger_2026-02.csv", 3, "account already charged off on 2026-02-10 by entry 'C1'"),
-        ("ledger/ledger_2026-02.csv", 4, "fee posted on 2026-02-20 after the account's charge-off on 2026-02-10 "
-                                         "(only recovery may follow)"),
-        ("ledger/ledger_2026-02.csv", 6, "fee posted on 2026-02-03 after the account's charge-off on 2026-01-20 "
-                                         "(only recovery may follow)")]
+        ("ledger/ledger_2026-02.csv", 4, ("fee posted on 2026-02-20 after the account's charge-off on 2026-02-10 "
+                                         "(only recovery may follow)")),
+        ("ledger/ledger_2026-02.csv", 6, ("fee posted on 2026-02-03 after the account's charge-off on 2026-01-20 "
+                                         "(only recovery may follow)"))]
 
 
 def test_an_accounts_file_that_closes_an_account_rejects_its_later_entries_as_a_rebuild_does(tmp_path, capsys):
@@ -329,14 +329,16 @@ def test_an_accounts_file_that_closes_an_account_rejects_its_later_entries_as_a_
                     ["F3", "A3", "2026-02-03", "fee", "1.00", "", ""],     # rejected, then loaded again
                     ["P4", "A4", "2026-02-05", "payment", "20.00", "", ""]],
         "2026-03": [["F5", "A1", "2026-03-03", "fee", "1.00", "", ""],
-                    ["F6", "A2", "2026-03-03", "fee", "1.00", "", ""],
-                    ["F7", "A4", "2026-03-03", "fee", "1.00", "", ""]]},   # A4 closes at the March month end
+                    ["F6", "A2", "2026-03-03", "fee", "1.00", "", ""]]},  # A4 closes at the March month end
         {"2026-01": accounts, "2026-03": march})
+    assert _rows(tmp_path / "history.duckdb", "SELECT account_id, closed_at FROM staging.ledger_closures "
+                                              "JOIN staging.accounts USING (account_key) ORDER BY 1") == [
+        ("A1", date(2026, 1, 31)), ("A4", date(2026, 3, 31))]
     assert rejected == [
-        ("ledger/ledger_2026-02.csv", 2, "fee posted on 2026-02-03 after the account was reported closed at "
-                                         "month end 2026-01-31"),
-        ("ledger/ledger_2026-03.csv", 2, "fee posted on 2026-03-03 after the account was reported closed at "
-                                         "month end 2026-01-31")]
+        ("ledger/ledger_2026-02.csv", 2, ("fee posted on 2026-02-03 after the account was reported closed at "
+                                         "month end 2026-01-31")),
+        ("ledger/ledger_2026-03.csv", 2, ("fee posted on 2026-03-03 after the account was reported closed at "
+                                         "month end 2026-01-31"))]
 
 
 def test_a_later_accounts_file_is_applied_to_the_stored_versions_as_a_rebuild_reads_every_file(tmp_path, capsys):
@@ -377,7 +379,7 @@ def test_a_payment_named_by_an_earlier_rejected_reversal_has_every_file_judged_a
             in capsys.readouterr().err)
     # the reversal's reason changes: the payment it names is loaded now, but posted after it
     assert _rows(history, REJECTED) == [
-        ("ledger/ledger_2026-01.csv", 3, "payment_reversal posted on 2026-01-15 before the payment it names "
-                                         "(P9, posted 2026-02-10)")]
+        ("ledger/ledger_2026-01.csv", 3, ("payment_reversal posted on 2026-01-15 before the payment it names "
+                                         "(P9, posted 2026-02-10)"))]
     run(landing, rebuilt, "--rebuild")
     assert_same_tables(history, rebuilt)
