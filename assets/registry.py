@@ -36,9 +36,10 @@ class Table:
     """One warehouse table and how it is built.
 
     `build(con, **params)` replaces the table and returns its row count or a summary dict; `params` names
-    the run settings it takes (`tolerance`: the DPD tolerance; `log`: a progress callback; `reach`: which
-    months of it other per-month tables read, `reach(name)` below, so that a builder that writes only a
-    range of months can refuse a change outside it that a kept figure reads). `reads` are the
+    the run settings it takes (`tolerance`: the DPD tolerance; `log`: a progress callback; `reread`:
+    the run rebuilds everything, arrears run --rebuild; `reach`: which months of it other per-month tables
+    read, `reach(name)` below, so that a builder that writes only a range of months can refuse a change
+    outside it that a kept figure reads). `reads` are the
     tables it reads (its lineage). `side_tables` are further tables the same builder writes. A mart that
     is drawn on no page says why in `no_page`.
 
@@ -75,10 +76,12 @@ class Table:
 ACCOUNT_MONTH = "marts.account_month"
 
 TABLES: tuple[Table, ...] = (
-    Table("staging.accounts", build_accounts, ("raw.accounts",),
-          side_tables=("staging.account_versions", "staging.account_keys", "staging.accounts_rejected")),
-    Table("staging.ledger", build_ledger, ("raw.ledger", "staging.accounts"), params=("log",),
-          side_tables=("staging.ledger_rejected", "staging.reporting_months")),
+    Table("staging.accounts", build_accounts, ("raw.accounts",), params=("reread", "log"),
+          side_tables=("staging.account_versions", "staging.account_keys", "staging.accounts_rejected",
+                       "staging.account_files")),
+    Table("staging.ledger", build_ledger, ("raw.ledger", "staging.accounts"), params=("log", "reread"),
+          side_tables=("staging.ledger_rejected", "staging.reporting_months", "staging.ledger_held",
+                       "staging.ledger_closures", "staging.ledger_files", "staging.ledger_basis")),
     Table("staging.complaints", build_complaints, ("raw.complaints", "staging.accounts"),
           side_tables=("staging.complaint_versions", "staging.complaints_rejected", "staging.issue_crosswalk")),
     Table("audit.rejected_rows", build_rejected_rows, ("staging.accounts", "staging.ledger", "staging.complaints")),

@@ -10,6 +10,7 @@ import dagster as dg
 from assets.metadata import KINDS, OWNERS, definition_metadata, table_metadata
 from assets.partitions import mapping, window_months
 from assets.publishing import fault_point
+from assets.raw.assets import REREAD_TAG
 from assets.registry import BY_NAME, TABLES, VIEWS, Table, reach
 from assets.versioning import code_version_of
 from assets.warehouse import WarehouseResource
@@ -54,7 +55,8 @@ def warehouse_asset(table: Table, months: dg.PartitionsDefinition | None = None)
         metadata=definition_metadata(table.name),
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info, "reach": reach(table.name)}
+        settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info, "reach": reach(table.name),
+                    "reread": context.run.tags.get(REREAD_TAG) == "true"}
         kwargs = {p: settings[p] for p in table.params}
         if partitioned:
             kwargs["months"] = window_months(context)

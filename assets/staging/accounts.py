@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from assets.raw.files import files_by_month
+from assets.sql import table_exists
 
 from .duplicate_keys import duplicate_keys_sql
 from .rejects import add_rejects, save_rejects, survivors, type_rows
@@ -49,7 +50,28 @@ def unknown_account_reason(row: str, rejected: str) -> str:
             f"|| ' was rejected: ' || {rejected}.reason, '') || ')'")
 
 
-def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def _new_files(con: duckdb.DuckDBPyConnection) -> list[str] | None:
+    """The accounts files to apply to the stored versions (possibly none), or None when every file must
+    be read again: no stored build, a stored file changed or removed, or a new file not later than every
+    stored one (a later file's version supersedes an earlier one, so only a later file can be applied
+    on top)."""
+    needed = ("staging.account_files", "staging.account_versions", "staging.account_keys", "staging.accounts",
+              "staging.account_rows_loaded", "staging.accounts_rejected")
+    if not all(table_exists(con, t) for t in needed):
+        return None
+    stored = {f: (m, h) for f, m, h in con.execute(
+        "SELECT source_file, file_month, sha256 FROM staging.account_files").fetchall()}
+    now = {f: (m, h) for f, m, h in con.execute(
+        "SELECT source_file, file_month, sha256 FROM raw.files WHERE entity = 'accounts'").fetchall()}
+    if any(now.get(f) != mh for f, mh in stored.items()):
+        return None
+    new = sorted(set(now) - set(stored), key=lambda f: now[f][0])
+    if stored and new and now[new[0]][0] <= max(m for m, _ in stored.values()):
+        return None
+    return new
+
+
+def build_accounts(con: duckdb.DuckDBPyConnection, reread: bool = False, log=lambda m: None) -> dict[str, int]:
     """staging.accounts: the latest version of each account, one row per account — its row in the
     latest accounts file that holds it, a later month superseding an earlier one.
 
@@ -70,8 +92,16 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     opened_on not after the file's month end, a portfolio named `all`, in any case, refused: it is
     reserved for the marts' all-portfolios rows) and account_id unique within a file (the first row is
     kept, a repeat is rejected naming the line of the first).
+
+    A run that finds only accounts files of later months new (the files read before unchanged, as
+    recorded in staging.account_files) reads only those: their rows are judged by the same rules (both
+    are within one file) and grouped with the stored versions; the stored rejected rows are kept.
+    `reread` (arrears run --rebuild), or any other change, reads every file again.
     """
-    type_rows(con, "accounts")
+    files = None if reread else _new_files(con)
+    log("accounts: every file read" if files is None else
+        f"accounts: {len(files)} new file(s) applied to the stored versions")
+    type_rows(con, "accounts", files)
     add_rejects(con, "SELECT source_file, line_number, reason FROM _typed WHERE reason IS NOT NULL")
     add_rejects(con, duplicates_in_file(con))
     con.execute(f"CREATE OR REPLACE TEMP VIEW _valid AS SELECT * EXCLUDE (reason) FROM _typed t WHERE {survivors(con)}")
@@ -81,11 +111,22 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     # so a version's min and max of it give its first and last file month and their lines, and the month
     # names the file (raw.files): min and max of one integer instead of the months' min and max and four
     # arg_min/arg_max, so the grouping over every valid row carries two aggregates instead of six.
-    con.execute(f"""CREATE OR REPLACE TABLE staging.account_versions AS
-        WITH v AS (SELECT account_id, {attrs}, min(pk) AS first_pk, max(pk) AS last_pk, count(*) AS files
-                   FROM (SELECT account_id, {attrs},
-                                (datediff('month', {MONTH0}, file_month)::BIGINT << 40) | line_number AS pk
-                         FROM _valid)
+    # When only later files are new (`files`), the stored versions are grouped again with the new rows
+    # (as one row each, their first and last packed again): a version is the same record, wherever it
+    # was delivered, so this gives the versions of grouping every file's rows.
+    pk = f"(datediff('month', {MONTH0}, file_month)::BIGINT << 40) | line_number"
+    rows = f"SELECT account_id, {attrs}, {pk} AS first_pk, {pk} AS last_pk, 1 AS n FROM _valid"
+    if files is not None:
+        stored_pk = "(datediff('month', {m0}, {month})::BIGINT << 40) | {line}"
+        rows += f"""
+            UNION ALL
+            SELECT account_id, {attrs},
+                   {stored_pk.format(m0=MONTH0, month="first_file_month", line="line_number")},
+                   {stored_pk.format(m0=MONTH0, month="last_file_month", line="last_line_number")}, files
+            FROM staging.account_versions"""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _versions AS
+        WITH v AS (SELECT account_id, {attrs}, min(first_pk) AS first_pk, max(last_pk) AS last_pk, sum(n)::BIGINT AS files
+                   FROM ({rows})
                    GROUP BY ALL),
         d AS (SELECT *, ({MONTH0} + to_months((first_pk >> 40)::INTEGER))::DATE AS first_file_month,
                         ({MONTH0} + to_months((last_pk >> 40)::INTEGER))::DATE AS last_file_month FROM v)
@@ -94,6 +135,8 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                l.source_file AS last_source_file, d.last_pk & {LINE_MASK} AS last_line_number
         FROM d JOIN {files_by_month("accounts")} f ON f.file_month = d.first_file_month
                JOIN {files_by_month("accounts")} l ON l.file_month = d.last_file_month""")
+    con.execute("CREATE OR REPLACE TABLE staging.account_versions AS SELECT * FROM _versions")
+    con.execute("DROP TABLE _versions")
     con.execute("""CREATE TABLE IF NOT EXISTS staging.account_keys (account_id VARCHAR NOT NULL,
                                                                      account_key INTEGER NOT NULL)""")
     con.execute("""INSERT INTO staging.account_keys
@@ -104,11 +147,24 @@ def build_accounts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         SELECT account_id, {attrs}, last_source_file AS source_file, last_line_number AS line_number, k.account_key
         FROM staging.account_versions JOIN staging.account_keys k USING (account_id)
         QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY last_file_month DESC) = 1""")
-    con.execute("""CREATE OR REPLACE TABLE staging.account_rows_loaded AS
-        SELECT source_file, count(*) AS rows_loaded FROM _valid GROUP BY source_file""")
+    loaded = "SELECT source_file, count(*) AS rows_loaded FROM _valid GROUP BY source_file"
+    if files is not None:
+        loaded += " UNION ALL SELECT * FROM staging.account_rows_loaded"
+        con.execute("CREATE OR REPLACE TEMP TABLE _kept_rejects AS SELECT * FROM staging.accounts_rejected")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _loaded AS {loaded}")
+    con.execute("CREATE OR REPLACE TABLE staging.account_rows_loaded AS SELECT * FROM _loaded")
+    con.execute("DROP TABLE _loaded")
     con.execute("DROP VIEW _valid")
     con.execute("DROP TABLE _typed")
     rejected = save_rejects(con, "accounts")
+    if files is not None:  # the rows rejected from the files read before stay rejected, for the same reasons
+        con.execute("""CREATE OR REPLACE TABLE staging.accounts_rejected AS
+            SELECT * FROM (SELECT * FROM staging.accounts_rejected UNION ALL SELECT * FROM _kept_rejects)
+            ORDER BY source_file, line_number""")
+        con.execute("DROP TABLE _kept_rejects")
+        rejected = con.execute("SELECT count(*) FROM staging.accounts_rejected").fetchall()[0][0]
+    con.execute("""CREATE OR REPLACE TABLE staging.account_files AS
+        SELECT source_file, file_month, sha256 FROM raw.files WHERE entity = 'accounts' ORDER BY file_month""")
     return {
         "accounts": con.execute("SELECT count(*) FROM staging.accounts").fetchall()[0][0],
         "versions": con.execute("SELECT count(*) FROM staging.account_versions").fetchall()[0][0],

@@ -11,9 +11,10 @@ from .rules import raw_json
 from .sources import typed_rows
 
 
-def type_rows(con: duckdb.DuckDBPyConnection, entity: str) -> None:
-    """TEMP `_typed`: every row of the entity read by raw, typed, with `reason` naming the row rules it breaks."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_rows(con, entity)}")
+def type_rows(con: duckdb.DuckDBPyConnection, entity: str, files: list[str] | None = None) -> None:
+    """TEMP `_typed`: every row of the entity read by raw (of `files` only, when given), typed, with
+    `reason` naming the row rules it breaks."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {typed_rows(con, entity, files)}")
 
 
 def add_rejects(con: duckdb.DuckDBPyConnection, select_sql: str, params: list | None = None) -> int:

@@ -17,7 +17,7 @@ import duckdb
 from assets.raw.contract import CONTRACT
 from assets.raw.landing import ContractError
 from assets.raw.parquet import parquet_frame
-from assets.sql import sql_ident
+from assets.sql import sql_ident, sql_literal
 
 from .rules import native_kind, typed_select
 
@@ -56,10 +56,16 @@ def parquet_select(entity: str, source_file: str, month, location: str, columns:
     return parquet_frame(source_file, str(month), location, ", ".join(parts)), frozenset(native)
 
 
-def typed_rows(con: duckdb.DuckDBPyConnection, entity: str) -> str:
-    """SELECT of every row of the entity read by raw, typed, with `reason` (see the module)."""
-    branches = [typed_select(entity)]  # the CSV rows (raw.<entity>_text; empty when there are none)
+def typed_rows(con: duckdb.DuckDBPyConnection, entity: str, files: list[str] | None = None) -> str:
+    """SELECT of every row of the entity read by raw, typed, with `reason` (see the module); only the
+    rows of `files` (source_file names) when given."""
+    inner = None
+    if files is not None:
+        inner = f"SELECT * FROM raw.{entity}_text WHERE source_file IN ({', '.join(sql_literal(f) for f in files) or 'NULL'})"
+    branches = [typed_select(entity, inner)]  # the CSV rows (raw.<entity>_text; empty when there are none)
     for source_file, month, location, _size, _mtime, columns in parquet_files(con, entity):
+        if files is not None and source_file not in files:
+            continue
         inner, native = parquet_select(entity, source_file, month, location, json.loads(columns))
         branches.append(typed_select(entity, inner, native))
     return "\nUNION ALL\n".join(branches)

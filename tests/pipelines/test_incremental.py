@@ -223,3 +223,163 @@ def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds
     assert _rows(history, "SELECT DISTINCT portfolio FROM marts.account_month WHERE account_id = 'A1'") == [("loans",)]
     run(landing, rebuilt, "--rebuild")
     assert_same_tables(history, rebuilt)
+
+
+# ---- the ledger's rules judged for a month added (staging.ledger keeps the stored judgement) ----------
+
+APPENDED = "added to the stored judgement"
+ACCOUNTS_APPLIED = "accounts: 1 new file(s) applied to the stored versions"
+REJECTED = "SELECT source_file, line_number, reason FROM audit.rejected_rows WHERE entity = 'ledger' ORDER BY 1, 2"
+
+
+def two_accounts(closed_a2: str = "") -> list[list]:
+    return [["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],
+            ["A2", "cards", "revolving", "2026-01-06", closed_a2, "USD", "1000.00", ""]]
+
+
+def add_month_and_compare(tmp_path: Path, capsys, months: dict, accounts: dict) -> list[tuple]:
+    """Land every month but the last, build, land the last; the run must add the last month's ledger file
+    to the stored judgement (not judge every file again) and end with the tables of a rebuild. Returns
+    the ledger's rejected rows."""
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    keys = sorted(months)
+    for month in keys[:-1]:
+        write(landing, "ledger", month, LED, months[month])
+        if month in accounts:
+            write(landing, "accounts", month, ACC, accounts[month])
+    run(landing, history)
+    capsys.readouterr()
+    write(landing, "ledger", keys[-1], LED, months[keys[-1]])
+    if keys[-1] in accounts:
+        write(landing, "accounts", keys[-1], ACC, accounts[keys[-1]])
+    run(landing, history)
+    err = capsys.readouterr().err
+    assert APPENDED in err and "every file judged again" not in err
+    assert (ACCOUNTS_APPLIED in err) == (keys[-1] in accounts) and "accounts: every file read" not in err
+    run(landing, rebuilt, "--rebuild")
+    assert "every file judged again: arrears run --rebuild" in capsys.readouterr().err
+    assert_same_tables(history, rebuilt)
+    return _rows(history, REJECTED)
+
+
+def test_a_new_month_repeating_an_earlier_entry_id_is_rejected_as_a_rebuild_rejects_it(tmp_path, capsys):
+    rejected = add_month_and_compare(tmp_path, capsys, {
+        "2026-01": [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""]],
+        "2026-02": [["E2", "A1", "2026-02-10", "purchase", "10.00", "", ""],
+                    ["E1", "A2", "2026-02-11", "purchase", "5.00", "", ""],   # repeats January's E1
+                    ["E3", "A2", "2026-02-12", "purchase", "7.00", "", ""],
+                    ["E3", "A2", "2026-02-13", "purchase", "8.00", "", ""]]},  # repeats E3 of the same file
+        {"2026-01": two_accounts()})
+    assert rejected == [
+        ("ledger/ledger_2026-02.csv", 3, "duplicate entry_id 'E1' (first loaded from ledger/ledger_2026-01.csv line 2)"),
+        ("ledger/ledger_2026-02.csv", 5, "duplicate entry_id 'E3' (first loaded from ledger/ledger_2026-02.csv line 4)")]
+
+
+def test_a_reversal_of_an_earlier_months_payment_is_judged_as_a_rebuild_judges_it(tmp_path, capsys):
+    rejected = add_month_and_compare(tmp_path, capsys, {
+        "2026-01": [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""],
+                    ["P1", "A1", "2026-01-20", "payment", "50.00", "", ""],
+                    ["P2", "A2", "2026-01-21", "payment", "5.00", "", ""]],
+        "2026-02": [["R1", "A1", "2026-02-03", "payment_reversal", "50.00", "", "P1"],
+                    ["R2", "A1", "2026-02-04", "payment_reversal", "50.00", "", "P1"],   # P1 reversed already
+                    ["R3", "A2", "2026-02-05", "payment_reversal", "50.00", "", "P1"],   # not A2's payment
+                    ["R4", "A2", "2026-02-06", "payment_reversal", "5.00", "", "P2"]]},
+        {"2026-01": two_accounts()})
+    assert rejected == [
+        ("ledger/ledger_2026-02.csv", 3, "payment 'P1' is already reversed by entry 'R1'"),
+        ("ledger/ledger_2026-02.csv", 4, "payment_reversal names 'P1', which is not a loaded payment of account 'A2'")]
+
+
+def test_a_charge_off_in_the_new_month_is_judged_as_a_rebuild_judges_it(tmp_path, capsys):
+    rejected = add_month_and_compare(tmp_path, capsys, {
+        "2026-01": [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""],
+                    ["E2", "A2", "2026-01-11", "purchase", "100.00", "", ""],
+                    ["C0", "A2", "2026-01-20", "charge_off", "100.00", "", ""]],
+        "2026-02": [["C1", "A1", "2026-02-10", "charge_off", "100.00", "", ""],
+                    ["C2", "A1", "2026-02-10", "charge_off", "100.00", "", ""],   # a second charge-off that day
+                    ["F1", "A1", "2026-02-20", "fee", "5.00", "", ""],           # after the charge-off
+                    ["V1", "A1", "2026-02-21", "recovery", "20.00", "", ""],
+                    ["F2", "A2", "2026-02-03", "fee", "5.00", "", ""],           # after January's charge-off
+                    ["V2", "A2", "2026-02-04", "recovery", "5.00", "", ""]]},
+        {"2026-01": two_accounts()})
+    assert rejected == [
+        ("ledger/ledger_2026-02.csv", 3, "account already charged off on 2026-02-10 by entry 'C1'"),
+        ("ledger/ledger_2026-02.csv", 4, ("fee posted on 2026-02-20 after the account's charge-off on 2026-02-10 "
+                                         "(only recovery may follow)")),
+        ("ledger/ledger_2026-02.csv", 6, ("fee posted on 2026-02-03 after the account's charge-off on 2026-01-20 "
+                                         "(only recovery may follow)"))]
+
+
+def test_an_accounts_file_that_closes_an_account_rejects_its_later_entries_as_a_rebuild_does(tmp_path, capsys):
+    accounts = [["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],
+                ["A2", "cards", "revolving", "2026-01-06", "", "USD", "1000.00", ""],
+                ["A3", "cards", "revolving", "2026-01-07", "2026-01-31", "USD", "1000.00", ""],
+                ["A4", "cards", "revolving", "2026-01-08", "", "USD", "1000.00", ""]]
+    march = [["A1", "cards", "revolving", "2026-01-05", "2026-01-25", "USD", "1000.00", ""],  # closed in January
+             ["A3", "cards", "revolving", "2026-01-07", "", "USD", "1000.00", ""],            # open again
+             ["A4", "cards", "revolving", "2026-01-08", "2026-03-02", "USD", "1000.00", ""]]  # closes in March
+    rejected = add_month_and_compare(tmp_path, capsys, {
+        "2026-01": [["E1", "A1", "2026-01-10", "purchase", "20.00", "", ""],
+                    ["P1", "A1", "2026-01-20", "payment", "20.00", "", ""],
+                    ["E2", "A2", "2026-01-10", "purchase", "20.00", "", ""],
+                    ["E3", "A3", "2026-01-10", "purchase", "20.00", "", ""],
+                    ["P3", "A3", "2026-01-20", "payment", "20.00", "", ""],
+                    ["E4", "A4", "2026-01-10", "purchase", "20.00", "", ""]],
+        "2026-02": [["F1", "A1", "2026-02-03", "fee", "1.00", "", ""],     # loaded, then after A1's closure
+                    ["F3", "A3", "2026-02-03", "fee", "1.00", "", ""],     # rejected, then loaded again
+                    ["P4", "A4", "2026-02-05", "payment", "20.00", "", ""]],
+        "2026-03": [["F5", "A1", "2026-03-03", "fee", "1.00", "", ""],
+                    ["F6", "A2", "2026-03-03", "fee", "1.00", "", ""]]},  # A4 closes at the March month end
+        {"2026-01": accounts, "2026-03": march})
+    assert _rows(tmp_path / "history.duckdb", "SELECT account_id, closed_at FROM staging.ledger_closures "
+                                              "JOIN staging.accounts USING (account_key) ORDER BY 1") == [
+        ("A1", date(2026, 1, 31)), ("A4", date(2026, 3, 31))]
+    assert rejected == [
+        ("ledger/ledger_2026-02.csv", 2, ("fee posted on 2026-02-03 after the account was reported closed at "
+                                         "month end 2026-01-31")),
+        ("ledger/ledger_2026-03.csv", 2, ("fee posted on 2026-03-03 after the account was reported closed at "
+                                         "month end 2026-01-31"))]
+
+
+def test_a_later_accounts_file_is_applied_to_the_stored_versions_as_a_rebuild_reads_every_file(tmp_path, capsys):
+    jan = [["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],
+           ["A2", "cards", "revolving", "2026-01-06", "", "USD", "1000.00", ""],
+           ["A3", "cards", "revolving", "2026-13-01", "", "USD", "1000.00", ""]]         # rejected
+    feb = [["A2", "cards", "revolving", "2026-01-06", "", "USD", "2000.00", ""],         # a second version
+           ["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", ""],         # the same version again
+           ["A1", "cards", "revolving", "2026-01-05", "", "USD", "900.00", ""]]          # repeated in the file
+    add_month_and_compare(tmp_path, capsys, {
+        "2026-01": [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""]],
+        "2026-02": [["E2", "A2", "2026-02-10", "purchase", "10.00", "", ""]]},
+        {"2026-01": jan, "2026-02": feb})
+    history = tmp_path / "history.duckdb"
+    assert _rows(history, """SELECT account_id, credit_limit, first_file_month, last_file_month, files, line_number,
+                                    last_line_number FROM staging.account_versions ORDER BY 1, 2""") == [
+        ("A1", Decimal("1000.00"), date(2026, 1, 1), date(2026, 2, 1), 2, 2, 3),
+        ("A2", Decimal("1000.00"), date(2026, 1, 1), date(2026, 1, 1), 1, 3, 3),
+        ("A2", Decimal("2000.00"), date(2026, 2, 1), date(2026, 2, 1), 1, 2, 2)]
+    assert _rows(history, "SELECT source_file, line_number FROM audit.rejected_rows WHERE entity = 'accounts' "
+                          "ORDER BY 1, 2") == [("accounts/accounts_2026-01.csv", 4), ("accounts/accounts_2026-02.csv", 4)]
+    assert _rows(history, "SELECT source_file, rows_loaded FROM audit.source_files WHERE entity = 'accounts' "
+                          "ORDER BY 1") == [("accounts/accounts_2026-01.csv", 2), ("accounts/accounts_2026-02.csv", 2)]
+
+
+def test_a_payment_named_by_an_earlier_rejected_reversal_has_every_file_judged_again(tmp_path, capsys):
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    write(landing, "accounts", "2026-01", ACC, two_accounts())
+    write(landing, "ledger", "2026-01", LED, [["E1", "A1", "2026-01-10", "purchase", "100.00", "", ""],
+                                              ["R0", "A1", "2026-01-15", "payment_reversal", "20.00", "", "P9"]])
+    run(landing, history)
+    assert _rows(history, REJECTED) == [
+        ("ledger/ledger_2026-01.csv", 3, "payment_reversal names 'P9', which is not a loaded payment of account 'A1'")]
+    capsys.readouterr()
+    write(landing, "ledger", "2026-02", LED, [["P9", "A1", "2026-02-10", "payment", "20.00", "", ""]])
+    run(landing, history)
+    assert ("ledger: every file judged again: 1 new payment(s) named by a rejected reversal of an earlier month"
+            in capsys.readouterr().err)
+    # the reversal's reason changes: the payment it names is loaded now, but posted after it
+    assert _rows(history, REJECTED) == [
+        ("ledger/ledger_2026-01.csv", 3, ("payment_reversal posted on 2026-01-15 before the payment it names "
+                                         "(P9, posted 2026-02-10)"))]
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
