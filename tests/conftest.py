@@ -135,6 +135,23 @@ def add_entries(con: duckdb.DuckDBPyConnection, ledger: list[dict]) -> None:
     con.execute("DROP TABLE _test_entries")
 
 
+@pytest.fixture(autouse=True)
+def _throwaway_dagster_instance(request, monkeypatch):
+    """A run started by a test goes to a throwaway in-memory Dagster instance: the persistent instance beside
+    the warehouse (pipelines/instance.py) writes every event of a run to SQLite, some 2 s more per small
+    run over the ~100 runs of the suite. Tests about that instance are marked `persistent_dagster`; runs
+    in fixtures of a wider scope (set up before this one) and in subprocesses keep the persistent one."""
+    if request.node.get_closest_marker("persistent_dagster"):
+        yield
+        return
+    import dagster as dg
+
+    import pipelines.instance
+
+    monkeypatch.setattr(pipelines.instance, "persistent_instance", lambda home: dg.DagsterInstance.ephemeral())
+    yield
+
+
 @pytest.fixture(scope="session")
 def staging() -> SimpleNamespace:
     """The row builders of the staging tables: acct(...) an account dict; entry(...), due(...), pay(...) ledger

@@ -7,6 +7,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 MARTS_COMPARED = ("account_month", "aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs",
                   "roll_forward", "complaint_metrics", "complaints_by_bucket")
 
@@ -48,6 +50,7 @@ def partition_states(book, asset: str, month: str = "2026-10") -> list[str]:
     return sorted(r.event_log_entry.asset_observation.metadata["state"].value for r in records)
 
 
+@pytest.mark.persistent_dagster  # reads the close back from the warehouse's Dagster instance
 def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_book, capsys):
     book = hand_book()
     three_months(book)

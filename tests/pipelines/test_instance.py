@@ -15,6 +15,8 @@ from assets.versioning import code_version_label
 from pipelines.cli import main as cli
 from pipelines.instance import dagster_home
 
+pytestmark = pytest.mark.persistent_dagster  # these tests are about the persistent instance
+
 
 def runs_in(home) -> list:
     instance = dg.DagsterInstance.from_config(str(home))
