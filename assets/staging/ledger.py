@@ -61,6 +61,14 @@ FILE_MONTHS = files_by_month("ledger")
 HELD = "staging.ledger_held"
 HELD_DDL = f"CREATE OR REPLACE TABLE {HELD} AS SELECT *, NULL::TINYINT AS rule FROM {ENTRIES} LIMIT 0"
 CLOSURES = "staging.ledger_closures"
+# Each reversal (CTE rv) beside the payment it names (CTE pay, same account) and its place among the
+# reversals of that payment: the one pairing both the full judgement and a month added use.
+_REVERSAL_PAIRS = """j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
+                     row_number() OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
+                                        ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS nth,
+                     first_value(rv.entry_id) OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
+                                        ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS first_rv
+              FROM rv LEFT JOIN pay p ON p.entry_id = rv.reverses_entry_id AND p.account_key = rv.account_key)"""
 _REVERSAL_REASON = """CASE
             WHEN p_id IS NULL THEN 'payment_reversal names ''' || reverses_entry_id
                  || ''', which is not a loaded payment of account ''' || account_id || ''''
@@ -330,12 +338,7 @@ def _build_append(con: duckdb.DuckDBPyConnection, files: list[str], months: list
                WHERE entry_type = 'payment_reversal' AND reverses_entry_id IN (SELECT reverses_entry_id FROM named)),
         pay AS (SELECT entry_id, account_key, posted_on FROM (SELECT * FROM {winners} UNION ALL BY NAME SELECT * FROM _cand)
                 WHERE entry_type = 'payment' AND entry_id IN (SELECT reverses_entry_id FROM named)),
-        j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
-                     row_number() OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
-                                        ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS nth,
-                     first_value(rv.entry_id) OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
-                                        ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS first_rv
-              FROM rv LEFT JOIN pay p ON p.entry_id = rv.reverses_entry_id AND p.account_key = rv.account_key)
+        {_REVERSAL_PAIRS}
         SELECT file_month, line_number, {_REVERSAL_REASON}
         FROM j JOIN (SELECT account_key, account_id FROM staging.accounts) a USING (account_key)
         WHERE is_new AND (p_id IS NULL OR p_posted > posted_on OR nth > 1)""", rule=2, table="_cand", held="_held_new")
@@ -466,12 +469,7 @@ def _build_full(con: duckdb.DuckDBPyConnection, months: list, log) -> int:
         WITH rv AS (SELECT * FROM {ENTRIES} WHERE entry_type = 'payment_reversal'),
         pay AS (SELECT entry_id, account_key, posted_on FROM {ENTRIES}
                 WHERE entry_type = 'payment' AND entry_id IN (SELECT reverses_entry_id FROM rv)),
-        j AS (SELECT rv.*, p.entry_id AS p_id, p.posted_on AS p_posted,
-                     row_number() OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
-                                        ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS nth,
-                     first_value(rv.entry_id) OVER (PARTITION BY rv.reverses_entry_id, p.entry_id IS NULL
-                                        ORDER BY rv.posted_on, rv.file_month, rv.line_number) AS first_rv
-              FROM rv LEFT JOIN pay p ON p.entry_id = rv.reverses_entry_id AND p.account_key = rv.account_key)
+        {_REVERSAL_PAIRS}
         SELECT file_month, line_number, {_REVERSAL_REASON}
 
         FROM j JOIN (SELECT account_key, account_id FROM staging.accounts) a USING (account_key)
