@@ -75,7 +75,7 @@ falling on the month end itself is not yet past due. Past-due amount = dues fall
 DPD is 0.</p>"""),
         _entry("buckets", "Buckets", f"""
 <p class="note">Each account is in exactly one bucket at a month end, by its status and days past due. The
-pages label the buckets by their DPD range (never “M1/M2” cycle labels) and always list them in this order,
+pages label the buckets by their DPD range (never by payment-cycle labels) and always list them in this order,
 each in its colour on every page.</p>
 {_bucket_table()}"""),
         _entry("aging", "Delinquency aging", """

@@ -60,7 +60,7 @@ def reports(hand_marts, tmp_path_factory) -> Path:
 CHARTS = {
     "index.html": 1,
     "aging.html": 3,
-    "roll_rates.html": 4,
+    "roll_rates.html": 2,
     "cure_rates.html": 4,
     "delinquency.html": 3,
     "charge_offs.html": 2,
@@ -89,8 +89,9 @@ def test_page_renders_offline(rendered, page, hand_marts):
 
 def test_roll_rates_heatmap_drawn(rendered):
     dom = rendered["roll_rates.html"].stdout
-    assert dom.count('class="heatmaplayer') == 3  # 'all', cards, loans
-    assert dom.count('class="slider-container"') == 3  # each with its month selector
+    assert dom.count('class="heatmaplayer') == 1  # one matrix for every portfolio
+    assert dom.count('class="slider-container"') == 1  # its month selector
+    assert "Portfolio: All portfolios" in dom  # its portfolio selector, drawn
     assert "Roll rates 2026-09-30 → 2026-10-31" in dom  # starts at the latest month
     assert "43.2%" in dom  # the known cell's text, drawn on the latest month's matrix
 
