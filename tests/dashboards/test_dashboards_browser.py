@@ -6,6 +6,7 @@ Skipped where /usr/bin/chromium is not installed (`apt-get install -y chromium`)
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -107,3 +108,12 @@ def test_complaints_page_drawn_with_suppression_note(rendered):
     assert "Suppressed (fewer than 5 complaints)" in dom  # the legend entry of the suppression markers
     assert "Target 100 %" in dom  # the target line's label, drawn
     assert "30+ DPD account rate" in dom  # the right-hand axis beside conduct complaints
+
+
+def test_every_bucket_in_the_drawn_legends(rendered):
+    """Buckets without rows are still drawn in the legend (their traces are zero or empty)."""
+    legend = {page: re.findall(r'class="legendtext"[^>]*>([^<]*)<', rendered[page].stdout)
+              for page in ("aging.html", "cure_rates.html", "complaints.html")}
+    assert legend["aging.html"].count("180+ DPD") == 3  # balance, delinquent balance, accounts
+    assert legend["cure_rates.html"].count("from 180+ DPD") == 4  # the four cure charts
+    assert "180+ DPD" in legend["complaints.html"]  # by bucket, no complaint from 180+ DPD
