@@ -45,8 +45,9 @@ def _bucket_table() -> str:
         f"<td>{html.escape(BUCKET_MEANING[b])}</td></tr>"
         for b in BUCKET_NAMES
     )
-    return ('<table class="headline definitions" id="bucket-table">\n<thead><tr><th>Colour</th><th>Bucket</th><th>Name in the '
-            f"warehouse</th><th>Accounts in it at a month end</th></tr></thead>\n<tbody>\n{rows}\n</tbody>\n</table>")
+    return ('<table class="headline definitions" id="bucket-table">\n<thead><tr><th>Colour</th><th>Bucket</th>'
+            "<th>Name in the warehouse</th><th>Accounts in it at a month end</th></tr></thead>\n"
+            f"<tbody>\n{rows}\n</tbody>\n</table>")
 
 
 def _entry(anchor: str, heading: str, body: str) -> str:

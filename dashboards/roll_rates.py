@@ -1,4 +1,5 @@
-"""roll_rates.html: monthly transition matrix (heatmap with a month slider) and flow rates k → k+1."""
+"""roll_rates.html: the monthly transition matrix (one heatmap chart for every portfolio, a portfolio dropdown and a
+month slider) and flow rates k → k+1."""
 
 from __future__ import annotations
 
