@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import aging, charge_offs, complaints, cure_rates, delinquency_rates, roll_rates
+from dashboards import aging, charge_offs, complaints, cure_rates, definitions, delinquency_rates, roll_rates
 from dashboards.files import write_plotly_js, write_text
 from dashboards.html_page import page_html
 from dashboards.index import index_html
@@ -26,6 +26,7 @@ PAGES: tuple[Page, ...] = (
     delinquency_rates.PAGE,
     charge_offs.PAGE,
     complaints.PAGE,
+    definitions.PAGE,  # no table: what every figure means, linked from every footer
 )
 
 # Every table a page may read (aggregated marts only, see page.check_table); a build reads those of the

@@ -7,6 +7,8 @@ import html
 from dashboards.files import PLOTLY_JS
 from dashboards.page import Context
 
+DEFINITIONS_FILE = "definitions.html"  # the definitions page (dashboards.definitions), linked from every footer
+
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#222;background:#fafafa}
 header{background:#263238;color:#fff;padding:10px 24px}
@@ -23,6 +25,7 @@ table.headline{border-collapse:collapse;background:#fff;margin:8px 0}
 table.headline th,table.headline td{border:1px solid #ddd;padding:6px 12px;text-align:right}
 table.headline th:first-child,table.headline td:first-child{text-align:left}
 table.headline thead th{background:#eceff1}
+table.definitions th,table.definitions td{text-align:left}
 ul.pages li{margin:6px 0}
 footer{color:#777;font-size:12px;padding:0 24px 24px}
 """
@@ -57,7 +60,7 @@ def page_html(ctx: Context, current: str, title: str, intro: str, body: str) -> 
 {body}
 </main>
 <footer>Built from the aggregated marts tables of the arrears warehouse; no account-level data.
-Definitions: docs/dashboards.md.</footer>
+Definitions: <a href="{DEFINITIONS_FILE}">what every figure means</a>.</footer>
 </body>
 </html>
 """
