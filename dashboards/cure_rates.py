@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, portfolios, rows_by
 from dashboards.figures import figure_section, month_line
 from dashboards.formatting import slug
@@ -91,6 +92,18 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                                  yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
 
 
+def _cure_rate(rows: list[dict]) -> float | None:
+    """Accounts cured / accounts in the delinquent buckets at the previous month end, over every from-bucket."""
+    accounts = sum(r["accounts"] for r in rows)
+    return sum(r["cured_accounts"] for r in rows) / accounts if accounts else None
+
+
+# The sentence at the top: the month's cure rate over every delinquent bucket of the whole book.
+HEADLINE = Headline(TABLE, "cure rate (all delinquent buckets)", RATE,
+                    "from_bucket, accounts::BIGINT AS accounts, cured_accounts::BIGINT AS cured_accounts",
+                    "month_end, portfolio, from_bucket", _cure_rate)
+
+
 PAGE = Page(
     slug="cure_rates",
     title="Cure rates",
@@ -100,4 +113,5 @@ PAGE = Page(
     "closures and payoffs are not cures. The month shown is the later month of each pair.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )
