@@ -14,8 +14,8 @@ a made-up value.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from dashboards.dimensions import ALL, previous_month_end
 from dashboards.formatting import fmt_int, fmt_money, fmt_per_mille, fmt_rate
@@ -69,7 +69,7 @@ def change_parts(kind: str, latest, base) -> tuple[str, str | None] | None:
     diff = float(latest) - float(base)
     if kind == RATE:
         return f"{_rounded(diff * 100, 2):+.2f} pp", None
-    absolute = f"{int(round(diff)):+,d}" if kind == COUNT else f"{_rounded(diff, 2):+,.2f}"
+    absolute = f"{round(diff):+,d}" if kind == COUNT else f"{_rounded(diff, 2):+,.2f}"
     if float(base) == 0:
         return absolute, None
     return absolute, f"{_rounded(diff / abs(float(base)) * 100, 2):+.2f}%"

@@ -11,7 +11,6 @@ exact to the cent, and every month that does not reconcile.
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 
 import plotly.graph_objects as go
 import polars as pl
