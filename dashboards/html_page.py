@@ -24,6 +24,8 @@ table.headline{border-collapse:collapse;background:#fff;margin:8px 0}
 table.headline th,table.headline td{border:1px solid #ddd;padding:6px 12px;text-align:right}
 table.headline th:first-child,table.headline td:first-child{text-align:left}
 table.headline thead th{background:#eceff1}
+table.changes th,table.changes td{padding:5px 8px;white-space:nowrap}
+table.changes thead th{text-align:center}
 ul.pages li{margin:6px 0}
 footer{color:#777;font-size:12px;padding:0 24px 24px}
 """

@@ -69,6 +69,22 @@ HEADLINE_FIGURES = (
 )
 
 
+def _changes_table(div_id: str, figures: list[tuple], values: dict, shown: list[str], latest: str) -> str:
+    """One row per portfolio: each figure's value at `latest`, its change against m−1 and the 3-month average."""
+    body = "\n".join(
+        f"<tr><td>{html.escape(portfolio_label(p))}</td>" + "".join(
+            f"<td>{html.escape(cell)}</td>"
+            for table, column, _, kind in figures
+            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest)) + "</tr>"
+        for p in shown
+    )
+    head = ('<tr><th rowspan="2">Portfolio</th>'
+            + "".join(f'<th colspan="3">{html.escape(label)}</th>' for _, _, label, _ in figures) + "</tr>\n<tr>"
+            + "<th>Value</th><th>vs prev. month</th><th>vs 3-mo. avg</th>" * len(figures) + "</tr>")
+    return (f'<table class="headline changes" id="{div_id}">\n<thead>{head}</thead>\n<tbody>\n{body}\n</tbody>\n'
+            "</table>")
+
+
 def _headline(ctx: Context) -> str:
     df = delinquency_rates.read(ctx)
     empty = missing_notice(delinquency_rates.TABLE, df)
@@ -87,17 +103,9 @@ def _headline(ctx: Context) -> str:
             values[(table, column)].setdefault(r["portfolio"], {})[r["month_end"]] = r[column]
     shown = sorted({r["portfolio"] for r in df.iter_rows(named=True) if r["month_end"] == latest},
                    key=portfolio_sort_key)
-    body = "\n".join(
-        f"<tr><td>{html.escape(portfolio_label(p))}</td>" + "".join(
-            f"<td>{html.escape(cell)}</td>"
-            for table, column, _, kind in figures
-            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest)) + "</tr>"
-        for p in shown
-    )
-    head = ('<tr><th rowspan="2">Portfolio</th>'
-            + "".join(f'<th colspan="3">{html.escape(label)}</th>' for _, _, label, _ in figures) + "</tr>\n<tr>"
-            + "<th>This month</th><th>vs previous month</th><th>vs 3-month average</th>" * len(figures) + "</tr>")
-    table = f'<table class="headline" id="headline">\n<thead>{head}</thead>\n<tbody>\n{body}\n</tbody>\n</table>'
+    # two tables, so that each fits the page: the book's size, then the rates
+    table = "\n".join(_changes_table(div_id, [f for f in figures if (f[3] == RATE) == rates], values, shown, latest)
+                      for div_id, rates in (("headline", False), ("headline-rates", True)))
     chart = figure_html(delinquency_rates.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
     return (
         f"<h2>Headline figures, month ending {html.escape(latest)}</h2>\n"
