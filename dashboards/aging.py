@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.buckets import BUCKET_NAMES, DELINQUENT_BUCKETS, bucket_color, bucket_label, buckets_shown
+from dashboards.changes import MONEY, Headline
 from dashboards.dimensions import months, over_months, portfolios, rows_by
 from dashboards.figures import figure_section
 from dashboards.page import Context, Page
@@ -87,6 +88,12 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
                                  yaxes={"title_text": "Balance" if money else "Accounts", "tickformat": ","})
 
 
+# The sentence at the top: the month's change of the delinquent (1+ DPD) balance of the whole book.
+HEADLINE = Headline(TABLE, "delinquent balance (1+ DPD)", MONEY, "bucket, balance::DOUBLE AS balance",
+                    "month_end, portfolio, bucket",
+                    lambda rows: sum(r["balance"] for r in rows if r["bucket"] in DELINQUENT_BUCKETS))
+
+
 PAGE = Page(
     slug="aging",
     title="Delinquency aging",
@@ -98,4 +105,5 @@ PAGE = Page(
     "chart to switch portfolio.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

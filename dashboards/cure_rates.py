@@ -7,6 +7,7 @@ import polars as pl
 
 from dashboards.buckets import (BUCKET_DASH, BUCKET_OUTLINE, BUCKET_SYMBOL, DELINQUENT_BUCKETS, bucket_color,
                                 bucket_label, buckets_shown)
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, portfolios, rows_by
 from dashboards.figures import figure_section, month_line
 from dashboards.formatting import slug
@@ -101,6 +102,18 @@ def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: st
                                  yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
 
 
+def _cure_rate(rows: list[dict]) -> float | None:
+    """Accounts cured / accounts in the delinquent buckets at the previous month end, over every from-bucket."""
+    accounts = sum(r["accounts"] for r in rows)
+    return sum(r["cured_accounts"] for r in rows) / accounts if accounts else None
+
+
+# The sentence at the top: the month's cure rate over every delinquent bucket of the whole book.
+HEADLINE = Headline(TABLE, "cure rate (all delinquent buckets)", RATE,
+                    "from_bucket, accounts::BIGINT AS accounts, cured_accounts::BIGINT AS cured_accounts",
+                    "month_end, portfolio, from_bucket", _cure_rate)
+
+
 PAGE = Page(
     slug="cure_rates",
     title="Cure rates",
@@ -110,4 +123,5 @@ PAGE = Page(
     "closures and payoffs are not cures. The month shown is the later month of each pair.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, over_months, portfolios, rows_by
 from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
@@ -104,6 +105,11 @@ def dq30_by_portfolio(df: pl.DataFrame, as_of: str, height: int = 480) -> go.Fig
                            emphasise_all=True, height=height)
 
 
+# The sentence at the top: the month's 30+ DPD balance rate of the whole book.
+HEADLINE = Headline(TABLE, "30+ DPD balance rate", RATE, "dq30_balance_rate", "month_end, portfolio",
+                    lambda rows: rows[0]["dq30_balance_rate"])
+
+
 PAGE = Page(
     slug="delinquency",
     title="Delinquency rates",
@@ -113,4 +119,5 @@ PAGE = Page(
     "balance). Charged-off and closed accounts are not in the denominator.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

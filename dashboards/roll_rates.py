@@ -8,6 +8,7 @@ import polars as pl
 
 from dashboards.buckets import (BUCKET_DASH, BUCKET_ORDER, BUCKET_OUTLINE, BUCKET_SYMBOL, BUCKETS, OPEN_BUCKETS,
                                 bucket_color, bucket_label)
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
 from dashboards.figures import figure_section, month_line, style, title_text
 from dashboards.page import Context, Page
@@ -206,6 +207,20 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
                                  yaxes={"title_text": "Balance rate", "tickformat": ".0%", "rangemode": "tozero"})
 
 
+def _entry_rate(rows: list[dict]) -> float | None:
+    """The Current → 1–29 DPD account rate of one month's rows: 0 when Current had accounts but none moved
+    that way, None when Current had none."""
+    if not any(r["from_bucket"] == CHAIN[0][0] for r in rows):
+        return None
+    return next((r["account_rate"] for r in rows if (r["from_bucket"], r["to_bucket"]) == CHAIN[0]), 0.0)
+
+
+# The sentence at the top: the month's roll rate into delinquency of the whole book.
+HEADLINE = Headline(TABLE, "roll rate from Current to 1–29 DPD (accounts)", RATE,
+                    "from_bucket, to_bucket, account_rate", "month_end, portfolio, from_bucket, to_bucket",
+                    _entry_rate)
+
+
 PAGE = Page(
     slug="roll_rates",
     title="Roll rates",
@@ -216,4 +231,5 @@ PAGE = Page(
     "balance at the previous month end. Empty cells had no account moving that way.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

@@ -14,7 +14,7 @@ from plotly.offline import get_plotlyjs
 from dashboards import PAGES, build_reports, page_for_table
 
 PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
-              "complaints.html", "definitions.html")
+              "roll_forward.html", "complaints.html", "definitions.html")
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +58,14 @@ def test_every_page_exists_and_index_links_them(reports):
 def test_index_headline_table(reports, hand_marts):
     index = (reports / "index.html").read_text("utf-8")
     assert hand_marts.AS_OF in index
-    # latest month, 'all': open accounts 117*3+2, open balance 58000.75*3+2, dq30 balance rate 6.94%
-    assert "<td>All portfolios</td><td>353</td><td>174,004.25</td><td>6.94%</td>" in index
-    assert "<td>cards</td><td>236</td><td>116,003.50</td><td>6.94%</td>" in index
+    # latest month, 'all': open accounts 117*3+2 (+1 on 352: +0.28%), open balance 58000.75*3+2 (+1.00 on
+    # 174,003.25: +0.00%), dq30 6.94% and dq90 2.60% balance rates, NCO 23.91% (all unchanged); three months
+    # only, so no 3-month average
+    assert ("<td>All portfolios</td><td>353</td><td>+1 (+0.28%)</td><td>—</td><td>174,004.25</td>"
+            "<td>+1.00 (+0.00%)</td><td>—</td></tr>") in index
+    assert ("<td>All portfolios</td><td>6.94%</td><td>+0.00 pp</td><td>—</td><td>2.60%</td>"
+            "<td>+0.00 pp</td><td>—</td><td>23.91%</td><td>+0.00 pp</td><td>—</td></tr>") in index
+    assert "<td>cards</td><td>236</td><td>+1 (+0.43%)</td><td>—</td><td>116,003.50</td>" in index
 
 
 def test_plotly_js_shipped_once_and_no_network(reports):
@@ -152,7 +157,7 @@ def test_empty_marts_say_so(tmp_path, hand_marts):
     con.execute(hand_marts.MARTS_DDL)
     build_reports(con, str(tmp_path))
     for name in ("aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
-                 "complaints.html"):
+                 "roll_forward.html", "complaints.html"):
         page = (tmp_path / name).read_text("utf-8")
         assert "No data: the table marts." in page and "is empty" in page, name
         assert "Plotly.newPlot" not in page
@@ -208,10 +213,11 @@ def test_pages_keyed_by_table():
     from dashboards.build import MART_TABLES
 
     tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
-              "marts.complaint_metrics", "marts.complaints_by_bucket"}
+              "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket"}
     by_table = {t: p.slug for t, p in page_for_table().items()}
     assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
                         "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
+                        "marts.roll_forward": "roll_forward",
                         "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints"}
     assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
 

@@ -65,6 +65,7 @@ CHARTS = {
     "cure_rates.html": 4,
     "delinquency.html": 3,
     "charge_offs.html": 2,
+    "roll_forward.html": 1,
     "complaints.html": 5,
 }
 
@@ -99,7 +100,7 @@ def test_roll_rates_heatmap_drawn(rendered):
 
 def test_index_headline_table_shown(rendered):
     dom = rendered["index.html"].stdout
-    assert "<td>All portfolios</td><td>353</td><td>174,004.25</td><td>6.94%</td>" in dom
+    assert "<td>All portfolios</td><td>353</td><td>+1 (+0.28%)</td><td>—</td><td>174,004.25</td>" in dom
 
 
 def test_complaints_page_drawn_with_suppression_note(rendered):

@@ -224,7 +224,7 @@ def test_every_footer_links_the_definitions_page(reports):
     anchors = set(re.findall(r'id="([^"]+)"', definitions))
     pages = sorted(reports.glob("*.html"))
     assert [p.name for p in pages] == ["aging.html", "charge_offs.html", "complaints.html", "cure_rates.html",
-                                       "definitions.html", "delinquency.html", "index.html", "roll_rates.html"]
+                                       "definitions.html", "delinquency.html", "index.html", "roll_forward.html", "roll_rates.html"]
     for path in pages:
         page = path.read_text("utf-8")
         footer = page[page.index("<footer>"):page.index("</footer>")]
