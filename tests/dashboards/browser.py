@@ -140,6 +140,8 @@ class Browser:
             [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",
              "--no-first-run", "--no-default-browser-check", "--hide-scrollbars", "--mute-audio",
+             "--disable-extensions", "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+             "--disable-backgrounding-occluded-windows",
              "--allow-file-access-from-files", f"--window-size={width},{height}",
              f"--user-data-dir={self.profile}", "--remote-debugging-port=0", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -153,6 +155,7 @@ class Browser:
             self.session = self._send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             for domain in ("Page", "Runtime", "Log"):
                 self.call(f"{domain}.enable")
+            self.call("Page.bringToFront")
             self.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
                       mobile=False)
         except BaseException:
@@ -545,9 +548,9 @@ def _check_html_inputs(b: Browser, problems: list[str]) -> int:
                 continue
             first = next((r for r in group if r["checked"]), group[0])
             order = [r for r in group if r is not first] + [first]
-            actions = [(f"button {r['i']}", f"{ctl}[{r['i']}]") for r in order]
+            actions = [(f"button {r['i']}", _clickable(f"{ctl}[{r['i']}]")) for r in order]
         else:
-            actions = [("toggle", el), ("toggle back", el)]
+            actions = [("toggle", _clickable(el)), ("toggle back", _clickable(el))]
         before = b.js("__t.pageState()")
         for what, action in actions:
             if c["tag"] == "select":
@@ -561,6 +564,13 @@ def _check_html_inputs(b: Browser, problems: list[str]) -> int:
                 problems.append(f"{c['tag']} {c['name']} {what}: the page did not change")
             before = after
     return checked
+
+
+def _clickable(input_expr: str) -> str:
+    """The input itself where a user can click it, else its label (an input hidden behind a styled label)."""
+    return (f"((e) => {{ const r = e.getBoundingClientRect(); "
+            f"const top = r.width > 0 ? document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) : null; "
+            f"return top === e || !(e.labels && e.labels.length) ? e : e.labels[0]; }})({input_expr})")
 
 
 def check_no_account_ids(text: str, ids: list[str], where: str) -> None:
