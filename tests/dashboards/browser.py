@@ -18,15 +18,16 @@ Each check raises `AssertionError` naming what failed.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 import time
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote, urldefrag, urlparse
 
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -268,8 +269,8 @@ class Browser:
         if ws is not None:
             try:
                 self._send("Browser.close", timeout=5)
-            except Exception:
-                pass
+            except (CDPError, ConnectionClosed, OSError, TimeoutError):
+                pass  # closing anyway: the process is waited for (or killed) below
             ws.close()
         try:
             self.proc.wait(timeout=10)
@@ -279,7 +280,7 @@ class Browser:
         if self.proc.stderr:
             self.proc.stderr.close()
 
-    def __enter__(self) -> "Browser":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -401,6 +402,7 @@ def _menu_options(b: Browser, plot: int) -> list[dict]:
     return b.js(f"""(() => {{
       const gd = __t.plots()[{plot}];
       return (gd._fullLayout.updatemenus || []).map((m, i) => ({{menu: i, type: m.type, visible: m.visible,
+        active: m.active,
         buttons: m.buttons.map((o) => ({{label: o.label, method: o.method, args: o.args,
                                          visible: o.visible}}))}}));
     }})()""")
@@ -464,8 +466,8 @@ def _after_click(b: Browser, plot: int, control: str, i: int, option: dict, befo
 
 def check_selectors(b: Browser) -> int:
     """On the page open in `b`, every selector switches, clicked as a user would; return how many options
-    were checked. Plotly updatemenus (dropdowns, buttons): each option in turn (option 0, active when the
-    page opens, last), its promise kept (restyle: each trace's attribute, relayout: the layout, update:
+    were checked. Plotly updatemenus (dropdowns, buttons): each option in turn (the one active when the
+    page opens last), its promise kept (restyle: each trace's attribute, relayout: the layout, update:
     both) and the drawing changed from the option before. Sliders: the first, a middle and the last step,
     and back to the one the page opened on: the slider's `active` is that step, its promise kept, the
     drawing changed. HTML <select> (each option), radio buttons and checkboxes (each toggle): the page's
@@ -481,8 +483,10 @@ def check_selectors(b: Browser) -> int:
             if len(buttons) < 2:
                 problems.append(f"{pid} menu {menu['menu']}: fewer than two options, nothing to switch")
                 continue
+            # from the option the page opened on (shown last), each click moves to another option
+            k = buttons.index(menu["active"]) + 1 if menu["active"] in buttons else 0
             before = _state(b, plot)
-            for i in buttons[1:] + buttons[:1]:
+            for i in buttons[k:] + buttons[:k]:
                 opt = menu["buttons"][i]
                 _click_menu_option(b, plot, menu["menu"], i, menu["type"])
                 checked += 1
@@ -532,9 +536,10 @@ def _check_html_inputs(b: Browser, problems: list[str]) -> int:
         actions: list[tuple[str, str]] = []
         if c["tag"] == "select":
             order = [k for k in range(c["options"]) if k != c["selected"]] + [c["selected"]]
-            actions = [(f"option {k}", f"(() => {{ const e = {el}; e.selectedIndex = {k}; "
-                        "e.dispatchEvent(new Event('input', {bubbles: true})); "
-                        "e.dispatchEvent(new Event('change', {bubbles: true})); })()") for k in order]
+            actions = [(f"option {k}", (f"(() => {{ const e = {el}; e.selectedIndex = {k}; "
+                                        "e.dispatchEvent(new Event('input', {bubbles: true})); "
+                                        "e.dispatchEvent(new Event('change', {bubbles: true})); })()"))
+                       for k in order]
             if c["options"] < 2:
                 problems.append(f"select {c['name']}: fewer than two options, nothing to switch")
                 continue
@@ -584,6 +589,3 @@ def copy_reports(src: Path, dst: Path) -> Path:
     shutil.copytree(src, dst)
     return dst
 
-
-__all__ = ["Browser", "CHROMIUM", "PageReport", "check_drawn", "check_links", "check_no_account_ids",
-           "check_selectors", "crawl", "local_target", "read_page", "copy_reports"]

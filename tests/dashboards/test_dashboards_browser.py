@@ -70,7 +70,7 @@ def browser(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pages(browser, reports) -> dict[str, "h.PageReport"]:
+def pages(browser, reports) -> dict[str, h.PageReport]:
     """Every page reachable from index.html, read once in the driven browser (path relative to the reports
     folder, e.g. 'aging.html' -> report)."""
     root = reports.resolve()
@@ -231,6 +231,18 @@ def test_dropdown_that_changes_nothing_fails(browser, scratch):
         h.check_selectors(browser)
 
 
+def test_dropdown_whose_promise_is_undone_fails(browser, scratch):
+    # the page puts trace a back whenever the dropdown switches: option B's promise does not hold
+    page = _page(scratch, "dropdown_undone", _menu_page(
+        "[{label: 'A', method: 'restyle', args: [{visible: [true, false]}]}, "
+        " {label: 'B', method: 'restyle', args: [{visible: [false, true]}]}]") +
+        "<script>let back = false; document.getElementById('p').on('plotly_restyle', () => { if (back) return; "
+        "back = true; Plotly.restyle('p', {visible: [true, false]}).then(() => { back = false; }); });</script>")
+    assert browser.open(page.as_uri())
+    with pytest.raises(AssertionError, match=r"option 'B': trace 0 visible = true, expected false"):
+        h.check_selectors(browser)
+
+
 def test_dropdown_that_switches_passes(browser, scratch):
     page = _page(scratch, 'dropdown_that_switches_passes', _menu_page(
         "[{label: 'A', method: 'restyle', args: [{visible: [true, false]}]}, "
@@ -238,6 +250,17 @@ def test_dropdown_that_switches_passes(browser, scratch):
     assert browser.open(page.as_uri())
     assert h.check_selectors(browser) == 2
     assert browser.js("__t.plots()[0].data.map((t) => t.visible)") == [True, False]  # back on A
+    # the same opening on B (active 1, trace b shown), a buttons menu of three, one a relayout of the title
+    page = _page(scratch, "buttons_that_switch_pass", """<div id='p'></div><script>Plotly.newPlot('p',
+      [{y: [1, 2, 3], name: 'a', visible: false}, {y: [3, 1, 2], name: 'b'}], {updatemenus: [{
+      type: 'buttons', active: 1, buttons: [{label: 'A', method: 'restyle', args: [{visible: [true, false]}]},
+        {label: 'B', method: 'restyle', args: [{visible: [false, true]}]},
+        {label: 'T', method: 'update', args: [{visible: [true, true]}, {'title.text': 'both'}]}]}]});
+      </script>""")
+    assert browser.open(page.as_uri())
+    assert h.check_selectors(browser) == 3
+    assert browser.js("[__t.plots()[0].data.map((t) => t.visible), __t.plots()[0].layout.title.text]") == \
+        [[False, True], "both"]  # back on B; the title T set stays
 
 
 def test_slider_that_changes_nothing_fails(browser, scratch):
@@ -276,8 +299,8 @@ def test_html_controls_that_change_nothing_fail(browser, scratch):
 
 
 def test_js_error_fails_the_draw_check(browser, scratch):
-    page = _page(scratch, 'js_error_fails_the_draw_check', "<div id='p'></div><script>Plotly.newPlot('p', [{y: [1, 2]}]);"
-                 "undefinedFunction();</script>")
+    page = _page(scratch, "js_error_fails_the_draw_check",
+                 "<div id='p'></div><script>Plotly.newPlot('p', [{y: [1, 2]}]); undefinedFunction();</script>")
     report = h.read_page(browser, page)
     with pytest.raises(AssertionError, match="undefinedFunction"):
         h.check_drawn(report)
