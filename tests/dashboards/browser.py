@@ -46,12 +46,13 @@ _HELPERS = r"""
     return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(16);
   };
   const plots = () => [...document.querySelectorAll('.js-plotly-plot')];
-  // What a plot draws, without its own controls (menus, sliders: they change with the option clicked).
+  // What a plot draws, without its own controls (menus, sliders: they change with the option clicked) and
+  // without what the mouse alone draws (hover labels, spike lines, the zoom box).
   const drawn = (gd) => {
     const parts = [];
     for (const svg of gd.querySelectorAll('svg.main-svg')) {
       const c = svg.cloneNode(true);
-      c.querySelectorAll('.menulayer, .slider-container, .updatemenu-container').forEach((e) => e.remove());
+      c.querySelectorAll('.menulayer, .slider-container, .updatemenu-container, .hoverlayer, .spikelines, .zoomlayer').forEach((e) => e.remove());
       parts.push(c.outerHTML);
     }
     return hash(parts.join('|'));
@@ -240,9 +241,10 @@ class Browser:
         self.js("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))))")
 
     def click(self, x: float, y: float, *, settle: bool = True) -> None:
-        """A real left click at viewport point (x, y): press, release (then `settle`)."""
+        """A real left click at viewport point (x, y): press, release, the mouse moved away (then `settle`)."""
         self.call("Input.dispatchMouseEvent", type="mousePressed", x=x, y=y, button="left", clickCount=1)
         self.call("Input.dispatchMouseEvent", type="mouseReleased", x=x, y=y, button="left", clickCount=1)
+        self.call("Input.dispatchMouseEvent", type="mouseMoved", x=0, y=0)  # off the plot: no hover label left
         if settle:
             self.settle()
 

@@ -95,11 +95,8 @@ def test_every_page_draws(pages, hand_marts):
 
 def test_index_headline_row(pages):
     # the headline figures of 'all' in the latest month: 353 open accounts, 174,004.25 open balance, 6.94 %
-    cells = pages["index.html"].text
-    browser_row = [line for line in cells.split("\n") if line.startswith("All portfolios\t")]
-    assert browser_row, "no 'All portfolios' row in the headline table"
-    row = browser_row[0].split("\t")
-    assert "353" in row and "6.94%" in row and any(c.endswith("174,004.25") for c in row), row
+    rows = [line.split("\t") for line in pages["index.html"].text.split("\n") if line.startswith("All portfolios")]
+    assert any("353" in row and "6.94%" in row and any(c.endswith("174,004.25") for c in row) for row in rows), rows
 
 
 def test_known_matrix_cell_drawn(browser, reports):
@@ -190,11 +187,17 @@ def test_no_account_id_anywhere(pages, account_ids):
                     h.check_no_account_ids(z.read(member).decode(errors="replace"), account_ids, f"{f.name}:{member}")
 
 
-def test_account_id_check_finds_a_planted_id(account_ids):
-    with pytest.raises(AssertionError, match=account_ids[0]):
-        h.check_no_account_ids(f'{{"x": ["{account_ids[0]}"]}}', account_ids, "planted")
+def test_account_id_check_finds_a_planted_id(account_ids, browser, scratch):
     with pytest.raises(AssertionError, match="account_id"):
         h.check_no_account_ids("<th>account_id</th>", account_ids, "planted")
+    # an id assembled by the page's script into a figure's hover data: in no HTML text, only in gd.data
+    head, tail = account_ids[0][:5], account_ids[0][5:]
+    page = _page(scratch, "planted_id", f"<div id='p'></div><script>Plotly.newPlot('p', [{{y: [1, 2], "
+                 f"customdata: ['{head}' + '{tail}', 'x']}}]);</script>")
+    report = h.read_page(browser, page)
+    assert account_ids[0] not in report.text
+    with pytest.raises(AssertionError, match=account_ids[0]):
+        h.check_no_account_ids(report.figures[0], account_ids, "planted")
 
 
 # -- the harness itself ----------------------------------------------------------------------------------
