@@ -70,15 +70,17 @@ def test_marts_row_counts(sample_run):
         FROM staging.accounts a LEFT JOIN t USING (account_id), r""")
     assert q("SELECT count(DISTINCT month_end) FROM marts.roll_rates") == MONTHS - 1
     assert q("SELECT count(DISTINCT month_end) FROM marts.delinquency_rates") == MONTHS
-    assert q("SELECT count(*) FROM marts.delinquency_rates") == MONTHS * (portfolios + 1)
+    # each portfolio holds one currency; 'all' once per currency: USD and cards-ca's CAD
+    assert q("SELECT list(DISTINCT currency ORDER BY currency) FROM staging.accounts") == ["CAD", "USD"]
+    assert q("SELECT count(*) FROM marts.delinquency_rates") == MONTHS * (portfolios + 2)
     assert q("SELECT count(*) FROM marts.aging") == q(
-        "SELECT count(*) FROM (SELECT DISTINCT month_end, portfolio, bucket FROM marts.account_month "
-        "UNION ALL SELECT DISTINCT month_end, 'all', bucket FROM marts.account_month)")
-    assert q("SELECT count(*) FROM marts.roll_forward") == MONTHS * (portfolios + 1)
+        "SELECT count(*) FROM (SELECT DISTINCT month_end, portfolio, currency, bucket FROM marts.account_month "
+        "UNION ALL SELECT DISTINCT month_end, 'all', currency, bucket FROM marts.account_month)")
+    assert q("SELECT count(*) FROM marts.roll_forward") == MONTHS * (portfolios + 2)
     assert q("SELECT count(*) FROM marts.roll_forward WHERE difference <> 0") == 0
     assert q("SELECT count(*) FROM audit.source_files WHERE rows_read <> rows_loaded + rows_rejected") == 0
     assert q("SELECT count(*) FROM audit.rejected_rows") == 0  # the sample is contract-valid
-    assert q("SELECT count(*) FROM marts.cure_rates WHERE portfolio = 'all'") == 73
+    assert q("SELECT count(*) FROM marts.cure_rates WHERE portfolio = 'all' AND currency = 'USD'") == 73
     assert q("SELECT count(*) FROM staging.complaints") == 6
 
 
