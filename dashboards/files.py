@@ -1,4 +1,5 @@
-"""Writing the reports folder: page files and the one plotly.min.js every page loads."""
+"""Writing the reports folder: page files, the one plotly.min.js every page loads, and the folders of the
+exports (`data/` the CSV files beside the charts, `workbooks/` the monthly Excel workbooks)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,18 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 PLOTLY_JS = "plotly.min.js"
+DATA_DIR = "data"  # the CSV file of every chart and table (dashboards.exports)
+WORKBOOK_DIR = "workbooks"  # one Excel workbook per month (dashboards.workbooks)
+REPORT_FOLDERS = (DATA_DIR, WORKBOOK_DIR)  # the only folders in a reports folder
 
 
 def write_text(path: Path, text: str) -> None:
     """Write UTF-8, leaving a file that already holds exactly this text untouched."""
-    data = text.encode("utf-8")
+    write_bytes(path, text.encode("utf-8"))
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write `data`, leaving a file that already holds exactly these bytes untouched."""
     if path.exists() and path.read_bytes() == data:
         return
     path.write_bytes(data)

@@ -24,6 +24,8 @@ table.headline th,table.headline td{border:1px solid #ddd;padding:6px 12px;text-
 table.headline th:first-child,table.headline td:first-child{text-align:left}
 table.headline thead th{background:#eceff1}
 ul.pages li{margin:6px 0}
+p.csv{font-size:13px;margin:-8px 0 16px}
+p.csv code{color:#555;font-size:12px}
 footer{color:#777;font-size:12px;padding:0 24px 24px}
 """
 

@@ -7,12 +7,14 @@ import html
 from datetime import datetime, timezone
 
 from dashboards import delinquency_rates
+from dashboards.chart_data import data_links
 from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
 from dashboards.figures import figure_html
 from dashboards.formatting import fmt_int, fmt_money, fmt_rate
 from dashboards.html_page import page_html
 from dashboards.page import Context
 from dashboards.reading import missing_notice, read_mart
+from dashboards.workbooks import downloads_html
 
 CLOSES = "published.closes"
 
@@ -31,7 +33,7 @@ def index_html(ctx: Context) -> str:
     links = "\n".join(
         f'<li><a href="{p.filename}">{html.escape(p.title)}</a> — {html.escape(p.summary)}</li>' for p in ctx.pages
     )
-    body = _restated(ctx) + f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx)
+    body = _restated(ctx) + f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx) + downloads_html(ctx)
     return page_html(ctx, "index", "Portfolio reports", INDEX_INTRO, body)
 
 
@@ -84,5 +86,5 @@ def _headline(ctx: Context) -> str:
         '<p class="note">Open accounts and open balance at the month end (charged-off and closed accounts '
         "excluded); 30+ DPD balance rate = full balance of the open accounts at 30 or more days past due / "
         "open balance.</p>\n"
-        f"{table}\n{chart}\n"
+        f"{table}\n{data_links('index-headline')}{chart}\n"
     )
