@@ -10,7 +10,7 @@ from plotly.offline import get_plotlyjs
 PLOTLY_JS = "plotly.min.js"
 DATA_DIR = "data"  # the CSV file of every chart and table (dashboards.exports)
 WORKBOOK_DIR = "workbooks"  # one Excel workbook per month (dashboards.workbooks)
-REPORT_FOLDERS = (DATA_DIR, WORKBOOK_DIR)  # the only folders in a reports folder
+REPORT_FOLDERS = {DATA_DIR: ".csv", WORKBOOK_DIR: ".xlsx"}  # the only folders of a reports folder: what they hold
 
 
 def write_text(path: Path, text: str) -> None:
