@@ -36,7 +36,6 @@ from datetime import datetime, timezone
 import duckdb
 
 from assets.sql import table_exists
-from dashboards.files import REPORT_FOLDERS
 
 RUNS_DDL = """CREATE TABLE IF NOT EXISTS audit.runs (
     run_id VARCHAR PRIMARY KEY, started_at TIMESTAMP, ended_at TIMESTAMP, outcome VARCHAR,
@@ -49,6 +48,9 @@ CHECK_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS audit.check_results (
     run_id VARCHAR, asset VARCHAR, check_name VARCHAR, severity VARCHAR, passed BOOLEAN,
     description VARCHAR, metadata VARCHAR, evaluated_at TIMESTAMP)"""
 RUN_MARKER = ".arrears-run"  # in a reports folder: the run that wrote it
+# The folders of a reports folder, each with the one kind of file it holds: the dashboards' exports (the CSV
+# of every chart and table, one Excel workbook per month; dashboards.files names them from here).
+EXPORT_FOLDERS = {"data": ".csv", "workbooks": ".xlsx"}
 OUTCOMES = ("running", "published", "failed", "killed")
 
 
@@ -261,8 +263,8 @@ def reports_folder_problem(reports: str) -> str | None:
 
 
 def _export_folder(entry: os.DirEntry) -> bool:
-    """A folder of the dashboards' exports holding only what they write there (`REPORT_FOLDERS`)."""
-    suffix = REPORT_FOLDERS.get(entry.name)
+    """A folder of the dashboards' exports holding only what they write there (`EXPORT_FOLDERS`)."""
+    suffix = EXPORT_FOLDERS.get(entry.name)
     return (suffix is not None and entry.is_dir() and not entry.is_symlink()
             and all(e.is_file() and e.name.endswith(suffix) for e in os.scandir(entry.path)))
 

@@ -7,10 +7,11 @@ from pathlib import Path
 
 from plotly.offline import get_plotlyjs
 
+from assets.publishing import EXPORT_FOLDERS
+
 PLOTLY_JS = "plotly.min.js"
-DATA_DIR = "data"  # the CSV file of every chart and table (dashboards.exports)
-WORKBOOK_DIR = "workbooks"  # one Excel workbook per month (dashboards.workbooks)
-REPORT_FOLDERS = {DATA_DIR: ".csv", WORKBOOK_DIR: ".xlsx"}  # the only folders of a reports folder: what they hold
+DATA_DIR, WORKBOOK_DIR = EXPORT_FOLDERS  # data/: the CSV of every chart and table (dashboards.exports);
+# workbooks/: one Excel workbook per month (dashboards.workbooks)
 
 
 def write_text(path: Path, text: str) -> None:
