@@ -62,9 +62,9 @@ def select_sql(con: duckdb.DuckDBPyConnection, table: str, where: str | None) ->
     return f"SELECT {select} FROM {table} AS t" + (f" WHERE {where}" if where else "") + " ORDER BY ALL"
 
 
-def csv_text(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> str:
+def csv_text(con: duckdb.DuckDBPyConnection, sql: str) -> str:
     """The rows of `sql` as CSV: a header of the column names, values as stored (see the module)."""
-    result = con.execute(sql, params or [])
+    result = con.execute(sql)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([d[0] for d in result.description])
