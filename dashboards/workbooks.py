@@ -119,14 +119,14 @@ def _about(sheet, month_end: str, tables: list[str], bold, wrap) -> None:
     lines = [
         ("arrears portfolio figures", f"month ending {month_end}"),
         ("As of", month_end),
-        ("What", "Every aggregated marts table the dashboards read, with its rows of this month end, one sheet "
-                 "per table (named after it). The figures are aggregates per month end, portfolio and bucket or "
-                 "issue group: no account-level data, no account ids."),
-        ("Rows", "Each sheet holds SELECT * FROM marts.<sheet> WHERE month_end = " f"'{month_end}' ORDER BY ALL, "
-                 "the columns by their warehouse names; complaint figures built from fewer than 5 complaints "
-                 "are empty, as on the complaints page."),
-        ("Formats", "money #,##0.00 (exact to the cent as stored); counts #,##0; rates (columns ending in rate) "
-                    "0.00 % (the cell holds the full stored value); other numbers #,##0.00; dates as dates."),
+        ("What", ("Every aggregated marts table the dashboards read, with its rows of this month end, one sheet "
+                  "per table (named after it). The figures are aggregates per month end, portfolio and bucket or "
+                  "issue group: no account-level data, no account ids.")),
+        ("Rows", (f"Each sheet holds SELECT * FROM marts.<sheet> WHERE month_end = '{month_end}' ORDER BY ALL, "
+                  "the columns by their warehouse names; complaint figures built from fewer than 5 complaints "
+                  "are empty, as on the complaints page.")),
+        ("Formats", ("money #,##0.00 (exact to the cent as stored); counts #,##0; rates (columns ending in rate) "
+                     "0.00 % (the cell holds the full stored value); other numbers #,##0.00; dates as dates.")),
         ("Sheets", ", ".join(t.split(".", 1)[1] for t in tables) or "none (no marts table)"),
         ("Definitions", "docs/dashboards.md and docs/spec/metrics.md of the arrears repository."),
     ]
@@ -145,7 +145,7 @@ def _kind(name: str, sql_type: str) -> str | None:
     if sql_type in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"):
         return COUNT
     if sql_type in ("DOUBLE", "FLOAT", "REAL"):
-        return RATE if name.endswith("rate") or name.endswith("rate_annualized") else NUMBER
+        return RATE if name.endswith(("rate", "rate_annualized")) else NUMBER
     return None
 
 

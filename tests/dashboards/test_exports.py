@@ -118,7 +118,7 @@ def test_complaint_csvs_keep_small_cells_out(reports, hand_marts):
     for path in sorted((reports / "data").glob("cmp-*.csv")):
         text = path.read_text("utf-8")
         for value in hand_marts.SUPPRESSED_VALUES:
-            assert not re.search(rf"(^|,){re.escape(value)}(,|$)", text, re.M), (path.name, value)
+            assert not re.search(rf"(^|,){re.escape(value)}(,|$)", text, re.MULTILINE), (path.name, value)
 
 
 def test_every_chart_and_table_links_its_csv(reports):

@@ -86,7 +86,7 @@ def test_months_hold_their_own_rows_and_small_cells_stay_blank(reports, hand_mar
     assert _rows(august["roll_rates"]) == [] and _rows(august["complaints_by_bucket"]) == []  # none that month
     assert {r["month_end"].value for r in _rows(august["aging"])} == {datetime(2026, 8, 31)}
     cm = openpyxl.load_workbook(reports / "workbooks" / "arrears-2026-10.xlsx")["complaint_metrics"]
-    loans = [r for r in _rows(cm) if (r["portfolio"].value, r["issue_group"].value) == ("loans", "all")][0]
+    loans = next(r for r in _rows(cm) if (r["portfolio"].value, r["issue_group"].value) == ("loans", "all"))
     assert loans["complaints"].value is None and loans["complaints_per_1000"].value is None  # 4 complaints
     assert loans["open_accounts"].value == 117  # not a complaint figure
     values = {str(c.value) for row in cm.iter_rows() for c in row if c.value is not None}
