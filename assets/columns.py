@@ -84,7 +84,9 @@ _COMPLAINT_TYPES = {"received_on": "DATE", "responded_on": "DATE", "closed_on": 
 # ---- the marts' shared columns (outputs.md) --------------------------------------------------------------
 
 _MONTH_END = "Calendar month end (the as-of date d); an entry counts when posted_on ≤ d."
-_PORTFOLIO = "The portfolio, or `all` for the sum over portfolios."
+_PORTFOLIO = "The portfolio, or `all` for the sum over the portfolios' rows of the same currency."
+_CURRENCY = ("ISO 4217 code of the row's amounts: rows are kept per currency, amounts in different currencies are "
+             "never added (`all` exists once per currency).")
 _LATER = "The later month end m of the pair m−1 → m."
 
 COLUMNS: dict[str, Columns] = {
@@ -139,6 +141,7 @@ COLUMNS: dict[str, Columns] = {
     "intermediate.ledger_flows": (
         ("month_end", "DATE", "The month end of the month the entries were posted in."),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("debits", "DECIMAL(38,2)", "disbursement + purchase + interest + fee + payment_reversal posted in the month."),
         ("credits", "DECIMAL(38,2)", "payment + credit_adjustment + waiver posted in the month."),
         ("charge_offs", "DECIMAL(38,2)", "charge_off entries posted in the month."),
@@ -150,6 +153,7 @@ COLUMNS: dict[str, Columns] = {
         ("month_end", "DATE", f"{_MONTH_END} A row exists from the month the account opens (or the first "
                               "reporting month) through the first month end at which it is terminal."),
         ("portfolio", "VARCHAR", "The account's portfolio (latest version)."),
+        ("currency", "VARCHAR", "The account's currency, ISO 4217 (latest version): the currency of its amounts."),
         ("product_type", "ENUM('revolving', 'installment')", "`revolving` or `installment`."),
         ("status", "ENUM('open', 'closed', 'charged_off')",
          "`charged_off` (a charge_off posted ≤ d), `closed` (closed_on ≤ d and balance exactly 0.00) or `open`."),
@@ -169,6 +173,7 @@ COLUMNS: dict[str, Columns] = {
     "marts.aging": (
         ("month_end", "DATE", _MONTH_END),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("bucket", "VARCHAR", "Delinquency bucket (or terminal state) at month end."),
         ("accounts", "BIGINT", "Accounts in the bucket."),
         ("balance", _MONEY, "Σ balance of those accounts."),
@@ -177,6 +182,7 @@ COLUMNS: dict[str, Columns] = {
     "marts.roll_rates": (
         ("month_end", "DATE", _LATER),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("from_bucket", "VARCHAR", "Bucket at m−1 (accounts open then)."),
         ("to_bucket", "VARCHAR", "Bucket at m (any of the 10 states)."),
         ("accounts", "BIGINT", "N(from→to): accounts that moved from from_bucket to to_bucket."),
@@ -188,6 +194,7 @@ COLUMNS: dict[str, Columns] = {
     "marts.cure_rates": (
         ("month_end", "DATE", _LATER),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("from_bucket", "VARCHAR", "Delinquent bucket (dpd ≥ 1, open) at m−1."),
         ("accounts", "BIGINT", "Accounts of from_bucket at m−1."),
         ("balance", _MONEY, "Their balance at m−1."),
@@ -203,6 +210,7 @@ COLUMNS: dict[str, Columns] = {
     "marts.delinquency_rates": (
         ("month_end", "DATE", _MONTH_END),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("open_accounts", "BIGINT", "Open accounts at d (the denominator)."),
         ("open_balance", _MONEY, "Their balance."),
         *((f"dq{n}_{kind}_rate", "DOUBLE",
@@ -213,6 +221,7 @@ COLUMNS: dict[str, Columns] = {
     "marts.charge_offs": (
         ("month_end", "DATE", _MONTH_END),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("gross_charge_off", _MONEY, "charge_off amounts posted in the month."),
         ("recoveries", _MONEY, "recovery amounts posted in the month."),
         ("net_charge_off", _MONEY, "gross_charge_off − recoveries."),
@@ -224,6 +233,7 @@ COLUMNS: dict[str, Columns] = {
     "marts.roll_forward": (
         ("month_end", "DATE", _MONTH_END),
         ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
         ("opening_balance", _MONEY, "Σ balance of the open rows at m−1 (NULL in the first reporting month)."),
         ("debits", _MONEY, "disbursement + purchase + interest + fee + payment_reversal, posted in m."),
         ("credits", _MONEY, "payment + credit_adjustment + waiver, posted in m."),

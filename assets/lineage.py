@@ -37,11 +37,13 @@ _AGEING = _cols(LEDGER, "amount", "entry_type", "posted_on", "due_on", "entry_id
 _MONTHS = _cols(LEDGER, "source_file")  # the reporting months: the ledger files' months
 _AM_MONTH = _cols(AM, "month_end")
 _AM_PORTFOLIO = _cols(AM, "portfolio")
+_AM_CURRENCY = _cols(AM, "currency")
 
 _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     FLOWS: {
         "month_end": _cols(LEDGER, "posted_on"),
         "portfolio": _cols(ACCOUNTS, "portfolio"),
+        "currency": _cols(ACCOUNTS, "currency"),
         "debits": _BALANCE,
         "credits": _BALANCE,
         "charge_offs": _BALANCE,
@@ -52,6 +54,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "account_id": _cols(ACCOUNTS, "account_id"),
         "month_end": _MONTHS + _cols(ACCOUNTS, "opened_on", "closed_on") + _BALANCE,
         "portfolio": _cols(ACCOUNTS, "portfolio"),
+        "currency": _cols(ACCOUNTS, "currency"),
         "product_type": _cols(ACCOUNTS, "product_type"),
         "status": _BALANCE + _cols(ACCOUNTS, "closed_on"),
         "balance": _BALANCE,
@@ -66,6 +69,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     "marts.aging": {
         "month_end": _AM_MONTH,
         "portfolio": _AM_PORTFOLIO,
+        "currency": _AM_CURRENCY,
         "bucket": _cols(AM, "bucket"),
         "accounts": _cols(AM, "account_id", "bucket"),
         "balance": _cols(AM, "balance", "bucket"),
@@ -74,6 +78,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     "marts.roll_rates": {
         "month_end": _AM_MONTH,
         "portfolio": _AM_PORTFOLIO,
+        "currency": _AM_CURRENCY,
         "from_bucket": _cols(AM, "bucket", "status"),
         "to_bucket": _cols(AM, "bucket"),
         "accounts": _cols(AM, "account_key", "month_end", "bucket"),
@@ -84,6 +89,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     "marts.cure_rates": {
         "month_end": _AM_MONTH,
         "portfolio": _AM_PORTFOLIO,
+        "currency": _AM_CURRENCY,
         "from_bucket": _cols(AM, "bucket", "status", "dpd"),
         "accounts": _cols(AM, "account_key", "bucket"),
         "balance": _cols(AM, "balance", "bucket"),
@@ -96,6 +102,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     "marts.delinquency_rates": {
         "month_end": _AM_MONTH,
         "portfolio": _AM_PORTFOLIO,
+        "currency": _AM_CURRENCY,
         "open_accounts": _cols(AM, "account_id", "status"),
         "open_balance": _cols(AM, "balance", "status"),
         **{f"dq{n}_{kind}_rate": _cols(AM, "account_id" if kind == "account" else "balance", "status", "dpd")
@@ -104,6 +111,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     "marts.charge_offs": {
         "month_end": _AM_MONTH + _cols(FLOWS, "month_end"),
         "portfolio": _AM_PORTFOLIO + _cols(FLOWS, "portfolio"),
+        "currency": _AM_CURRENCY + _cols(FLOWS, "currency"),
         "gross_charge_off": _cols(FLOWS, "charge_offs"),
         "recoveries": _cols(FLOWS, "recoveries"),
         "net_charge_off": _cols(FLOWS, "charge_offs", "recoveries"),
@@ -113,6 +121,7 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     "marts.roll_forward": {
         "month_end": _AM_MONTH + _cols(FLOWS, "month_end"),
         "portfolio": _AM_PORTFOLIO + _cols(FLOWS, "portfolio"),
+        "currency": _AM_CURRENCY + _cols(FLOWS, "currency"),
         "opening_balance": _cols(AM, "balance", "status", "month_end"),
         "debits": _cols(FLOWS, "debits"),
         "credits": _cols(FLOWS, "credits"),

@@ -40,12 +40,12 @@ SCHEMA = "published"
 # published rows are compared with the rows a later run computes.
 KEYS: dict[str, tuple[str, ...]] = {
     "marts.account_month": ("month_end", "account_id"),
-    "marts.aging": ("month_end", "portfolio", "bucket"),
-    "marts.roll_rates": ("month_end", "portfolio", "from_bucket", "to_bucket"),
-    "marts.cure_rates": ("month_end", "portfolio", "from_bucket"),
-    "marts.delinquency_rates": ("month_end", "portfolio"),
-    "marts.charge_offs": ("month_end", "portfolio"),
-    "marts.roll_forward": ("month_end", "portfolio"),
+    "marts.aging": ("month_end", "portfolio", "currency", "bucket"),
+    "marts.roll_rates": ("month_end", "portfolio", "currency", "from_bucket", "to_bucket"),
+    "marts.cure_rates": ("month_end", "portfolio", "currency", "from_bucket"),
+    "marts.delinquency_rates": ("month_end", "portfolio", "currency"),
+    "marts.charge_offs": ("month_end", "portfolio", "currency"),
+    "marts.roll_forward": ("month_end", "portfolio", "currency"),
     "marts.complaint_metrics": ("month_end", "portfolio", "issue_group"),
     "marts.complaints_by_bucket": ("month_end", "bucket"),
 }

@@ -101,8 +101,7 @@ TABLES: tuple[Table, ...] = (
     Table("marts.charge_offs", build_charge_offs, (ACCOUNT_MONTH, "intermediate.ledger_flows"), per_month=True,
           months=((ACCOUNT_MONTH, (-1, 0)),)),
     Table("marts.roll_forward", build_roll_forward, (ACCOUNT_MONTH, "intermediate.ledger_flows"), per_month=True,
-          months=((ACCOUNT_MONTH, (-1, 0)),),
-          no_page="the roll-forward bridge page is planned (issue 16); its reconciliation is checked meanwhile"),
+          months=((ACCOUNT_MONTH, (-1, 0)),)),
     # The complaint figures are judged as of the latest reporting month end and read the latest version
     # of every complaint (a later version may answer or close a complaint of any earlier month): they
     # are rebuilt whole by every run, reading every month of marts.account_month.

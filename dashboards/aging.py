@@ -5,7 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.buckets import BUCKET_COLOR, DELINQUENT_BUCKETS, bucket_label, bucket_sort_key
+from dashboards.buckets import BUCKET_NAMES, DELINQUENT_BUCKETS, bucket_color, bucket_label, buckets_shown
+from dashboards.changes import MONEY, Headline
 from dashboards.dimensions import months, over_months, portfolios, rows_by
 from dashboards.figures import figure_section
 from dashboards.page import Context, Page
@@ -27,14 +28,17 @@ def render(ctx: Context) -> str:
     if empty:
         return empty
     as_of = max(months(df))
-    buckets = sorted(set(df["bucket"].to_list()), key=bucket_sort_key)
-    delinquent = [b for b in buckets if b in DELINQUENT_BUCKETS]
+    # every bucket in every legend, also one without rows (drawn as zero); the 1+ DPD chart lists the
+    # seven delinquent buckets
+    present = set(df["bucket"].to_list())
+    buckets = buckets_shown(BUCKET_NAMES, present)
+    delinquent = buckets_shown(DELINQUENT_BUCKETS, ())
     charts = [
         (
             "Balance by bucket",
             "Sum of month-end balances of the accounts in each bucket. Charged-off and closed accounts "
             "appear in the month they reach that state (their balance is then 0.00 or close to it). "
-            "Click a legend entry to hide a bucket.",
+            "Click a legend entry to hide a bucket (<a href=\"definitions.html#buckets\">buckets</a>).",
             _stacked(df, buckets, "balance", "Balance by delinquency bucket",
                      "sum of month-end balance per bucket", as_of, money=True),
             "aging-balance",
@@ -72,7 +76,7 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
                 y=over_months(rows, all_months, (portfolio, bucket), value, missing=0),
                 name=bucket_label(bucket),
                 legendgroup=bucket,
-                marker_color=BUCKET_COLOR.get(bucket, "#607d8b"),
+                marker_color=bucket_color(bucket),
                 hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
             )
             for bucket in buckets
@@ -82,6 +86,12 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
                                  layout={"barmode": "stack", "hovermode": "x unified",
                                          "legend": {"traceorder": "normal"}},
                                  yaxes={"title_text": "Balance" if money else "Accounts", "tickformat": ","})
+
+
+# The sentence at the top: the month's change of the delinquent (1+ DPD) balance of the whole book.
+HEADLINE = Headline(TABLE, "delinquent balance (1+ DPD)", MONEY, "bucket, balance::DOUBLE AS balance",
+                    "month_end, portfolio, bucket",
+                    lambda rows: sum(r["balance"] for r in rows if r["bucket"] in DELINQUENT_BUCKETS))
 
 
 PAGE = Page(
@@ -95,4 +105,5 @@ PAGE = Page(
     "chart to switch portfolio.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

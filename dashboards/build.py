@@ -12,7 +12,8 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import aging, charge_offs, complaints, cure_rates, delinquency_rates, roll_rates
+from dashboards import (aging, charge_offs, complaints, cure_rates, definitions, delinquency_rates, roll_forward,
+                        roll_rates)
 from dashboards.exports import write_exports
 from dashboards.files import write_plotly_js, write_text
 from dashboards.html_page import page_html
@@ -27,7 +28,9 @@ PAGES: tuple[Page, ...] = (
     cure_rates.PAGE,
     delinquency_rates.PAGE,
     charge_offs.PAGE,
+    roll_forward.PAGE,
     complaints.PAGE,
+    definitions.PAGE,  # no table: what every figure means, linked from every footer
 )
 
 # Every table a page may read (aggregated marts only, see page.check_table); a build reads those of the
@@ -68,7 +71,8 @@ def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str,
     written.append(index)
     for page in pages:
         path = out / page.filename
-        texts.append(page_html(ctx, page.slug, page.title, page.intro, page.render(ctx)))
+        headline = page.headline(ctx) if page.headline else ""
+        texts.append(page_html(ctx, page.slug, page.title, page.intro, page.render(ctx), headline))
         write_text(path, texts[-1])
         written.append(path)
     written += write_exports(con, out, texts, ctx.readable)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, over_months, portfolios, rows_by
 from dashboards.figures import figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
@@ -78,6 +79,11 @@ def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
                                  yaxes={"title_text": "Amount", "tickformat": ","})
 
 
+# The sentence at the top: the month's annualized NCO rate of the whole book.
+HEADLINE = Headline(TABLE, "annualized net charge-off rate", RATE, "nco_rate_annualized", "month_end, portfolio",
+                    lambda rows: rows[0]["nco_rate_annualized"])
+
+
 PAGE = Page(
     slug="charge_offs",
     title="Charge-offs",
@@ -87,5 +93,6 @@ PAGE = Page(
     "charge-off × 12 over the average of the previous and current month-end open balances.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
     optional=True,
 )

@@ -17,7 +17,7 @@ from dashboards.files import DATA_DIR
 from dashboards.page import check_table
 
 AGING, ROLL, CURE = "marts.aging", "marts.roll_rates", "marts.cure_rates"
-DQ, CO = "marts.delinquency_rates", "marts.charge_offs"
+DQ, CO, RF = "marts.delinquency_rates", "marts.charge_offs", "marts.roll_forward"
 CM, CB = "marts.complaint_metrics", "marts.complaints_by_bucket"
 
 
@@ -52,11 +52,17 @@ def _latest(table: str) -> str:
     return f"month_end = (SELECT max(month_end) FROM {table})"
 
 
+# The latest month end of marts.delinquency_rates (the overview's month) and the three before it.
+_LAST_FOUR = f"month_end >= (SELECT max(month_end) FROM {DQ}) - INTERVAL 3 MONTH"
+
+
 _DELINQUENT = "bucket IN (" + ", ".join(f"'{b}'" for b in DELINQUENT_BUCKETS) + ")"
 _ALL_ISSUES = "issue_group = 'all'"
 
 EXPORTS: tuple[Export, ...] = (
-    Export("index-headline", (Source(DQ, _latest(DQ)),)),
+    # the overview's month-over-month tables: the month, m−1 and the m−1…m−3 average
+    Export("headline", (Source(DQ, _LAST_FOUR),)),
+    Export("headline-rates", (Source(DQ, _LAST_FOUR), Source(CO, _LAST_FOUR))),
     Export("index-dq30-by-portfolio", (Source(DQ),)),
     Export("aging-balance", (Source(AGING),)),
     Export("aging-delinquent-balance", (Source(AGING, _DELINQUENT),)),
@@ -72,6 +78,8 @@ EXPORTS: tuple[Export, ...] = (
     Export("dq-dq30-by-portfolio", (Source(DQ),)),
     Export("co-nco-rate", (Source(CO),)),
     Export("co-amounts", (Source(CO),)),
+    Export("rf-bridge", (Source(RF),)),
+    Export("rf-latest", (Source(RF, _latest(RF)),)),
     Export("cmp-latest", (Source(CM, f"{_ALL_ISSUES} AND {_latest(CM)}"), Source(DQ, _latest(CM)))),
     Export("cmp-per-1000-by-issue", (Source(CM),)),
     Export("cmp-conduct", (Source(CM, _ALL_ISSUES), Source(DQ))),

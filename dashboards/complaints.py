@@ -14,12 +14,13 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards import complaint_metrics, complaints_by_bucket, delinquency_rates
+from dashboards.changes import PER_MILLE, Headline
 from dashboards.dimensions import months
 from dashboards.figures import figure_html
 from dashboards.html_page import section
 from dashboards.page import Context, Page
 from dashboards.reading import missing_notice
-from dashboards.suppression import SUPPRESSED_NOTE
+from dashboards.suppression import SUPPRESSED, SUPPRESSED_NOTE, suppressed
 
 
 def render(ctx: Context) -> str:
@@ -88,6 +89,18 @@ def render(ctx: Context) -> str:
     return "".join(parts)
 
 
+def _per_1000(rows: list[dict]) -> float | None:
+    """Complaints per 1,000 open accounts, all issues; None when suppressed (fewer than 5 complaints)."""
+    r = next((r for r in rows if r["issue_group"] == complaint_metrics.ALL_ISSUES), None)
+    return None if r is None or suppressed(r["complaints"]) else r["complaints_per_1000"]
+
+
+# The sentence at the top: the month's complaints per 1,000 open accounts of the whole book.
+HEADLINE = Headline(complaint_metrics.TABLE, "complaints per 1,000 open accounts", PER_MILLE,
+                    "issue_group, complaints::BIGINT AS complaints, complaints_per_1000",
+                    "month_end, portfolio, issue_group", _per_1000, missing=SUPPRESSED)
+
+
 PAGE = Page(
     slug="complaints",
     title="Complaints",
@@ -101,4 +114,5 @@ PAGE = Page(
     render=render,
     optional=True,
     also_reads=(delinquency_rates.TABLE,),  # the 30+ DPD account rate beside the conduct complaints
+    headline=HEADLINE,
 )

@@ -6,7 +6,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.buckets import (BUCKET_DASH, BUCKET_OUTLINE, BUCKET_SYMBOL, OPEN_BUCKETS, bucket_color, bucket_label,
+                                buckets_shown)
 from dashboards.dimensions import months, rows_by
 from dashboards.figures import figure_html, month_line, style_over_months
 from dashboards.page import Context
@@ -38,7 +39,9 @@ def chart(buckets: pl.DataFrame | None) -> str:
     rows = rows_by(buckets, "month_end", "bucket")
     notes: dict[str, list[str]] = {}
     traces = []
-    for bucket in sorted(set(buckets["bucket"].to_list()), key=bucket_sort_key):
+    # every open bucket in the legend (complaints are counted by the open bucket at the previous month end),
+    # also one without rows
+    for bucket in buckets_shown(OPEN_BUCKETS, set(buckets["bucket"].to_list())):
         label = bucket_label(bucket)
         ys, _ = suppressed_series(rows, all_months, (bucket,), "complaints_per_1000", "complaints",
                                   f"{label}: {SUPPRESSED}", notes, mark_empty=True)
@@ -48,10 +51,11 @@ def chart(buckets: pl.DataFrame | None) -> str:
             hidden = r is None or suppressed(r["complaints"])
             custom.append([None, None] if hidden else [r["complaints"], r["accounts"]])
         traces.append(month_line(
-            all_months, ys, label, BUCKET_COLOR.get(bucket, "#607d8b"),
+            all_months, ys, label, bucket_color(bucket),
             f"{label}: %{{y:,.2f}} per 1,000 (%{{customdata[0]:,}} complaints, %{{customdata[1]:,}} accounts)"
             "<extra></extra>",
-            customdata=custom,
+            customdata=custom, dash=BUCKET_DASH.get(bucket), symbol=BUCKET_SYMBOL.get(bucket, "circle"),
+            outline=BUCKET_OUTLINE,
         ))
     fig = go.Figure()
     for trace in traces + strip_traces(all_months, notes, "y2"):

@@ -5,13 +5,16 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.buckets import BUCKET_COLOR, bucket_label, bucket_sort_key
+from dashboards.buckets import (BUCKET_DASH, BUCKET_OUTLINE, BUCKET_SYMBOL, DELINQUENT_BUCKETS, bucket_color,
+                                bucket_label, buckets_shown)
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, portfolios, rows_by
 from dashboards.figures import figure_section, month_line
 from dashboards.formatting import slug
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.small_cells import SMALL_CELL_NOTE
 
 TABLE = "marts.cure_rates"
 
@@ -43,6 +46,10 @@ METRICS = (
         "How many cures do not stick; blank until the six following months have been observed.",
     ),
 )
+# The accounts each rate is computed over (its denominator), for the small-cell mark; the re-default rate
+# is over the accounts cured at m, the others over the from-bucket's accounts.
+DENOMINATOR = {"redefault_6m_rate": "cured_accounts"}
+NOTE = f' {SMALL_CELL_NOTE} <a href="definitions.html#cure-rates">Definition</a>.'
 
 
 def render(ctx: Context) -> str:
@@ -59,7 +66,7 @@ def render(ctx: Context) -> str:
         return empty
     as_of = max(months(df))
     return "".join(
-        figure_section(title, text, _lines(df, column, title, definition, as_of), f"cure-{slug(column)}")
+        figure_section(title, text + NOTE, _lines(df, column, title, definition, as_of), f"cure-{slug(column)}")
         for column, title, definition, text in METRICS
     )
 
@@ -67,28 +74,44 @@ def render(ctx: Context) -> str:
 def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: str) -> go.Figure:
     """One line per from-bucket of the rate `column`, one portfolio at a time (dropdown)."""
     all_months = months(df)
-    buckets = sorted(set(df["from_bucket"].to_list()), key=bucket_sort_key)
+    # every delinquent bucket in the legend (the only from-buckets a cure rate has), also one without rows
+    buckets = buckets_shown(DELINQUENT_BUCKETS, set(df["from_bucket"].to_list()))
     rows = rows_by(df, "month_end", "portfolio", "from_bucket")
+    denominator = DENOMINATOR.get(column, "accounts")
 
     def traces(portfolio: str) -> list[go.Scatter]:
         out = []
         for bucket in buckets:
-            ys, custom = [], []
+            ys, custom, counts = [], [], []
             for m in all_months:
                 row = rows.get((m, portfolio, bucket))
                 ys.append(None if row is None else row[column])
                 custom.append([None, None] if row is None else [row["accounts"], row["cured_accounts"]])
+                counts.append(None if row is None else row[denominator])
             label = bucket_label(bucket)
             out.append(month_line(
-                all_months, ys, f"from {label}", BUCKET_COLOR.get(bucket, "#607d8b"),
+                all_months, ys, f"from {label}", bucket_color(bucket),
                 f"from {label}: %{{y:.2%}} (accounts %{{customdata[0]:,}}, cured %{{customdata[1]:,}})<extra></extra>",
-                customdata=custom,
+                customdata=custom, dash=BUCKET_DASH.get(bucket), symbol=BUCKET_SYMBOL.get(bucket, "circle"),
+                outline=BUCKET_OUTLINE, counts=counts,
             ))
         return out
 
     return portfolio_menu_figure(portfolios(df), traces, all_months, title, definition, as_of,
                                  layout={"hovermode": "x unified"},
                                  yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"})
+
+
+def _cure_rate(rows: list[dict]) -> float | None:
+    """Accounts cured / accounts in the delinquent buckets at the previous month end, over every from-bucket."""
+    accounts = sum(r["accounts"] for r in rows)
+    return sum(r["cured_accounts"] for r in rows) / accounts if accounts else None
+
+
+# The sentence at the top: the month's cure rate over every delinquent bucket of the whole book.
+HEADLINE = Headline(TABLE, "cure rate (all delinquent buckets)", RATE,
+                    "from_bucket, accounts::BIGINT AS accounts, cured_accounts::BIGINT AS cured_accounts",
+                    "month_end, portfolio, from_bucket", _cure_rate)
 
 
 PAGE = Page(
@@ -100,4 +123,5 @@ PAGE = Page(
     "closures and payoffs are not cures. The month shown is the later month of each pair.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

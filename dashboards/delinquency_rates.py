@@ -7,14 +7,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, over_months, portfolios, rows_by
-from dashboards.figures import figure_section, month_line, portfolio_lines
+from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.small_cells import SMALL_CELL_NOTE
 
 TABLE = "marts.delinquency_rates"
-LEVELS = (("dq30", "30+ DPD", "#f9a825"), ("dq60", "60+ DPD", "#fb8c00"), ("dq90", "90+ DPD", "#c62828"))
+# (level, label, index into the series palette: colour, dash and marker of figures.SERIES_*)
+LEVELS = (("dq30", "30+ DPD", 0), ("dq60", "60+ DPD", 4), ("dq90", "90+ DPD", 1))
 DQ30_DEFINITION = "30+ DPD balance / open balance"
 
 
@@ -47,14 +50,15 @@ def render(ctx: Context) -> str:
         figure_section(
             "Balance rates",
             "Full balance of the open accounts at 30+, 60+ and 90+ days past due, as a share of the open "
-            "balance (the whole balance counts, not only the past-due amount).",
+            "balance (the whole balance counts, not only the past-due amount). " + SMALL_CELL_NOTE
+            + ' <a href="definitions.html#delinquency-rates">Definition</a>.',
             _levels(df, "balance", "Delinquency rates by balance", "balance of open accounts at N+ DPD / open balance",
                     as_of),
             "dq-balance-rates",
         ),
         figure_section(
             "Account rates",
-            "Open accounts at 30+, 60+ and 90+ days past due, as a share of all open accounts.",
+            "Open accounts at 30+, 60+ and 90+ days past due, as a share of all open accounts. " + SMALL_CELL_NOTE,
             _levels(df, "account", "Delinquency rates by accounts", "open accounts at N+ DPD / open accounts", as_of),
             "dq-account-rates",
         ),
@@ -80,12 +84,13 @@ def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str
             else [None, None]
             for m in all_months
         ]
+        counts = over_months(rows, all_months, (portfolio,), "open_accounts")
         return [
-            month_line(all_months, over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"), label, color,
-                       f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
+            month_line(all_months, over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"), label,
+                       SERIES_COLORS[k], f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
                        "open balance %{customdata[1]:,.2f})<extra></extra>",
-                       customdata=custom)
-            for level, label, color in LEVELS
+                       customdata=custom, dash=SERIES_DASHES[k], symbol=SERIES_SYMBOLS[k], counts=counts)
+            for level, label, k in LEVELS
         ]
 
     return portfolio_menu_figure(portfolios(df), traces, all_months, title, definition, as_of,
@@ -100,6 +105,11 @@ def dq30_by_portfolio(df: pl.DataFrame, as_of: str, height: int = 480) -> go.Fig
                            emphasise_all=True, height=height)
 
 
+# The sentence at the top: the month's 30+ DPD balance rate of the whole book.
+HEADLINE = Headline(TABLE, "30+ DPD balance rate", RATE, "dq30_balance_rate", "month_end, portfolio",
+                    lambda rows: rows[0]["dq30_balance_rate"])
+
+
 PAGE = Page(
     slug="delinquency",
     title="Delinquency rates",
@@ -109,4 +119,5 @@ PAGE = Page(
     "balance). Charged-off and closed accounts are not in the denominator.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

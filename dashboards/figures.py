@@ -14,8 +14,15 @@ import polars as pl
 from dashboards.chart_data import data_links
 from dashboards.dimensions import ALL, months, over_months, portfolio_label, portfolios, rows_by
 from dashboards.html_page import section
+from dashboards.small_cells import point_labels, point_symbols
 
-SERIES_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+# Series that are not buckets (portfolios, issue groups, 30+/60+/90+): the Okabe–Ito colour-blind-safe
+# qualitative palette (Okabe & Ito, "Color Universal Design", 2008; Wong, Nature Methods 8:441, 2011) without
+# its black (kept for 'all', ALL_COLOR) and with grey as the eighth colour. Lines also differ by dash and
+# marker (SERIES_DASHES, SERIES_SYMBOLS, same index), so no series relies on hue alone.
+SERIES_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#999999")
+SERIES_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "solid", "dash")
+SERIES_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "pentagon", "hexagon", "star")
 
 CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -64,16 +71,41 @@ def portfolio_color(i: int, portfolio: str) -> str:
     return ALL_COLOR if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)]
 
 
+def series_dash(i: int, portfolio: str) -> str:
+    """Line dash of the i-th portfolio beside its colour (`portfolio_color`); 'all' is solid."""
+    return "solid" if portfolio == ALL else SERIES_DASHES[i % len(SERIES_DASHES)]
+
+
+def series_symbol(i: int, portfolio: str) -> str:
+    """Marker of the i-th portfolio beside its colour (`portfolio_color`); 'all' is a circle."""
+    return "circle" if portfolio == ALL else SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
+
+
 def month_line(all_months: list[str], ys: list, label: str, color: str, hovertemplate: str, *,
-               customdata: list | None = None, width: int | None = None, dash: str | None = None) -> go.Scatter:
-    """One series over the month ends, drawn as a line with markers (None values are gaps)."""
+               customdata: list | None = None, width: int | None = None, dash: str | None = None,
+               symbol: str | None = None, outline: str | None = None, counts: list | None = None) -> go.Scatter:
+    """One series over the month ends, drawn as a line with markers (None values are gaps). `symbol`
+    (and `outline`, the marker's edge colour) style the markers; with `counts` (the accounts each point's
+    rate is computed over) a small cell is drawn hollow with its count written beside it
+    (`dashboards.small_cells`)."""
     line = {"color": color}
     if width is not None:
         line["width"] = width
     if dash is not None:
         line["dash"] = dash
+    marker = {}
+    if symbol is not None or counts is not None:
+        marker["symbol"] = (symbol or "circle") if counts is None else point_symbols(symbol or "circle", counts)
+        marker["size"] = 8
+    if outline is not None:
+        marker["line"] = {"color": outline, "width": 1}
+    labels = None if counts is None else [t if y is not None else None for t, y in zip(point_labels(counts), ys)]
+    if labels is not None and any(labels):
+        return go.Scatter(x=all_months, y=ys, customdata=customdata, mode="lines+markers+text", name=label,
+                          line=line, marker=marker, text=labels, textposition="top center",
+                          textfont={"size": 10, "color": "#616161"}, hovertemplate=hovertemplate)
     return go.Scatter(x=all_months, y=ys, customdata=customdata, mode="lines+markers", name=label, line=line,
-                      hovertemplate=hovertemplate)
+                      marker=marker or None, hovertemplate=hovertemplate)
 
 
 def portfolio_lines(df: pl.DataFrame, column: str, hover: str, title: str, definition: str, as_of: str, *,
@@ -93,6 +125,7 @@ def portfolio_lines(df: pl.DataFrame, column: str, hover: str, title: str, defin
             customdata=None if customdata_column is None else over_months(rows, all_months, (portfolio,),
                                                                           customdata_column),
             width=(3 if portfolio == ALL else 2) if emphasise_all else None,
+            dash=series_dash(i, portfolio), symbol=series_symbol(i, portfolio),
         ))
     return style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
                              yaxes=yaxes, height=height)

@@ -7,6 +7,8 @@ import html
 from dashboards.files import PLOTLY_JS
 from dashboards.page import Context
 
+DEFINITIONS_FILE = "definitions.html"  # the definitions page (dashboards.definitions), linked from every footer
+
 CSS = """
 body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;margin:0;color:#222;background:#fafafa}
 header{background:#263238;color:#fff;padding:10px 24px}
@@ -17,12 +19,16 @@ h1{font-size:24px;margin:16px 0 4px}
 h2{font-size:18px;margin:28px 0 4px}
 p.asof{color:#555;margin:0 0 8px}
 p.intro,p.note{max-width:900px;line-height:1.45}
+p.change{max-width:900px;line-height:1.45;font-weight:600}
 .chart{background:#fff;border:1px solid #e0e0e0;border-radius:4px;margin:8px 0 16px;padding:4px}
 .notice{background:#fff8e1;border:1px solid #ffe082;padding:10px 14px;border-radius:4px;max-width:900px}
 table.headline{border-collapse:collapse;background:#fff;margin:8px 0}
 table.headline th,table.headline td{border:1px solid #ddd;padding:6px 12px;text-align:right}
 table.headline th:first-child,table.headline td:first-child{text-align:left}
 table.headline thead th{background:#eceff1}
+table.definitions th,table.definitions td{text-align:left}
+table.changes th,table.changes td{padding:5px 8px;white-space:nowrap}
+table.changes thead th{text-align:center}
 ul.pages li{margin:6px 0}
 p.csv{font-size:13px;margin:-8px 0 16px}
 p.csv code{color:#555;font-size:12px}
@@ -30,8 +36,9 @@ footer{color:#777;font-size:12px;padding:0 24px 24px}
 """
 
 
-def page_html(ctx: Context, current: str, title: str, intro: str, body: str) -> str:
-    """A complete HTML page: navigation, title, as-of date, intro, body. plotly.js is loaded from the
+def page_html(ctx: Context, current: str, title: str, intro: str, body: str, headline: str = "") -> str:
+    """A complete HTML page: navigation, title, as-of date, intro, the latest month's change in words
+    (`headline`, HTML, left out when empty), body. plotly.js is loaded from the
     `plotly.min.js` file next to the page (written once per reports folder), so the page works offline."""
     nav = [("index", "Overview", "index.html")] + [(p.slug, p.title, p.filename) for p in ctx.pages]
     current_attr = ' class="current"'
@@ -40,6 +47,7 @@ def page_html(ctx: Context, current: str, title: str, intro: str, body: str) -> 
         for key, text, href in nav
     )
     as_of = html.escape(ctx.as_of) if ctx.as_of else "no data"
+    change = f'<p class="change" id="latest-change">{headline}</p>\n' if headline else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -56,10 +64,10 @@ def page_html(ctx: Context, current: str, title: str, intro: str, body: str) -> 
 <h1>{html.escape(title)}</h1>
 <p class="asof">As of {as_of} (latest month end in the warehouse)</p>
 <p class="intro">{intro}</p>
-{body}
+{change}{body}
 </main>
 <footer>Built from the aggregated marts tables of the arrears warehouse; no account-level data.
-Definitions: docs/dashboards.md.</footer>
+Definitions: <a href="{DEFINITIONS_FILE}">what every figure means</a>.</footer>
 </body>
 </html>
 """

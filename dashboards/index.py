@@ -1,19 +1,20 @@
-"""index.html: a link to every page built and the headline figures of the latest month (open accounts,
-open balance, 30+ DPD balance rate per portfolio, from marts.delinquency_rates)."""
+"""index.html: a link to every page built and the headline figures of the latest month per portfolio (open
+accounts, open balance, 30+ and 90+ DPD balance rates from marts.delinquency_rates, the annualized NCO rate
+from marts.charge_offs), each with its change against the previous month and the 3-month average."""
 
 from __future__ import annotations
 
 import html
 from datetime import datetime, timezone
 
-from dashboards import delinquency_rates
+from dashboards import charge_offs, delinquency_rates
+from dashboards.changes import COUNT, MONEY, RATE, change_cells
 from dashboards.chart_data import data_links
 from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
 from dashboards.figures import figure_html
-from dashboards.formatting import fmt_int, fmt_money, fmt_rate
 from dashboards.html_page import page_html
 from dashboards.page import Context
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import mart_exists, missing_notice, read_mart
 from dashboards.workbooks import downloads_html
 
 CLOSES = "published.closes"
@@ -60,31 +61,61 @@ def _restated(ctx: Context) -> str:
             "warehouse (published.closes and the published tables).</p>\n")
 
 
+# The headline figures: (mart, column, label, kind); the charge-off figure only where its page is built.
+HEADLINE_FIGURES = (
+    (delinquency_rates.TABLE, "open_accounts", "Open accounts", COUNT),
+    (delinquency_rates.TABLE, "open_balance", "Open balance", MONEY),
+    (delinquency_rates.TABLE, "dq30_balance_rate", "30+ DPD balance rate", RATE),
+    (delinquency_rates.TABLE, "dq90_balance_rate", "90+ DPD balance rate", RATE),
+    (charge_offs.TABLE, "nco_rate_annualized", "Annualized NCO rate", RATE),
+)
+
+
+def _changes_table(div_id: str, figures: list[tuple], values: dict, shown: list[str], latest: str) -> str:
+    """One row per portfolio: each figure's value at `latest`, its change against m−1 and the 3-month average."""
+    body = "\n".join(
+        f"<tr><td>{html.escape(portfolio_label(p))}</td>" + "".join(
+            f"<td>{html.escape(cell)}</td>"
+            for table, column, _, kind in figures
+            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest)) + "</tr>"
+        for p in shown
+    )
+    head = ('<tr><th rowspan="2">Portfolio</th>'
+            + "".join(f'<th colspan="3">{html.escape(label)}</th>' for _, _, label, _ in figures) + "</tr>\n<tr>"
+            + "<th>Value</th><th>vs prev. month</th><th>vs 3-mo. avg</th>" * len(figures) + "</tr>")
+    return (f'<table class="headline changes" id="{div_id}">\n<thead>{head}</thead>\n<tbody>\n{body}\n</tbody>\n'
+            "</table>\n" + data_links(div_id))
+
+
 def _headline(ctx: Context) -> str:
     df = delinquency_rates.read(ctx)
     empty = missing_notice(delinquency_rates.TABLE, df)
     if empty:
         return "<h2>Headline figures</h2>\n" + empty
     latest = max(months(df))
-    rows = {r["portfolio"]: r for r in df.iter_rows(named=True) if r["month_end"] == latest}
-    body = "\n".join(
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>".format(
-            html.escape(portfolio_label(p)),
-            fmt_int(rows[p]["open_accounts"]),
-            fmt_money(rows[p]["open_balance"]),
-            fmt_rate(rows[p]["dq30_balance_rate"]),
-        )
-        for p in sorted(rows, key=portfolio_sort_key)
-    )
-    table = (
-        '<table class="headline">\n<thead><tr><th>Portfolio</th><th>Open accounts</th><th>Open balance</th>'
-        f"<th>30+ DPD balance rate</th></tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
-    )
+    frames = {delinquency_rates.TABLE: df}
+    if charge_offs.TABLE in ctx.readable and mart_exists(ctx.con, charge_offs.TABLE):
+        frames[charge_offs.TABLE] = read_mart(ctx, charge_offs.TABLE, "strftime(month_end, '%Y-%m-%d') AS month_end, "
+                                              "portfolio, nco_rate_annualized", "month_end, portfolio")
+    figures = [f for f in HEADLINE_FIGURES if f[0] in frames]
+    # each figure by portfolio and month end (a month without a row is absent)
+    values = {(table, column): {} for table, column, _, _ in figures}
+    for table, column, _, _ in figures:
+        for r in frames[table].iter_rows(named=True):
+            values[(table, column)].setdefault(r["portfolio"], {})[r["month_end"]] = r[column]
+    shown = sorted({r["portfolio"] for r in df.iter_rows(named=True) if r["month_end"] == latest},
+                   key=portfolio_sort_key)
+    # two tables, so that each fits the page: the book's size, then the rates
+    table = "\n".join(_changes_table(div_id, [f for f in figures if (f[3] == RATE) == rates], values, shown, latest)
+                      for div_id, rates in (("headline", False), ("headline-rates", True)))
     chart = figure_html(delinquency_rates.dq30_by_portfolio(df, latest, height=380), "index-dq30-by-portfolio")
     return (
         f"<h2>Headline figures, month ending {html.escape(latest)}</h2>\n"
         '<p class="note">Open accounts and open balance at the month end (charged-off and closed accounts '
-        "excluded); 30+ DPD balance rate = full balance of the open accounts at 30 or more days past due / "
-        "open balance.</p>\n"
-        f"{table}\n{data_links('index-headline')}{chart}\n"
+        "excluded); 30+ (90+) DPD balance rate = full balance of the open accounts at 30 (90) or more days "
+        "past due / open balance; annualized NCO rate = net charge-off × 12 / average open balance of the "
+        "previous and this month end. Beside each figure its change against the previous month end and "
+        "against the average of the three month ends before this one (m−1, m−2, m−3): counts and amounts "
+        "as the difference and in %, rates in percentage points (pp); — where there is no such month.</p>\n"
+        f"{table}\n{chart}\n"
     )

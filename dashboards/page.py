@@ -61,6 +61,9 @@ class Page:
     optional: bool = False  # built only when all of `tables` exist
     # Tables it also reads but that belong to another page (not required for `optional`, not its own).
     also_reads: tuple[str, ...] = ()
+    # The latest month's change in words, shown under the intro (HTML; "" for none), e.g. a
+    # `dashboards.changes.Headline`.
+    headline: Callable[[Context], str] | None = None
 
     def __post_init__(self) -> None:
         for table in self.tables + self.also_reads:

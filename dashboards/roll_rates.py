@@ -1,17 +1,20 @@
-"""roll_rates.html: monthly transition matrix (heatmap with a month slider) and flow rates k → k+1."""
+"""roll_rates.html: the monthly transition matrix (one heatmap chart for every portfolio, a portfolio dropdown and a
+month slider) and flow rates k → k+1."""
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.buckets import BUCKET_COLOR, BUCKET_ORDER, BUCKETS, OPEN_BUCKETS, bucket_label
+from dashboards.buckets import (BUCKET_DASH, BUCKET_ORDER, BUCKET_OUTLINE, BUCKET_SYMBOL, BUCKETS, OPEN_BUCKETS,
+                                bucket_color, bucket_label)
+from dashboards.changes import RATE, Headline
 from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
 from dashboards.figures import figure_section, month_line, style, title_text
-from dashboards.formatting import slug
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.small_cells import SMALL_CELL_NOTE, rate_text
 
 TABLE = "marts.roll_rates"
 
@@ -20,7 +23,7 @@ CHAIN = tuple(zip(OPEN_BUCKETS, OPEN_BUCKETS[1:] + ("charged_off",)))
 
 MATRIX_DEFINITION = (
     "cell = accounts moving from the row bucket (previous month end) to the column bucket / "
-    "accounts in the row bucket; hover for counts, balances and balance rates"
+    "accounts in the row bucket (n); hover for counts, balances and balance rates"
 )
 FLOW_DEFINITION = (
     "balance at the previous month end of accounts rolling from bucket k to k+1 / balance of bucket k "
@@ -40,100 +43,130 @@ def render(ctx: Context) -> str:
     if empty:
         return empty
     as_of = max(months(df))
-    out = [
-        figure_section(
-            f"Transition matrix — {portfolio_label(portfolio)}",
-            "Each row is a bucket at the previous month end; each column is where those accounts are at "
-            "this month end. The cell shows the share of the row's accounts (rows sum to 100%). Move the "
-            "slider to pick the month; it starts at the latest month.",
-            _matrix(df.filter(pl.col("portfolio") == portfolio), portfolio, as_of),
-            f"roll-matrix-{i}-{slug(portfolio)}",
-        )
-        for i, portfolio in enumerate(portfolios(df))
-    ]
-    out.insert(
-        1,
-        figure_section(
-            "Flow rates",
-            "The balance-weighted roll rate of each bucket into the next worse one (the classic flow-rate "
-            "chain); 180+ DPD flows on to charge-off. A gap means the from-bucket was empty (or had no "
-            "balance) at the previous month end.",
-            _flows(df, as_of),
-            "roll-flow-rates",
-        ),
+    return figure_section(
+        "Transition matrix",
+        "Each row is a bucket at the previous month end; each column is where those accounts are at "
+        "this month end. The cell shows the share of the row's accounts (rows sum to 100%). Pick the "
+        "portfolio with the dropdown and the month with the slider (it starts at the latest month; a new "
+        f"portfolio opens on its latest month). {SMALL_CELL_NOTE} "
+        '<a href="definitions.html#roll-rates">Definition</a>.',
+        _matrix(df, as_of),
+        "roll-matrix",
+    ) + figure_section(
+        "Flow rates",
+        "The balance-weighted roll rate of each bucket into the next worse one (the classic flow-rate "
+        "chain); 180+ DPD flows on to charge-off. A gap means the from-bucket was empty (or had no "
+        f"balance) at the previous month end. {SMALL_CELL_NOTE} "
+        '<a href="definitions.html#flow-rates">Definition</a>.',
+        _flows(df, as_of),
+        "roll-flow-rates",
     )
-    return "".join(out)
 
 
-def _matrix(df: pl.DataFrame, portfolio: str, as_of: str) -> go.Figure:
-    """A portfolio's transition matrix as one heatmap per month, a slider picks the month (it starts at the latest)."""
+def _from_accounts(df: pl.DataFrame) -> dict[tuple[str, str, str], int]:
+    """N(from) by (month_end, portfolio, from_bucket): the accounts of the from-bucket, the denominator of
+    every account rate of its row (a row's cells hold every account that left the bucket)."""
+    totals: dict[tuple[str, str, str], int] = {}
+    for r in df.iter_rows(named=True):
+        key = (r["month_end"], r["portfolio"], r["from_bucket"])
+        totals[key] = totals.get(key, 0) + r["accounts"]
+    return totals
+
+
+def _matrix(df: pl.DataFrame, as_of: str) -> go.Figure:
+    """One transition-matrix chart for every portfolio and month: one heatmap trace per (portfolio, month),
+    portfolio after portfolio. The slider picks the month of the portfolio shown; the dropdown picks the
+    portfolio (its button swaps in that portfolio's slider and opens on its latest month)."""
     all_months = months(df)
+    all_portfolios = portfolios(df)
     extra = {b for b in df["from_bucket"].to_list() + df["to_bucket"].to_list() if b not in BUCKET_ORDER}
     rows = list(OPEN_BUCKETS) + sorted(b for b in extra if b in set(df["from_bucket"].to_list()))
     cols = [code for code, _ in BUCKETS] + sorted(extra)
-    cells = rows_by(df, "month_end", "from_bucket", "to_bucket")
+    cells = rows_by(df, "month_end", "portfolio", "from_bucket", "to_bucket")
+    n_from = _from_accounts(df)
+    n_months = len(all_months)
+    total = len(all_portfolios) * n_months
     fig = go.Figure()
-    titles = []
-    for m in all_months:
-        z, custom = [], []
-        for f in rows:
-            z_row, c_row = [], []
-            for t in cols:
-                cell = cells.get((m, f, t))
-                z_row.append(None if cell is None else cell["account_rate"])
-                c_row.append(
-                    [None, None, None] if cell is None else [cell["accounts"], cell["balance"], cell["balance_rate"]]
+    titles: dict[tuple[int, int], str] = {}
+    for p, portfolio in enumerate(all_portfolios):
+        for i, m in enumerate(all_months):
+            z, custom, text = [], [], []
+            for f in rows:
+                z_row, c_row, t_row = [], [], []
+                n = n_from.get((m, portfolio, f))
+                for t in cols:
+                    cell = cells.get((m, portfolio, f, t))
+                    z_row.append(None if cell is None else cell["account_rate"])
+                    c_row.append([None, None, None, None] if cell is None
+                                 else [cell["accounts"], cell["balance"], cell["balance_rate"], n])
+                    t_row.append("" if cell is None else rate_text(cell["account_rate"], n))
+                z.append(z_row)
+                custom.append(c_row)
+                text.append(t_row)
+            fig.add_trace(
+                go.Heatmap(
+                    x=[bucket_label(t) for t in cols],
+                    y=[bucket_label(f) for f in rows],
+                    z=z,
+                    customdata=custom,
+                    text=text,
+                    zmin=0,
+                    zmax=1,
+                    colorscale="Blues",
+                    colorbar={"title": {"text": "Account rate"}, "tickformat": ".0%"},
+                    texttemplate="%{text}",
+                    hoverongaps=False,
+                    hovertemplate=(
+                        f"{portfolio_label(portfolio)}, {m}<br>From %{{y}} to %{{x}}<br>Account rate: %{{z:.2%}}"
+                        "<br>Accounts: %{customdata[0]:,} of %{customdata[3]:,}"
+                        "<br>Balance (previous month end): %{customdata[1]:,.2f}<br>Balance rate: %{customdata[2]:.2%}"
+                        "<extra></extra>"
+                    ),
+                    name=f"{portfolio_label(portfolio)} {m}",
+                    visible=p == 0 and i == n_months - 1,
                 )
-            z.append(z_row)
-            custom.append(c_row)
-        fig.add_trace(
-            go.Heatmap(
-                x=[bucket_label(t) for t in cols],
-                y=[bucket_label(f) for f in rows],
-                z=z,
-                customdata=custom,
-                zmin=0,
-                zmax=1,
-                colorscale="Blues",
-                colorbar={"title": {"text": "Account rate"}, "tickformat": ".0%"},
-                texttemplate="%{z:.1%}",
-                hoverongaps=False,
-                hovertemplate=(
-                    f"{m}<br>From %{{y}} to %{{x}}<br>Account rate: %{{z:.2%}}<br>Accounts: %{{customdata[0]:,}}"
-                    "<br>Balance (previous month end): %{customdata[1]:,.2f}<br>Balance rate: %{customdata[2]:.2%}"
-                    "<extra></extra>"
-                ),
-                name=m,
-                visible=m == all_months[-1],
             )
-        )
-        titles.append(
-            title_text(
-                f"Roll rates {previous_month_end(m)} → {m} — {portfolio_label(portfolio)}",
-                MATRIX_DEFINITION,
-                as_of,
-            )
-        )
-    style(fig, "", MATRIX_DEFINITION, as_of, height=560)
+            titles[(p, i)] = title_text(
+                f"Roll rates {previous_month_end(m)} → {m} — {portfolio_label(portfolio)}", MATRIX_DEFINITION, as_of)
+
+    def visible(p: int, i: int) -> list[bool]:
+        return [j == p * n_months + i for j in range(total)]
+
+    def slider(p: int) -> dict:
+        return {
+            "active": n_months - 1,
+            "currentvalue": {"prefix": "Month end: "},
+            "pad": {"t": 50},
+            "steps": [
+                {"label": m[:7], "method": "update",
+                 "args": [{"visible": visible(p, i)}, {"title.text": titles[(p, i)]}]}
+                for i, m in enumerate(all_months)
+            ],
+        }
+
+    style(fig, "", MATRIX_DEFINITION, as_of, height=600)
     fig.update_layout(
-        title_text=titles[-1],
-        margin={"l": 110, "r": 30, "t": 110, "b": 110},
-        sliders=[
-            {
-                "active": len(all_months) - 1,
-                "currentvalue": {"prefix": "Month end: "},
-                "pad": {"t": 50},
-                "steps": [
-                    {
-                        "label": m[:7],
-                        "method": "update",
-                        "args": [{"visible": [j == i for j in range(len(all_months))]}, {"title.text": titles[i]}],
-                    }
-                    for i, m in enumerate(all_months)
-                ],
-            }
-        ],
+        title_text=titles[(0, n_months - 1)],
+        margin={"l": 110, "r": 30, "t": 170, "b": 110},
+        sliders=[slider(0)],
     )
+    if len(all_portfolios) > 1:
+        fig.update_layout(updatemenus=[{
+            "type": "dropdown",
+            "direction": "down",
+            "active": 0,
+            "x": 1.0,
+            "xanchor": "right",
+            "y": 1.19,  # above the bucket labels and axis title on top of the plot
+            "yanchor": "bottom",
+            "showactive": True,
+            "buttons": [
+                {"label": f"Portfolio: {portfolio_label(portfolio)}", "method": "update",
+                 "args": [{"visible": visible(p, n_months - 1)},
+                          {"title.text": titles[(p, n_months - 1)], "sliders": [slider(p)]}]}
+                for p, portfolio in enumerate(all_portfolios)
+            ],
+        }])
     fig.update_xaxes(title_text="Bucket at month end", side="top", title_standoff=4)
     fig.update_yaxes(title_text="Bucket at previous month end", autorange="reversed")
     return fig
@@ -150,6 +183,8 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
         key = (r["month_end"], r["portfolio"], r["from_bucket"])
         from_rate[key] = from_rate.get(key) or r["balance_rate"] is not None
 
+    n_from = _from_accounts(df)
+
     def traces(portfolio: str) -> list[go.Scatter]:
         out = []
         for k, k1 in CHAIN:
@@ -160,12 +195,30 @@ def _flows(df: pl.DataFrame, as_of: str) -> go.Figure:
                 else:
                     ys.append(cells.get((m, portfolio, k, k1)) or 0.0)
             label = f"{bucket_label(k)} → {bucket_label(k1)}"
-            out.append(month_line(all_months, ys, label, BUCKET_COLOR[k1], f"{label}: %{{y:.2%}}<extra></extra>"))
+            counts = [n_from.get((m, portfolio, k)) for m in all_months]
+            out.append(month_line(all_months, ys, label, bucket_color(k1),
+                                  f"{label}: %{{y:.2%}} (from-bucket accounts %{{customdata:,}})<extra></extra>",
+                                  customdata=counts, dash=BUCKET_DASH[k1], symbol=BUCKET_SYMBOL[k1],
+                                  outline=BUCKET_OUTLINE, counts=counts))
         return out
 
     return portfolio_menu_figure(portfolios(df), traces, all_months, "Flow rates (balance roll rate k → k+1)",
                                  FLOW_DEFINITION, as_of, layout={"hovermode": "x unified"},
                                  yaxes={"title_text": "Balance rate", "tickformat": ".0%", "rangemode": "tozero"})
+
+
+def _entry_rate(rows: list[dict]) -> float | None:
+    """The Current → 1–29 DPD account rate of one month's rows: 0 when Current had accounts but none moved
+    that way, None when Current had none."""
+    if not any(r["from_bucket"] == CHAIN[0][0] for r in rows):
+        return None
+    return next((r["account_rate"] for r in rows if (r["from_bucket"], r["to_bucket"]) == CHAIN[0]), 0.0)
+
+
+# The sentence at the top: the month's roll rate into delinquency of the whole book.
+HEADLINE = Headline(TABLE, "roll rate from Current to 1–29 DPD (accounts)", RATE,
+                    "from_bucket, to_bucket, account_rate", "month_end, portfolio, from_bucket, to_bucket",
+                    _entry_rate)
 
 
 PAGE = Page(
@@ -178,4 +231,5 @@ PAGE = Page(
     "balance at the previous month end. Empty cells had no account moving that way.",
     tables=(TABLE,),
     render=render,
+    headline=HEADLINE,
 )

@@ -8,7 +8,7 @@ Month c's account-months and ledger flows can change when
 
 * c's ledger file is new, changed or removed (and every later month: balances are cumulative);
 * a new accounts file brings a version of an account that differs from the one the warehouse holds in
-  what the figures read (portfolio, product_type, opened_on, closed_on), or a new account: every month
+  what the figures read (portfolio, product_type, opened_on, closed_on, currency), or a new account: every month
   of that account from its opening (from the earlier closed_on when only that moved);
 
 and a change at c changes the figures of c − 6 … c + 1 (cure rates look six months ahead, roll rates,
@@ -41,7 +41,7 @@ from assets.sql import table_exists
 from .settings import Settings
 
 # What of an account's version the per-month figures read (marts.account_month, the ledger's rules).
-ACCOUNT_FIELDS = ("portfolio", "product_type", "opened_on", "closed_on")
+ACCOUNT_FIELDS = ("portfolio", "product_type", "opened_on", "closed_on", "currency")
 
 
 @dataclass
@@ -156,14 +156,14 @@ def _accounts_moved(con: duckdb.DuckDBPyConnection, f: LandingFile, first: date)
     try:
         found = con.execute(f"""
             WITH n AS (SELECT {col("account_id")} AS account_id, {col("portfolio")} AS portfolio,
-                              {col("product_type")} AS product_type,
+                              {col("product_type")} AS product_type, {col("currency")} AS currency,
                               try_cast({col("opened_on")} AS DATE) AS opened_on,
                               try_cast({col("closed_on")} AS DATE) AS closed_on
                        FROM {source}),
             d AS (SELECT n.*, a.account_id IS NULL AS new_account,
                          a.opened_on AS old_opened, a.closed_on AS old_closed,
                          a.portfolio IS DISTINCT FROM n.portfolio OR a.product_type IS DISTINCT FROM n.product_type
-                         OR a.opened_on IS DISTINCT FROM n.opened_on AS moved,
+                         OR a.currency IS DISTINCT FROM n.currency OR a.opened_on IS DISTINCT FROM n.opened_on AS moved,
                          a.closed_on IS DISTINCT FROM n.closed_on AS closed_moved
                   FROM n LEFT JOIN staging.accounts a USING (account_id)
                   WHERE n.account_id IS NOT NULL)

@@ -119,7 +119,9 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
     Extra columns: qualifying_credits (C(d)), past_dues_to_date (Σ posted dues with due_on < d) and
     oldest_unpaid_due_on (the due that sets dpd), so each row's dpd and past_due_amount can be checked
-    by hand; account attributes (currency, limits, region) stay in staging.accounts. And account_key
+    by hand; `currency` (the account's ISO 4217 code, from staging.accounts like the portfolio): every
+    aggregate of the marts is kept per currency, amounts in different currencies are never added;
+    the other account attributes (limits, region) stay in staging.accounts. And account_key
     (the warehouse's integer number for the account, staging.account_keys), by which the marts and
     checks that pair an account's months find its rows.
 
@@ -178,7 +180,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
     def wide(where: str = "true", exact: bool = False) -> str:
         """One row per account: running sums per month, row range [s, e] and od (fast path, or the
         exact od lists of _am_xod when `exact`)."""
-        sql = f"""SELECT a.account_id, a.account_key, a.portfolio, a.product_type, a.closed_on, mv.co_first,
+        sql = f"""SELECT a.account_id, a.account_key, a.portfolio, a.currency, a.product_type, a.closed_on, mv.co_first,
                          {"x.xod" if exact else "NULL"} AS xod,
                          greatest(datediff('month', {first}, a.opened_on), 0) AS s,
                          {", ".join(f"coalesce({_credits(i)}, 0) AS c{i}" for i in range(n))},
@@ -203,7 +205,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
         closed_first = ", ".join(
             f"CASE WHEN s <= {i} AND closed_on <= {me[i]} AND bal{i} = 0 THEN {i} END" for i in range(n))
-        return f"""SELECT account_id, account_key, portfolio, product_type, closed_on, co_first, s,
+        return f"""SELECT account_id, account_key, portfolio, currency, product_type, closed_on, co_first, s,
                           least(CASE WHEN co_first IS NOT NULL THEN greatest(co_first, s) END,
                                 {closed_first}, {n - 1}) AS e,
                           [{_cols("bal{i}", n)}] AS bal, [{_cols("cc{i}", n)}] AS cc,
@@ -230,7 +232,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
     def rows(exact: bool) -> str:
         """The account's month ends s..e as rows."""
-        return f"""SELECT account_id, account_key, portfolio, product_type, closed_on, co_first,
+        return f"""SELECT account_id, account_key, portfolio, currency, product_type, closed_on, co_first,
                          unnest(range(s, e + 1)) AS i,
                          unnest([{", ".join(me)}][s + 1:e + 1]) AS month_end,
                          unnest(bal[s + 1:e + 1]) AS bal, unnest(cc[s + 1:e + 1]) AS cc,
@@ -244,7 +246,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
         bucket = " ".join(f"WHEN dpd < {hi} THEN '{name}'" for _, hi, name in DPD_BUCKETS if hi is not None)
         target = "TABLE marts.account_month" if span is None else "TEMP TABLE _am_new"
         return f"""CREATE OR REPLACE {target} AS
-        SELECT account_id, month_end, portfolio, CAST(product_type AS {PRODUCT_TYPE}) AS product_type,
+        SELECT account_id, month_end, portfolio, currency, CAST(product_type AS {PRODUCT_TYPE}) AS product_type,
                CAST(status AS {STATUS_TYPE}) AS status, {money("bal")} AS balance,
                {money("CASE WHEN dpd > 0 THEN pc - cc ELSE 0 END")} AS past_due_amount, dpd,
                CAST(CASE WHEN status <> 'open' THEN status {bucket} ELSE '{OPEN_BUCKETS[-1]}' END AS {BUCKET_TYPE}) AS bucket,
@@ -276,7 +278,7 @@ def build_account_month(con: duckdb.DuckDBPyConnection, tolerance: Decimal | str
 
 
 _EMPTY = f"""CREATE OR REPLACE TABLE marts.account_month (
-    account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type {PRODUCT_TYPE}, status {STATUS_TYPE},
+    account_id VARCHAR, month_end DATE, portfolio VARCHAR, currency VARCHAR, product_type {PRODUCT_TYPE}, status {STATUS_TYPE},
     balance {MONEY}, past_due_amount {MONEY}, dpd INTEGER, bucket {BUCKET_TYPE},
     qualifying_credits {MONEY}, past_dues_to_date {MONEY},
     oldest_unpaid_due_on DATE, account_key INTEGER)"""

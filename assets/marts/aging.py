@@ -8,7 +8,8 @@ from .common import PORTFOLIO, TO_DATE, by_portfolio, create_money_table, in_mon
 
 
 def build_aging(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
-    """marts.aging — one row per month_end × portfolio × bucket (portfolio 'all' = the whole book).
+    """marts.aging — one row per month_end × portfolio × currency × bucket (portfolio 'all' = the whole
+    book in that currency; amounts in different currencies are never added).
 
     accounts = number of account-month rows in the bucket; balance = their balance at the month end;
     past_due_amount = their past-due amounts. Buckets are those of marts.account_month: the eight
@@ -22,4 +23,4 @@ def build_aging(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None
                sum(balance) AS balance, sum(past_due_amount) AS past_due_amount
         FROM marts.account_month WHERE {in_months(months)}
         {by_portfolio("month_end, bucket")}""",
-        {"balance": TO_DATE, "past_due_amount": TO_DATE}, keys=("bucket",), order="month_end, portfolio, bucket", months=months)
+        {"balance": TO_DATE, "past_due_amount": TO_DATE}, keys=("bucket",), order="month_end, portfolio, currency, bucket", months=months)

@@ -9,7 +9,8 @@ from .flows import frame_sql
 
 
 def build_charge_offs(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
-    """marts.charge_offs — one row per reporting month_end × portfolio (and 'all').
+    """marts.charge_offs — one row per reporting month_end × portfolio × currency (and 'all' per
+    currency: amounts in different currencies are never added).
 
     gross_charge_off = Σ charge_off entries posted in the month; recoveries = Σ recovery entries posted
     in the month (by posted_on month, whenever the account was charged off); net_charge_off = gross −
@@ -26,7 +27,7 @@ def build_charge_offs(con: duckdb.DuckDBPyConnection, months: tuple[date, date] 
         avg AS (
             SELECT *, CAST((open_balance_prev + open_balance) * 100 AS HUGEINT) AS twice_cents FROM frame),
         half AS (SELECT *, sign(twice_cents) * ((abs(twice_cents) + 1) // 2) AS average_cents FROM avg)
-        SELECT month_end, portfolio, charge_offs AS gross_charge_off, recoveries,
+        SELECT month_end, portfolio, currency, charge_offs AS gross_charge_off, recoveries,
                charge_offs - recoveries AS net_charge_off,
                CAST(average_cents AS DECIMAL(38,0)) * 0.01 AS average_balance,
                CAST(charge_offs - recoveries AS DOUBLE) * 12 / nullif(CAST(average_cents AS DOUBLE) / 100, 0)

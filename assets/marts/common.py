@@ -10,13 +10,14 @@ import duckdb
 from assets.partitions import in_months, write_months
 
 
-# Every mart has one row set per portfolio and one for the whole book, portfolio = 'all'.
+# Every money mart has one row set per portfolio and currency, and one for the whole book per currency,
+# portfolio = 'all': amounts in different currencies are never added (docs/spec/outputs.md).
 def by_portfolio(keys: str) -> str:
-    """GROUP BY clause producing per-portfolio rows and 'all' rows for the other `keys`."""
-    return f"GROUP BY GROUPING SETS ((portfolio, {keys}), ({keys}))"
+    """GROUP BY clause producing per-portfolio rows and 'all' rows, each per currency, for the other `keys`."""
+    return f"GROUP BY GROUPING SETS ((portfolio, currency, {keys}), (currency, {keys}))"
 
 
-PORTFOLIO = "coalesce(portfolio, 'all') AS portfolio"
+PORTFOLIO = "coalesce(portfolio, 'all') AS portfolio, currency"
 
 
 def prev_month_end(expr: str) -> str:
@@ -46,15 +47,15 @@ def ledger_files(con: duckdb.DuckDBPyConnection, file_months: Sequence[date]) ->
 
 
 def create_money_table(con: duckdb.DuckDBPyConnection, table: str, select: str, money: dict[str, str],
-                       keys: Sequence[str] = (), order: str = "month_end, portfolio", months=None) -> int:
-    """Create `table` (one row per month_end × portfolio × `keys`) from `select`, whose `money` columns
+                       keys: Sequence[str] = (), order: str = "month_end, portfolio, currency", months=None) -> int:
+    """Create `table` (one row per month_end × portfolio × currency × `keys`) from `select`, whose `money` columns
     are exact sums (DECIMAL(38,2)); they are stored as MONEY, the output contract's type.
 
     A figure that MONEY cannot hold stops the build with a ValueError naming the table, the column,
-    the portfolio, the month (and `keys`), the exact figure and the ledger files its entries came from;
+    the portfolio, the currency, the month (and `keys`), the exact figure and the ledger files its entries came from;
     `money` maps each column to which entries make it up (TO_DATE, IN_MONTH, TO_PREVIOUS). One
     max(abs(…)) per column over the aggregate rows proves the common case; only when it fails are
-    the offending rows looked for.
+    the offending rows looked for. Every row carries its `currency` (a key of the table).
 
     `months` (first, last month end): only the rows of those months are written, in place of the
     table's rows of those months (`write_months`); `select` need only be right for them."""
@@ -76,24 +77,25 @@ def create_money_table(con: duckdb.DuckDBPyConnection, table: str, select: str, 
 def _refuse_money(con: duckdb.DuckDBPyConnection, table: str, scratch: str, columns: list[str],
                   money: dict[str, str], keys: Sequence[str]) -> None:
     """Raise the ValueError of create_money_table for the first offending figure: earliest month, a
-    portfolio before 'all', then the column order."""
+    portfolio before 'all', then the currency and the column order."""
     shown = "".join(f", {k}::VARCHAR" for k in keys)
     found = con.execute(" UNION ALL ".join(
-        f"SELECT month_end, portfolio, {n} AS col, {c}::VARCHAR AS figure, [NULL{shown}] AS key_values "
+        f"SELECT month_end, portfolio, currency, {n} AS col, {c}::VARCHAR AS figure, [NULL{shown}] AS key_values "
         f"FROM {scratch} WHERE abs({c}) >= {MONEY_LIMIT}" for n, c in enumerate(columns))
-        + " ORDER BY month_end, portfolio = 'all', portfolio, col, key_values LIMIT 1").fetchone()
-    month_end, portfolio, col, figure, key_values = found
+        + " ORDER BY month_end, portfolio = 'all', portfolio, currency, col, key_values LIMIT 1").fetchone()
+    month_end, portfolio, currency, col, figure, key_values = found
     column = columns[col]
     start, end = {TO_DATE: (None, month_end),
                   IN_MONTH: (month_end.replace(day=1), month_end),
                   TO_PREVIOUS: (None, month_end.replace(day=1))}[money[column]]
     months = [r[0] for r in con.execute(
         f"""SELECT DISTINCT e.file_month FROM staging.ledger_entries e JOIN staging.accounts a USING (account_key)
-            WHERE (a.portfolio = ? OR ? = 'all') AND e.posted_on {'<=' if money[column] != TO_PREVIOUS else '<'} ?
+            WHERE (a.portfolio = ? OR ? = 'all') AND a.currency = ?
+              AND e.posted_on {'<=' if money[column] != TO_PREVIOUS else '<'} ?
               AND (? IS NULL OR e.posted_on >= ?)""",
-        [portfolio, portfolio, end, start, start]).fetchall()]
+        [portfolio, portfolio, currency, end, start, start]).fetchall()]
     where = "".join(f", {k} {v}" for k, v in zip(keys, key_values[1:]))
     raise ValueError(
-        f"{table}: portfolio {portfolio}, month ending {month_end}{where}: {column} {figure} does not fit "
+        f"{table}: portfolio {portfolio} ({currency}), month ending {month_end}{where}: {column} {figure} does not fit "
         f"{MONEY}, the output contract's money type (|x| < 10^16); the portfolio's entries come from "
         f"{ledger_files(con, sorted(months))}")

@@ -8,7 +8,8 @@ from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, in
 
 
 def build_cure_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
-    """marts.cure_rates — one row per month_end × portfolio × from_bucket (month_end = the later month m).
+    """marts.cure_rates — one row per month_end × portfolio × currency × from_bucket (month_end = the
+    later month m; 'all' per currency).
 
     The accounts open and delinquent (dpd ≥ 1) at m−1, by their bucket then: accounts, balance (at m−1);
     cured_accounts = those open with dpd 0 at m (charge-offs, closures and payoffs are not cures);
@@ -25,7 +26,7 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
     # An account's rows are found by its integer account_key (one per account_id, by construction).
     return create_money_table(con, "marts.cure_rates", f"""
         WITH feats AS (
-            SELECT portfolio, status, dpd, bucket AS from_bucket, balance,
+            SELECT portfolio, currency, status, dpd, bucket AS from_bucket, balance,
                    lead(month_end) OVER w AS month_end,
                    coalesce(lead(status = 'open' AND dpd = 0) OVER w, false) AS cured,
                    coalesce(max(status = 'open' AND dpd = 0) OVER (w ROWS BETWEEN 1 FOLLOWING AND 3 FOLLOWING),
@@ -51,4 +52,4 @@ def build_cure_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
                     END AS redefault_6m_rate
         FROM base, last
         {by_portfolio("month_end, from_bucket")}""",
-        {"balance": TO_PREVIOUS}, keys=("from_bucket",), order="month_end, portfolio, from_bucket", months=months)
+        {"balance": TO_PREVIOUS}, keys=("from_bucket",), order="month_end, portfolio, currency, from_bucket", months=months)

@@ -8,7 +8,7 @@ from .common import PORTFOLIO, TO_DATE, by_portfolio, create_money_table, in_mon
 
 
 def build_delinquency_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
-    """marts.delinquency_rates — one row per month_end × portfolio (and 'all').
+    """marts.delinquency_rates — one row per month_end × portfolio × currency (and 'all' per currency).
 
     Over the accounts open at the month end: open_accounts, open_balance; dqN_account_rate = open
     accounts with dpd ≥ N / open accounts; dqN_balance_rate = the full balance (not the past-due

@@ -9,7 +9,8 @@ from .flows import frame_sql
 
 
 def build_roll_forward(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
-    """marts.roll_forward — one row per reporting month_end × portfolio (and 'all').
+    """marts.roll_forward — one row per reporting month_end × portfolio × currency (and 'all' per
+    currency: a roll-forward never adds amounts in different currencies).
 
     opening_balance = Σ balance of the open rows at m−1 (terminal rows have left the book);
     debits = disbursement + purchase + interest + fee + payment_reversal, credits = payment +
@@ -22,7 +23,7 @@ def build_roll_forward(con: duckdb.DuckDBPyConnection, months: tuple[date, date]
     A run over a range of reporting months rebuilds only those months' rows."""
     return create_money_table(con, "marts.roll_forward", f"""
         {frame_sql(months)}
-        SELECT month_end, portfolio, open_balance_prev AS opening_balance, debits, credits, charge_offs,
+        SELECT month_end, portfolio, currency, open_balance_prev AS opening_balance, debits, credits, charge_offs,
                all_balance AS closing_balance,
                open_balance_prev + debits - credits - charge_offs - all_balance AS difference
         FROM frame""",

@@ -8,7 +8,7 @@ from .common import PORTFOLIO, TO_PREVIOUS, by_portfolio, create_money_table, in
 
 
 def build_roll_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
-    """marts.roll_rates — one row per month_end × portfolio × from_bucket × to_bucket with at least one
+    """marts.roll_rates — one row per month_end × portfolio × currency × from_bucket × to_bucket with at least one
     account; month_end is the later month m of the pair m−1 → m (so the first reporting month has none).
 
     For every account open at m−1 (its bucket then is from_bucket) the bucket it is in at m
@@ -23,7 +23,7 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
     # the self-join runs over every account-month row, and comparing integers is cheaper than strings.
     return create_money_table(con, "marts.roll_rates", f"""
         WITH pairs AS (
-            SELECT p.portfolio, n.month_end, p.bucket AS from_bucket, n.bucket AS to_bucket, p.balance
+            SELECT p.portfolio, p.currency, n.month_end, p.bucket AS from_bucket, n.bucket AS to_bucket, p.balance
             FROM marts.account_month p
             JOIN marts.account_month n ON n.account_key = p.account_key AND n.month_end = {next_month_end("p.month_end")}
             WHERE p.status = 'open' AND {in_months(months, 'n.month_end')}
@@ -33,10 +33,10 @@ def build_roll_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] |
                    CAST(to_bucket AS VARCHAR) AS to_bucket, count(*) AS accounts,
                    sum(balance) AS balance
             FROM pairs {by_portfolio("month_end, from_bucket, to_bucket")})
-        SELECT month_end, portfolio, from_bucket, to_bucket, accounts, balance,
+        SELECT month_end, portfolio, currency, from_bucket, to_bucket, accounts, balance,
                accounts / sum(accounts) OVER w AS account_rate,
                CAST(balance AS DOUBLE) / nullif(CAST(sum(balance) OVER w AS DOUBLE), 0) AS balance_rate
         FROM cells
-        WINDOW w AS (PARTITION BY month_end, portfolio, from_bucket)""",
+        WINDOW w AS (PARTITION BY month_end, portfolio, currency, from_bucket)""",
         {"balance": TO_PREVIOUS}, keys=("from_bucket", "to_bucket"),
-        order="month_end, portfolio, from_bucket, to_bucket", months=months)
+        order="month_end, portfolio, currency, from_bucket, to_bucket", months=months)

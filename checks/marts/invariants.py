@@ -79,28 +79,30 @@ INVARIANTS = [
                     OR (product_type = 'installment' AND dpd >= 120))""",
               warn=True),
     Invariant("marts.roll_rates", "from_rows_sum_to_one",
-              "Each (month, portfolio, from_bucket) row of the transition matrix sums to 1 (accounts; and balance where defined).",
-              """SELECT month_end, portfolio, from_bucket, sum(account_rate) AS account_sum, sum(balance_rate) AS balance_sum
+              "Each (month, portfolio, currency, from_bucket) row of the transition matrix sums to 1 (accounts; and balance where defined).",
+              """SELECT month_end, portfolio, currency, from_bucket, sum(account_rate) AS account_sum, sum(balance_rate) AS balance_sum
                  FROM marts.roll_rates GROUP BY ALL
                  HAVING abs(sum(account_rate) - 1) > 1e-9
                      OR (count(balance_rate) > 0 AND abs(sum(balance_rate) - 1) > 1e-9)"""),
     Invariant("marts.roll_rates", "counts_match_account_month",
-              "The matrix counts every account open at m-1 exactly once (per portfolio).",
-              """WITH r AS (SELECT (date_trunc('month', month_end) - INTERVAL 1 DAY)::DATE AS prev, portfolio,
+              "The matrix counts every account open at m-1 exactly once (per portfolio and currency).",
+              """WITH r AS (SELECT (date_trunc('month', month_end) - INTERVAL 1 DAY)::DATE AS prev, portfolio, currency,
                                    sum(accounts) AS n FROM marts.roll_rates WHERE portfolio <> 'all' GROUP BY ALL),
-                 a AS (SELECT month_end AS prev, portfolio, count(*) AS n FROM marts.account_month
+                 a AS (SELECT month_end AS prev, portfolio, currency, count(*) AS n FROM marts.account_month
                        WHERE status = 'open' AND month_end < (SELECT max(month_end) FROM staging.reporting_months)
                        GROUP BY ALL)
-                 SELECT prev AS from_month_end, portfolio, a.n AS open_accounts, r.n AS in_matrix
-                 FROM a FULL JOIN r USING (prev, portfolio) WHERE a.n IS DISTINCT FROM r.n"""),
+                 SELECT prev AS from_month_end, portfolio, currency, a.n AS open_accounts, r.n AS in_matrix
+                 FROM a FULL JOIN r USING (prev, portfolio, currency) WHERE a.n IS DISTINCT FROM r.n"""),
     Invariant("marts.roll_forward", "difference_is_zero",
-              "opening + debits - credits - charge_offs - closing = 0.00 exactly, per portfolio and month.",
-              "SELECT month_end, portfolio, difference FROM marts.roll_forward WHERE difference IS NOT NULL AND difference <> 0"),
+              "opening + debits - credits - charge_offs - closing = 0.00 exactly, per portfolio, currency and month.",
+              "SELECT month_end, portfolio, currency, difference FROM marts.roll_forward WHERE difference IS NOT NULL AND difference <> 0"),
     Invariant("marts.aging", "reconciles_to_account_month",
-              "Aging totals per month equal the account-month table's accounts and balances.",
-              """SELECT coalesce(a.month_end, m.month_end) AS month_end, a.accounts, m.accounts AS am_accounts, a.balance, m.balance AS am_balance
-                 FROM (SELECT month_end, sum(accounts) accounts, sum(balance) balance FROM marts.aging WHERE portfolio = 'all' GROUP BY 1) a
-                 FULL JOIN (SELECT month_end, count(*) accounts, sum(balance) balance FROM marts.account_month GROUP BY 1) m USING (month_end)
+              "Aging totals per month and currency equal the account-month table's accounts and balances.",
+              """SELECT coalesce(a.month_end, m.month_end) AS month_end, coalesce(a.currency, m.currency) AS currency,
+                        a.accounts, m.accounts AS am_accounts, a.balance, m.balance AS am_balance
+                 FROM (SELECT month_end, currency, sum(accounts) accounts, sum(balance) balance FROM marts.aging WHERE portfolio = 'all' GROUP BY 1, 2) a
+                 FULL JOIN (SELECT month_end, currency, count(*) accounts, sum(balance) balance FROM marts.account_month GROUP BY 1, 2) m
+                      USING (month_end, currency)
                  WHERE a.accounts IS DISTINCT FROM m.accounts OR a.balance IS DISTINCT FROM m.balance"""),
     Invariant("marts.complaint_metrics", "totals_reconcile_with_staging",
               "Every complaint received in a reporting month is counted once in the monthly 'all' × 'all' total.",

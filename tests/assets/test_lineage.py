@@ -43,7 +43,7 @@ def test_every_upstream_column_exists_in_the_built_table(small_run):
     assert sorted(c for t, c in referenced if t == "staging.ledger") == [
         "amount", "due_on", "entry_id", "entry_type", "posted_on", "source_file"]
     assert sorted(c for t, c in referenced if t == "staging.accounts") == [
-        "account_id", "account_key", "closed_on", "opened_on", "portfolio", "product_type"]
+        "account_id", "account_key", "closed_on", "currency", "opened_on", "portfolio", "product_type"]
 
 
 def test_the_example_of_the_issue():

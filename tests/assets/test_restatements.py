@@ -47,19 +47,19 @@ def test_files_changed_removed_and_added_against_the_latest_close(con):
 
 
 def test_moved_figures_rows_gone_and_come_and_maturing_figures_left_out(con):
-    con.execute("""CREATE TABLE marts.cure_rates (month_end DATE, portfolio VARCHAR, from_bucket VARCHAR,
+    con.execute("""CREATE TABLE marts.cure_rates (month_end DATE, portfolio VARCHAR, currency VARCHAR, from_bucket VARCHAR,
         accounts BIGINT, cure_rate DOUBLE, cured_within_3m_rate DOUBLE, redefault_6m_rate DOUBLE)""")
     con.execute("CREATE TABLE published.cure_rates AS SELECT 'x' AS close_id, * FROM marts.cure_rates LIMIT 0")
     con.execute("""INSERT INTO published.cure_rates VALUES
-        ('2026-10 v2', '2026-10-31', 'all', 'dpd_1_29', 4, 0.5, NULL, NULL),
-        ('2026-10 v2', '2026-10-31', 'all', 'dpd_30_59', 1, 0.0, NULL, NULL),
-        ('2026-10 v1', '2026-10-31', 'all', 'dpd_1_29', 9, 0.9, NULL, NULL)""")  # an older version: not compared
+        ('2026-10 v2', '2026-10-31', 'all', 'USD', 'dpd_1_29', 4, 0.5, NULL, NULL),
+        ('2026-10 v2', '2026-10-31', 'all', 'USD', 'dpd_30_59', 1, 0.0, NULL, NULL),
+        ('2026-10 v1', '2026-10-31', 'all', 'USD', 'dpd_1_29', 9, 0.9, NULL, NULL)""")  # an older version: not compared
     con.execute("""INSERT INTO marts.cure_rates VALUES
-        ('2026-10-31', 'all', 'dpd_1_29', 4, 0.25, 0.75, NULL),   -- cure_rate moved; cured_within_3m matured
-        ('2026-10-31', 'all', 'dpd_60_89', 2, 1.0, NULL, NULL),   -- a row the close did not have
-        ('2026-09-30', 'all', 'dpd_1_29', 7, 0.1, NULL, NULL)""")  # a month not closed
+        ('2026-10-31', 'all', 'USD', 'dpd_1_29', 4, 0.25, 0.75, NULL),   -- cure_rate moved; cured_within_3m matured
+        ('2026-10-31', 'all', 'USD', 'dpd_60_89', 2, 1.0, NULL, NULL),   -- a row the close did not have
+        ('2026-09-30', 'all', 'USD', 'dpd_1_29', 7, 0.1, NULL, NULL)""")  # a month not closed
     count, moved = figure_changes(con, "marts.cure_rates", closes_to_compare(con))
-    key = '{"month_end":"2026-10-31","portfolio":"all","from_bucket":"%s"}'
+    key = '{"month_end":"2026-10-31","portfolio":"all","currency":"USD","from_bucket":"%s"}'
     assert count == 3
     assert [(m["row_key"], m["column_name"], m["published_value"], m["recomputed_value"]) for m in moved] == [
         (key % "dpd_1_29", "cure_rate", "0.5", "0.25"),

@@ -26,13 +26,13 @@ def con():
     c.execute("""CREATE TABLE raw.files AS SELECT * FROM (VALUES ('ledger', 'f1', DATE '2026-01-01'),
         ('ledger', 'f2', DATE '2026-02-01'), ('ledger', 'f3', DATE '2026-03-01')) v(entity, source_file, file_month)""")
     c.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
-        product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
+        currency VARCHAR, product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR,
         account_key INTEGER)""")
     c.execute("""INSERT INTO marts.account_month VALUES
-        ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 100, 0, 0, 'current', 1),
-        ('A', DATE '2026-02-28', 'p', 'revolving', 'open', 100, 25, 20, 'dpd_1_29', 1),
-        ('A', DATE '2026-03-31', 'p', 'revolving', 'open', 100, 50, 51, 'dpd_30_59', 1),
-        ('B', DATE '2026-01-31', 'p', 'installment', 'closed', 0, 0, NULL, 'closed', 2)""")
+        ('A', DATE '2026-01-31', 'p', 'USD', 'revolving', 'open', 100, 0, 0, 'current', 1),
+        ('A', DATE '2026-02-28', 'p', 'USD', 'revolving', 'open', 100, 25, 20, 'dpd_1_29', 1),
+        ('A', DATE '2026-03-31', 'p', 'USD', 'revolving', 'open', 100, 50, 51, 'dpd_30_59', 1),
+        ('B', DATE '2026-01-31', 'p', 'USD', 'installment', 'closed', 0, 0, NULL, 'closed', 2)""")
     return c
 
 
@@ -51,13 +51,13 @@ def test_account_month_invariants_pass_on_clean_rows(con):
 
 
 @pytest.mark.parametrize("name, plant", [
-    ("one_row_per_account_month", "INSERT INTO marts.account_month VALUES ('A', DATE '2026-01-31', 'p', 'revolving', 'open', 1, 0, 0, 'current', 1)"),
+    ("one_row_per_account_month", "INSERT INTO marts.account_month VALUES ('A', DATE '2026-01-31', 'p', 'USD', 'revolving', 'open', 1, 0, 0, 'current', 1)"),
     ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET bucket = 'dpd_30_59' WHERE dpd = 20"),
     ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET dpd = 0 WHERE status = 'closed'"),
     ("bucket_matches_dpd_and_status", "UPDATE marts.account_month SET past_due_amount = 0 WHERE dpd = 20"),
     # Feb 28 -> Mar 31 is 31 days: 20 -> 52 is one day too many
     ("dpd_grows_at_most_by_elapsed_days", "UPDATE marts.account_month SET dpd = 52 WHERE dpd = 51"),
-    ("no_rows_after_terminal", "INSERT INTO marts.account_month VALUES ('B', DATE '2026-02-28', 'p', 'installment', 'open', 0, 0, 0, 'current', 2)"),
+    ("no_rows_after_terminal", "INSERT INTO marts.account_month VALUES ('B', DATE '2026-02-28', 'p', 'USD', 'installment', 'open', 0, 0, 0, 'current', 2)"),
     ("no_rows_after_terminal", "DELETE FROM marts.account_month WHERE account_id = 'A' AND month_end = DATE '2026-02-28'"),
 ])
 def test_account_month_invariants_catch_violations(con, name, plant):
@@ -68,8 +68,8 @@ def test_account_month_invariants_catch_violations(con, name, plant):
 
 def test_roll_rate_rows_must_sum_to_one(con):
     con.execute("""CREATE TABLE marts.roll_rates AS SELECT * FROM (VALUES
-        (DATE '2026-02-28', 'all', 'current', 'current', 3, 30.0, 0.75, 0.6),
-        (DATE '2026-02-28', 'all', 'current', 'dpd_1_29', 1, 20.0, 0.25, 0.4)) t(month_end, portfolio, from_bucket,
+        (DATE '2026-02-28', 'all', 'USD', 'current', 'current', 3, 30.0, 0.75, 0.6),
+        (DATE '2026-02-28', 'all', 'USD', 'current', 'dpd_1_29', 1, 20.0, 0.25, 0.4)) t(month_end, portfolio, currency, from_bucket,
         to_bucket, accounts, balance, account_rate, balance_rate)""")
     check = inv(MART, "marts.roll_rates", "from_rows_sum_to_one")
     assert check.evaluate(con)[0] == 0
@@ -79,7 +79,7 @@ def test_roll_rate_rows_must_sum_to_one(con):
 
 def test_roll_forward_difference_must_be_zero(con):
     con.execute("""CREATE TABLE marts.roll_forward AS SELECT DATE '2026-02-28' AS month_end, 'all' AS portfolio,
-        0.00::DECIMAL(18,2) AS difference""")
+        'USD' AS currency, 0.00::DECIMAL(18,2) AS difference""")
     check = inv(MART, "marts.roll_forward", "difference_is_zero")
     assert check.evaluate(con)[0] == 0
     con.execute("UPDATE marts.roll_forward SET difference = 0.01")

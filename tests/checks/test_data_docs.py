@@ -137,9 +137,9 @@ def test_the_site_has_an_index_a_validation_and_a_suite_page_per_table(docs):
 def test_exact_counts_of_one_month(docs, warehouse):
     result, _ = docs
     am = result.tables["marts.account_month"]
-    # checks/marts/marts__account_month.json holds 14 expectations: the column set, 8 not-null, 3 value sets,
-    # 2 lower bounds; all pass on the pipeline's rows.
-    assert (am.evaluated, am.passed, am.failed, am.failures) == (14, 14, 0, ())
+    # checks/marts/marts__account_month.json holds 16 expectations: the column set, 9 not-null, 3 value sets,
+    # 1 pattern (currency), 2 lower bounds; all pass on the pipeline's rows.
+    assert (am.evaluated, am.passed, am.failed, am.failures) == (16, 16, 0, ())
     assert result.success
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -158,7 +158,7 @@ def test_exact_counts_of_one_month(docs, warehouse):
     assert result.tables["audit.source_files"].rows == sum(f == date(2026, 9, 1) for (f,) in files) == 3
     assert result.tables["audit.rejected_rows"].rows == 0
     expected = {"raw.accounts": 5, "staging.accounts": 18, "staging.ledger": 13, "staging.complaints": 12,
-                "audit.source_files": 12, "marts.roll_rates": 14, "marts.complaints_by_bucket": 9}
+                "audit.source_files": 12, "marts.roll_rates": 16, "marts.complaints_by_bucket": 9}
     assert {t: result.tables[t].evaluated for t in expected} == expected
     assert result.tables["staging.accounts"].selection.startswith("the accounts open at the month end")
 
@@ -212,14 +212,14 @@ def test_a_forbidden_value_in_the_month_shows_as_failed(warehouse, tmp_path):
     result = write_data_docs(con, MONTH, str(tmp_path / "site"))
     con.close()
     am = result.tables["marts.account_month"]
-    assert (am.evaluated, am.passed, am.failed) == (14, 13, 1)
+    assert (am.evaluated, am.passed, am.failed) == (16, 15, 1)
     assert am.failures == ("expect_column_values_to_be_between(dpd)",)
     assert result.tables["staging.accounts"].failures == ("expect_column_values_to_match_regex(currency)",)
     assert not result.success
     assert [t for t, d in result.tables.items() if d.failed] == ["staging.accounts", "marts.account_month"]
     text = page_text(tmp_path / "site" / am.page)
     assert "Status: Failed" in text
-    assert "Evaluated Expectations 14 Successful Expectations 13 Unsuccessful Expectations 1" in text
+    assert "Evaluated Expectations 16 Successful Expectations 15 Unsuccessful Expectations 1" in text
     assert "values must be greater than or equal to 0.0 . 1 unexpected values found" in text
     assert "Sampled Unexpected Values -7 " in text and "-99" not in text
     assert "Status: Failed" not in page_text(tmp_path / "site" / result.tables["marts.aging"].page)
@@ -233,7 +233,7 @@ def test_gx_raising_is_an_error_and_writes_nothing(warehouse, tmp_path):
     missing = 'Error: The column "bucket" in BatchData does not exist.'
     assert str(raised.value) == (
         "GX suite marts__aging_suite on marts.aging could not evaluate: "
-        f"expect_compound_columns_to_be_unique(month_end, portfolio, bucket): {missing}; "
+        f"expect_compound_columns_to_be_unique(month_end, portfolio, currency, bucket): {missing}; "
         f"expect_column_values_to_not_be_null(bucket): {missing}; expect_column_values_to_be_in_set(bucket): {missing}")
     con.close()
     assert not (tmp_path / "site").exists()

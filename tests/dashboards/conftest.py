@@ -34,6 +34,9 @@ CREATE TABLE marts.delinquency_rates (month_end DATE, portfolio VARCHAR, open_ac
 CREATE TABLE marts.charge_offs (month_end DATE, portfolio VARCHAR, gross_charge_off DECIMAL(18,2),
     recoveries DECIMAL(18,2), net_charge_off DECIMAL(18,2), average_balance DECIMAL(18,2),
     nco_rate_annualized DOUBLE);
+CREATE TABLE marts.roll_forward (month_end DATE, portfolio VARCHAR, opening_balance DECIMAL(18,2),
+    debits DECIMAL(18,2), credits DECIMAL(18,2), charge_offs DECIMAL(18,2), closing_balance DECIMAL(18,2),
+    difference DECIMAL(18,2));
 CREATE TABLE marts.complaint_metrics (month_end DATE, portfolio VARCHAR, issue_group VARCHAR, complaints BIGINT,
     complaints_per_1000 DOUBLE, timely_response_rate DOUBLE, closed_within_60d_rate DOUBLE,
     median_days_to_close DOUBLE, open_backlog BIGINT, repeat_rate DOUBLE, conduct_complaints BIGINT,
@@ -58,6 +61,28 @@ COMPLAINT_SLICES = (
 SUPPRESSED_VALUES = ("8.5471", "12.7119", "8.1234", "45.6789", "34.188", "66.6667", "0.6667", "0.4321")
 # (bucket, complaints, accounts at the previous month end, per 1,000) in 2026-09 and 2026-10
 COMPLAINT_BUCKETS = (("current", 7, 300, 23.3333), ("dpd_1_29", 2, 30, 66.6667), ("dpd_30_59", 5, 15, 333.3333))
+
+# marts.roll_forward: (month_end, portfolio, opening, debits, credits, charge_offs, closing, difference).
+# The first month has no opening balance; every later row reconciles (opening + debits − credits −
+# charge_offs = closing, worked out by hand; 'all' = cards + loans), except loans (and so 'all') in the latest
+# month, whose closing balance is 0.05 short.
+ROLL_FORWARD = (
+    ("2026-08-31", "all", None, 30000.00, 21000.00, 1500.00, 174002.25, None),
+    ("2026-08-31", "cards", None, 20000.00, 14000.00, 1000.00, 116001.50, None),
+    ("2026-08-31", "loans", None, 10000.00, 7000.00, 500.00, 58000.75, None),
+    # all: 174002.25 + 30500.10 − 27800.35 − 2466.75 = 174235.25
+    ("2026-09-30", "all", 174002.25, 30500.10, 27800.35, 2466.75, 174235.25, 0.00),
+    # cards: 116001.50 + 20333.40 − 18533.57 − 1644.50 = 116156.83
+    ("2026-09-30", "cards", 116001.50, 20333.40, 18533.57, 1644.50, 116156.83, 0.00),
+    # loans: 58000.75 + 10166.70 − 9266.78 − 822.25 = 58078.42
+    ("2026-09-30", "loans", 58000.75, 10166.70, 9266.78, 822.25, 58078.42, 0.00),
+    # all: 174235.25 + 31234.56 − 29876.54 − 1234.56 = 174358.71; the row (cards + loans) says 174358.66
+    ("2026-10-31", "all", 174235.25, 31234.56, 29876.54, 1234.56, 174358.66, 0.05),
+    # cards: 116156.83 + 20823.04 − 19917.69 − 823.04 = 116239.14
+    ("2026-10-31", "cards", 116156.83, 20823.04, 19917.69, 823.04, 116239.14, 0.00),
+    # loans: 58078.42 + 10411.52 − 9958.85 − 411.52 = 58119.57; the row says 58119.52: difference 0.05
+    ("2026-10-31", "loans", 58078.42, 10411.52, 9958.85, 411.52, 58119.52, 0.05),
+)
 
 
 def _complaint_metrics() -> list[tuple]:
@@ -124,6 +149,7 @@ def _make_marts(con) -> None:
     _insert(con, "marts.cure_rates", cure)
     _insert(con, "marts.delinquency_rates", dq)
     _insert(con, "marts.charge_offs", co)
+    _insert(con, "marts.roll_forward", list(ROLL_FORWARD))
     _insert(con, "marts.complaint_metrics", _complaint_metrics())
     _insert(con, "marts.complaints_by_bucket", [
         (m, bucket, n, accounts, rate) for m in MONTHS[1:] for bucket, n, accounts, rate in COMPLAINT_BUCKETS])

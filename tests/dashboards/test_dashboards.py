@@ -15,17 +15,19 @@ from plotly.offline import get_plotlyjs
 from dashboards import PAGES, build_reports, page_for_table
 
 PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
-              "complaints.html")
+              "roll_forward.html", "complaints.html", "definitions.html")
 # The exports (tests/dashboards/test_exports.py, test_workbooks.py): the CSV of every chart and table, one
 # workbook per month.
 EXPORT_FILES = tuple(f"data/{name}.csv" for name in (
-    "index-headline.delinquency_rates", "index-dq30-by-portfolio.delinquency_rates",
+    "headline.delinquency_rates", "headline-rates.delinquency_rates", "headline-rates.charge_offs",
+    "index-dq30-by-portfolio.delinquency_rates",
     "aging-balance.aging", "aging-delinquent-balance.aging", "aging-accounts.aging",
     "roll-matrix.roll_rates", "roll-flow-rates.roll_rates",
     "cure-cure-rate.cure_rates", "cure-balance-cure-rate.cure_rates", "cure-cured-within-3m-rate.cure_rates",
     "cure-redefault-6m-rate.cure_rates",
     "dq-balance-rates.delinquency_rates", "dq-account-rates.delinquency_rates",
     "dq-dq30-by-portfolio.delinquency_rates", "co-nco-rate.charge_offs", "co-amounts.charge_offs",
+    "rf-bridge.roll_forward", "rf-latest.roll_forward",
     "cmp-latest.complaint_metrics", "cmp-latest.delinquency_rates", "cmp-per-1000-by-issue.complaint_metrics",
     "cmp-conduct.complaint_metrics", "cmp-conduct.delinquency_rates", "cmp-by-bucket.complaints_by_bucket",
     "cmp-timeliness.complaint_metrics", "cmp-backlog.complaint_metrics",
@@ -74,9 +76,14 @@ def test_every_page_exists_and_index_links_them(reports):
 def test_index_headline_table(reports, hand_marts):
     index = (reports / "index.html").read_text("utf-8")
     assert hand_marts.AS_OF in index
-    # latest month, 'all': open accounts 117*3+2, open balance 58000.75*3+2, dq30 balance rate 6.94%
-    assert "<td>All portfolios</td><td>353</td><td>174,004.25</td><td>6.94%</td>" in index
-    assert "<td>cards</td><td>236</td><td>116,003.50</td><td>6.94%</td>" in index
+    # latest month, 'all': open accounts 117*3+2 (+1 on 352: +0.28%), open balance 58000.75*3+2 (+1.00 on
+    # 174,003.25: +0.00%), dq30 6.94% and dq90 2.60% balance rates, NCO 23.91% (all unchanged); three months
+    # only, so no 3-month average
+    assert ("<td>All portfolios</td><td>353</td><td>+1 (+0.28%)</td><td>—</td><td>174,004.25</td>"
+            "<td>+1.00 (+0.00%)</td><td>—</td></tr>") in index
+    assert ("<td>All portfolios</td><td>6.94%</td><td>+0.00 pp</td><td>—</td><td>2.60%</td>"
+            "<td>+0.00 pp</td><td>—</td><td>23.91%</td><td>+0.00 pp</td><td>—</td></tr>") in index
+    assert "<td>cards</td><td>236</td><td>+1 (+0.43%)</td><td>—</td><td>116,003.50</td>" in index
 
 
 def test_plotly_js_shipped_once_and_no_network(reports):
@@ -89,7 +96,7 @@ def test_plotly_js_shipped_once_and_no_network(reports):
         assert scripts == ["plotly.min.js"], (name, scripts)
         assert len(page) < 1_000_000, name  # plotly.js is not inlined
         assert "cdn" not in page.lower() and "http://" not in page and "https://" not in page, name
-        assert "Plotly.newPlot" in page or name == "index.html"
+        assert "Plotly.newPlot" in page or name in ("index.html", "definitions.html")
 
 
 def test_titles_carry_as_of_date(reports, hand_marts):
@@ -103,25 +110,29 @@ def test_titles_carry_as_of_date(reports, hand_marts):
 def test_bucket_labels_are_dpd_ranges(reports):
     aging = _figures((reports / "aging.html").read_text("utf-8"))["aging-balance"]
     names = [t["name"] for t in aging["data"] if t.get("visible") is True]
-    assert names == ["Current", "1–29 DPD", "30–59 DPD", "90–119 DPD", "Charged off", "Closed"]
+    # every bucket, also those without rows (60–89, 120–149, 150–179, 180+ DPD)
+    assert names == ["Current", "1–29 DPD", "30–59 DPD", "60–89 DPD", "90–119 DPD", "120–149 DPD", "150–179 DPD",
+                     "180+ DPD", "Charged off", "Closed"]
     for name in PAGE_FILES:
         assert not re.search(r"\bM[1-6]\b", (reports / name).read_text("utf-8")), name
 
 
 def test_known_roll_rate_cell_in_figure_json(reports, hand_marts):
     figs = _figures((reports / "roll_rates.html").read_text("utf-8"))
-    matrix = figs["roll-matrix-0-all"]
+    matrix = figs["roll-matrix"]
     latest = [t for t in matrix["data"] if t["visible"] is True]
-    assert len(latest) == 1 and latest[0]["name"] == hand_marts.AS_OF
+    assert len(latest) == 1 and latest[0]["name"] == f"All portfolios {hand_marts.AS_OF}"
     trace = latest[0]
     row, col = trace["y"].index("60–89 DPD"), trace["x"].index("90–119 DPD")
     assert trace["z"][row][col] == 0.4321
-    assert trace["customdata"][row][col] == [37, 12345.67, 0.5123]
+    # accounts, balance, balance rate, and the row's accounts (the only cell of that row: 37)
+    assert trace["customdata"][row][col] == [37, 12345.67, 0.5123, 37]
+    assert trace["text"][row][col] == "43.2%"
     # a month selector covering every roll month, starting at the latest
     slider = matrix["layout"]["sliders"][0]
     assert [s["label"] for s in slider["steps"]] == ["2026-09", "2026-10"]
     assert slider["active"] == 1
-    assert set(figs) == {"roll-matrix-0-all", "roll-matrix-1-cards", "roll-matrix-2-loans", "roll-flow-rates"}
+    assert set(figs) == {"roll-matrix", "roll-flow-rates"}  # one matrix chart for every portfolio
     # flow rate 1-29 -> 30-59 of 'all' is the balance rate of that cell (0.4); 30-59 -> 60-89 is 1.0
     flows = {t["name"]: t["y"] for t in figs["roll-flow-rates"]["data"] if t["visible"] is True}
     assert flows["1–29 DPD → 30–59 DPD"] == [0.4, 0.4]
@@ -168,7 +179,7 @@ def test_empty_marts_say_so(tmp_path, hand_marts):
     con.execute(hand_marts.MARTS_DDL)
     build_reports(con, str(tmp_path))
     for name in ("aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
-                 "complaints.html"):
+                 "roll_forward.html", "complaints.html"):
         page = (tmp_path / name).read_text("utf-8")
         assert "No data: the table marts." in page and "is empty" in page, name
         assert "Plotly.newPlot" not in page
@@ -225,10 +236,11 @@ def test_pages_keyed_by_table():
     from dashboards.build import MART_TABLES
 
     tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
-              "marts.complaint_metrics", "marts.complaints_by_bucket"}
+              "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket"}
     by_table = {t: p.slug for t, p in page_for_table().items()}
     assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
                         "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
+                        "marts.roll_forward": "roll_forward",
                         "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints"}
     assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
 

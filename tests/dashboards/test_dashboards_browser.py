@@ -6,6 +6,7 @@ Skipped where /usr/bin/chromium is not installed (`apt-get install -y chromium`)
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -60,10 +61,11 @@ def reports(hand_marts, tmp_path_factory) -> Path:
 CHARTS = {
     "index.html": 1,
     "aging.html": 3,
-    "roll_rates.html": 4,
+    "roll_rates.html": 2,
     "cure_rates.html": 4,
     "delinquency.html": 3,
     "charge_offs.html": 2,
+    "roll_forward.html": 1,
     "complaints.html": 5,
 }
 
@@ -89,15 +91,16 @@ def test_page_renders_offline(rendered, page, hand_marts):
 
 def test_roll_rates_heatmap_drawn(rendered):
     dom = rendered["roll_rates.html"].stdout
-    assert dom.count('class="heatmaplayer') == 3  # 'all', cards, loans
-    assert dom.count('class="slider-container"') == 3  # each with its month selector
+    assert dom.count('class="heatmaplayer') == 1  # one matrix for every portfolio
+    assert dom.count('class="slider-container"') == 1  # its month selector
+    assert "Portfolio: All portfolios" in dom  # its portfolio selector, drawn
     assert "Roll rates 2026-09-30 → 2026-10-31" in dom  # starts at the latest month
     assert "43.2%" in dom  # the known cell's text, drawn on the latest month's matrix
 
 
 def test_index_headline_table_shown(rendered):
     dom = rendered["index.html"].stdout
-    assert "<td>All portfolios</td><td>353</td><td>174,004.25</td><td>6.94%</td>" in dom
+    assert "<td>All portfolios</td><td>353</td><td>+1 (+0.28%)</td><td>—</td><td>174,004.25</td>" in dom
 
 
 def test_complaints_page_drawn_with_suppression_note(rendered):
@@ -106,3 +109,12 @@ def test_complaints_page_drawn_with_suppression_note(rendered):
     assert "Suppressed (fewer than 5 complaints)" in dom  # the legend entry of the suppression markers
     assert "Target 100 %" in dom  # the target line's label, drawn
     assert "30+ DPD account rate" in dom  # the right-hand axis beside conduct complaints
+
+
+def test_every_bucket_in_the_drawn_legends(rendered):
+    """Buckets without rows are still drawn in the legend (their traces are zero or empty)."""
+    legend = {page: re.findall(r'class="legendtext"[^>]*>([^<]*)<', rendered[page].stdout)
+              for page in ("aging.html", "cure_rates.html", "complaints.html")}
+    assert legend["aging.html"].count("180+ DPD") == 3  # balance, delinquent balance, accounts
+    assert legend["cure_rates.html"].count("from 180+ DPD") == 4  # the four cure charts
+    assert "180+ DPD" in legend["complaints.html"]  # by bucket, no complaint from 180+ DPD

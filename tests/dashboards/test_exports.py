@@ -71,7 +71,7 @@ def _parse(text: str, sql_type: str):
 def test_every_csv_holds_the_mart_rows_it_claims(con, reports):
     files = sorted(p.relative_to(reports).as_posix() for p in (reports / "data").iterdir())
     claims = _claims()
-    assert len(files) == 24 and set(files) <= set(claims)
+    assert len(files) == 28 and set(files) <= set(claims)
     for name in files:
         source = claims[name]
         result = con.execute(f"SELECT * FROM {source.table}" + (f" WHERE {source.where}" if source.where else ""))
@@ -98,12 +98,19 @@ def test_csv_values_as_stored(reports):
     assert lines[0] == "month_end,portfolio,bucket,accounts,balance,past_due_amount"
     assert lines[1] == "2026-08-31,all,dpd_1_29,30,12001.50,900.00"  # 10*3, 4000.50*3, 300.00*3
     assert len(lines) == 1 + 27
-    # the headline table: marts.delinquency_rates of the latest month, money exact, rates as stored
-    assert (reports / "data/index-headline.delinquency_rates.csv").read_text("utf-8").splitlines()[1:] == [
+    # the overview's headline table: marts.delinquency_rates of the latest month and the three before it
+    # (all three hand-made months), money exact, rates as stored
+    headline = (reports / "data/headline.delinquency_rates.csv").read_text("utf-8").splitlines()
+    assert len(headline) == 1 + 9 and headline[1] == "2026-08-31,all,351,174002.25,0.06,0.0694,0.02,0.03,0.017,0.026"
+    assert headline[-3:] == [
         "2026-10-31,all,353,174004.25,0.08,0.0694,0.02,0.03,0.017,0.026",
         "2026-10-31,cards,236,116003.50,0.08,0.0694,0.02,0.03,0.017,0.026",
         "2026-10-31,loans,119,58002.75,0.08,0.0694,0.02,0.03,0.017,0.026",
     ]
+    # the roll-forward's latest-month table: loans 0.05 short
+    latest = (reports / "data/rf-latest.roll_forward.csv").read_text("utf-8").splitlines()
+    assert latest[0] == "month_end,portfolio,opening_balance,debits,credits,charge_offs,closing_balance,difference"
+    assert len(latest) == 1 + 3 and all(line.startswith("2026-10-31,") for line in latest[1:])
     roll = (reports / "data/roll-matrix.roll_rates.csv").read_text("utf-8")
     assert "\n2026-10-31,all,dpd_60_89,dpd_90_119,37,12345.67,0.4321,0.5123\n" in roll
     # NULL is an empty field: the NCO rate of the first reporting month
@@ -126,17 +133,19 @@ def test_every_chart_and_table_links_its_csv(reports):
     linked = set()
     for name, page in pages.items():
         charts = re.findall(r'Plotly\.newPlot\(\s*"([^"]+)"', page)
-        tables = re.findall(r'<table class="headline"(?: id="([^"]*)")?', page)
-        assert charts, name
-        for div_id in charts:
+        # tables of figures (the definitions page's bucket colours are no mart's rows)
+        tables = re.findall(r'<table class="headline(?! definitions)[^"]*" id="([^"]+)"', page)
+        assert charts or name == "definitions.html", name
+        for div_id in charts + tables:
             export = export_for(div_id)
-            assert export is not None, (name, div_id)  # every chart has its CSV
+            assert export is not None, (name, div_id)  # every chart and table has its CSV
             assert data_links(div_id) in page, (name, div_id)  # ... linked right under it
-        assert len(tables) == (1 if name in ("index.html", "complaints.html") else 0), name
+        assert tables == {"index.html": ["headline", "headline-rates"], "roll_forward.html": ["rf-latest"],
+                          "complaints.html": ["cmp-latest"]}.get(name, []), name
         links = re.findall(r'<p class="csv"><a href="(data/[^"]+)" download>Data \(CSV\)</a>', page)
         assert len(links) == len(charts) + len(tables), name
         linked |= set(re.findall(r'href="(data/[^"]+\.csv)"', page))
-    assert "data/index-headline.delinquency_rates.csv" in linked and "data/cmp-latest.complaint_metrics.csv" in linked
+    assert {"data/headline-rates.charge_offs.csv", "data/cmp-latest.complaint_metrics.csv"} <= linked
     on_disk = {p.relative_to(reports).as_posix() for p in (reports / "data").iterdir()}
     assert linked == on_disk  # every link resolves, every file is linked
     assert export_for("roll-matrix-2-loans").chart == "roll-matrix" and export_for("roll-matrixes") is None

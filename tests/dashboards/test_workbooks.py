@@ -13,7 +13,7 @@ import pytest
 from dashboards import build_reports
 
 SHEETS = ["About", "aging", "charge_offs", "complaint_metrics", "complaints_by_bucket", "cure_rates",
-          "delinquency_rates", "roll_rates"]
+          "delinquency_rates", "roll_forward", "roll_rates"]
 
 
 @pytest.fixture(scope="module")

@@ -87,7 +87,8 @@ def test_dashboards_exist_and_hold_no_account_id(sample_run):
     _, con, settings = sample_run
     files = sorted(os.listdir(settings.reports))
     assert files == [".arrears-run", "aging.html", "charge_offs.html", "complaints.html", "cure_rates.html",
-                     "data", "delinquency.html", "index.html", "plotly.min.js", "roll_rates.html", "workbooks"]
+                     "data", "definitions.html", "delinquency.html", "index.html", "plotly.min.js",
+                     "roll_forward.html", "roll_rates.html", "workbooks"]
     outcome = sample_run[0]
     assert open(os.path.join(settings.reports, ".arrears-run")).read() == outcome.run_id + "\n"  # the run that wrote them
     files.remove(".arrears-run")

@@ -181,15 +181,15 @@ def _twelve_accounts(staging, staging_db):
 SUM = "108000000000000000.00"  # 12 × 9·10^15
 JAN_FILE = "ledger/ledger_2024-01.csv"
 REFUSED_AGGREGATES = {
-    build_aging: f"marts.aging: portfolio p1, month ending 2024-01-31, bucket current: balance {SUM}",
-    build_delinquency_rates: f"marts.delinquency_rates: portfolio p1, month ending 2024-01-31: open_balance {SUM}",
+    build_aging: f"marts.aging: portfolio p1 (USD), month ending 2024-01-31, bucket current: balance {SUM}",
+    build_delinquency_rates: f"marts.delinquency_rates: portfolio p1 (USD), month ending 2024-01-31: open_balance {SUM}",
     # Feb's cell is Jan's balance: the entries up to January
-    build_roll_rates: f"marts.roll_rates: portfolio p1, month ending 2024-02-29, from_bucket current, "
+    build_roll_rates: f"marts.roll_rates: portfolio p1 (USD), month ending 2024-02-29, from_bucket current, "
                       f"to_bucket current: balance {SUM}",
     # the first money column that does not fit: January's debits (its opening balance is NULL)
-    build_roll_forward: f"marts.roll_forward: portfolio p1, month ending 2024-01-31: debits {SUM}",
+    build_roll_forward: f"marts.roll_forward: portfolio p1 (USD), month ending 2024-01-31: debits {SUM}",
     # February: (Jan + Feb open balances) / 2 = (SUM + SUM + 1.00) / 2
-    build_charge_offs: "marts.charge_offs: portfolio p1, month ending 2024-02-29: average_balance "
+    build_charge_offs: "marts.charge_offs: portfolio p1 (USD), month ending 2024-02-29: average_balance "
                        "108000000000000000.50",
 }
 FILES = {build_charge_offs: f"{JAN_FILE}, ledger/ledger_2024-02.csv"}
@@ -212,7 +212,7 @@ def test_the_all_row_is_refused_when_only_the_sum_over_portfolios_does_not_fit(s
     build_account_month(con)
     with pytest.raises(ValueError) as err:
         build_aging(con)
-    assert str(err.value) == ("marts.aging: portfolio all, month ending 2024-01-31, bucket current: balance "
+    assert str(err.value) == ("marts.aging: portfolio all (USD), month ending 2024-01-31, bucket current: balance "
                               f"18000000000000000.00 {DOES_NOT_FIT}; the portfolio's entries come from {JAN_FILE}")
 
 
@@ -227,7 +227,7 @@ def test_an_aggregate_of_exactly_the_largest_amount_is_stored_and_one_cent_more_
     assert q(con, "SELECT closing_balance FROM marts.roll_forward WHERE portfolio = 'all'") == [(D(MAX),)]
     staging.add_entries(con, [staging.entry("B", "2024-01-06", "fee", "0.01")])
     build_account_month(con)
-    with pytest.raises(ValueError, match=r"^marts.aging: portfolio all, month ending 2024-01-31, bucket current: "
+    with pytest.raises(ValueError, match=r"^marts.aging: portfolio all \(USD\), month ending 2024-01-31, bucket current: "
                                          r"balance 10000000000000000.00 does not fit DECIMAL\(18,2\)"):
         build_aging(con)
 

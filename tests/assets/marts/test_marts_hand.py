@@ -31,9 +31,9 @@ JAN, FEB, MAR = date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)
 BUCKET = {0: "current", 5: "dpd_1_29", 10: "dpd_1_29", 20: "dpd_1_29", 35: "dpd_30_59", 40: "dpd_30_59", 48: "dpd_30_59"}
 
 
-def row(aid, month, portfolio, status, balance, dpd=None, past_due="0.00", product="revolving"):
+def row(aid, month, portfolio, status, balance, dpd=None, past_due="0.00", product="revolving", currency="USD"):
     bucket = status if status != "open" else BUCKET[dpd]
-    return (aid, month, portfolio, product, status, D(balance), D(past_due), dpd, bucket)
+    return (aid, month, portfolio, currency, product, status, D(balance), D(past_due), dpd, bucket)
 
 
 @pytest.fixture
@@ -43,12 +43,12 @@ def make(staging):
     def make(rows, months, ledger=(), accounts=None):
         con = connect(":memory:")
         con.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
-            product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER,
+            currency VARCHAR, product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER,
             bucket VARCHAR)""")
-        con.executemany("INSERT INTO marts.account_month VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO marts.account_month VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute("CREATE TABLE staging.reporting_months (month_end DATE)")
         con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in months])
-        con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, NULL::INTEGER AS account_key
+        con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, currency, NULL::INTEGER AS account_key
                        FROM marts.account_month""")
         staging.assign_account_keys(con)
         con.execute("ALTER TABLE marts.account_month ADD COLUMN account_key INTEGER")
@@ -88,7 +88,7 @@ def book(make):
 
 def test_roll_rates(book):
     assert build_roll_rates(book) == 14  # Feb: p1 2, p2 1, all 3; Mar: p1 2, p2 2, all 4
-    got = {r[:4]: r[4:] for r in book.execute("SELECT * FROM marts.roll_rates").fetchall()}
+    got = {r[:4]: r[4:] for r in book.execute("SELECT * EXCLUDE (currency) FROM marts.roll_rates").fetchall()}
     assert got[(FEB, "all", "current", "dpd_1_29")] == (1, D("100.00"), 0.5, 0.25)
     assert got[(FEB, "all", "current", "current")] == (1, D("300.00"), 0.5, 0.75)
     assert got[(FEB, "p1", "dpd_1_29", "dpd_30_59")] == (1, D("50.01"), 1.0, 1.0)
@@ -101,7 +101,7 @@ def test_roll_rates(book):
 
 def test_cure_rates_short_window(book):
     build_cure_rates(book)
-    got = {r[:3]: r[3:] for r in book.execute("SELECT * FROM marts.cure_rates").fetchall()}
+    got = {r[:3]: r[3:] for r in book.execute("SELECT * EXCLUDE (currency) FROM marts.cure_rates").fetchall()}
     # Feb: B was 1-29 in Jan and 30-59 in Feb: not cured. Mar: A cured from 1-29; B charged off (not a cure).
     assert got[(FEB, "all", "dpd_1_29")] == (1, D("50.01"), 0, 0.0, 0.0, None, None)
     assert got[(MAR, "all", "dpd_1_29")] == (1, D("199.99"), 1, 1.0, 1.0, None, None)
@@ -121,7 +121,7 @@ def test_cure_within_3m_and_redefault_6m(make):
             for a, series in dpd.items() for i, d in enumerate(series)]
     con = make(rows, months)
     build_cure_rates(con)
-    got = {r[:3]: r[3:] for r in con.execute("SELECT * FROM marts.cure_rates WHERE portfolio = 'all'").fetchall()}
+    got = {r[:3]: r[3:] for r in con.execute("SELECT * EXCLUDE (currency) FROM marts.cure_rates WHERE portfolio = 'all'").fetchall()}
     # Feb: E from 30-59 cured (rate 1); within 3m (Feb/Mar/Apr observed) 1; redefault: May at 35 DPD within Mar..Aug -> 1
     assert got[(months[1], "all", "dpd_30_59")] == (1, D("100.00"), 1, 1.0, 1.0, 1.0, 1.0)
     # Feb: F from 1-29 not cured (5 DPD); within 3m: at 0 in Mar -> 1; redefault: no cures -> NULL
@@ -134,7 +134,7 @@ def test_cure_within_3m_and_redefault_6m(make):
 
 def test_delinquency_rates(book):
     build_delinquency_rates(book)
-    got = {r[:2]: r[2:] for r in book.execute("SELECT * FROM marts.delinquency_rates").fetchall()}
+    got = {r[:2]: r[2:] for r in book.execute("SELECT * EXCLUDE (currency) FROM marts.delinquency_rates").fetchall()}
     # Feb, all: open A 199.99 (10), B 60.01 (48), C 300.00, D 80.00 -> 640.00; 30+ = B only
     assert got[(FEB, "all")] == (4, D("640.00"), 0.25, pytest.approx(60.01 / 640), 0.0, 0.0, 0.0, 0.0)
     assert got[(MAR, "p2")] == (1, D("90.00"), 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
@@ -143,7 +143,7 @@ def test_delinquency_rates(book):
 
 def test_aging(book):
     build_aging(book)
-    got = {r[:3]: r[3:] for r in book.execute("SELECT * FROM marts.aging").fetchall()}
+    got = {r[:3]: r[3:] for r in book.execute("SELECT * EXCLUDE (currency) FROM marts.aging").fetchall()}
     assert got[(MAR, "all", "current")] == (1, D("149.99"), D("0.00"))
     assert got[(MAR, "all", "dpd_1_29")] == (1, D("90.00"), D("20.00"))
     assert got[(MAR, "all", "charged_off")] == (1, D("0.00"), D("0.00"))
@@ -154,7 +154,7 @@ def test_aging(book):
 
 def test_roll_forward_closes_to_the_cent(book):
     build_roll_forward(book)
-    got = {r[:2]: r[2:] for r in book.execute("SELECT * FROM marts.roll_forward").fetchall()}
+    got = {r[:2]: r[2:] for r in book.execute("SELECT * EXCLUDE (currency) FROM marts.roll_forward").fetchall()}
     assert got[(JAN, "all")] == (None, D("450.01"), D("0.00"), D("0.00"), D("450.01"), None)
     assert got[(FEB, "all")] == (D("450.01"), D("189.99"), D("0.00"), D("0.00"), D("640.00"), D("0.00"))
     assert got[(MAR, "all")] == (D("640.00"), D("10.00"), D("350.00"), D("60.01"), D("239.99"), D("0.00"))
@@ -163,9 +163,59 @@ def test_roll_forward_closes_to_the_cent(book):
 
 def test_charge_offs_and_annualised_nco(book):
     build_charge_offs(book)
-    got = {r[:2]: r[2:] for r in book.execute("SELECT * FROM marts.charge_offs").fetchall()}
+    got = {r[:2]: r[2:] for r in book.execute("SELECT * EXCLUDE (currency) FROM marts.charge_offs").fetchall()}
     assert got[(JAN, "all")] == (D("0.00"), D("0.00"), D("0.00"), None, None)
     assert got[(FEB, "all")] == (D("0.00"), D("0.00"), D("0.00"), D("545.01"), 0.0)  # (450.01 + 640.00) / 2 = 545.005
     # Mar: (640.00 + 239.99) / 2 = 439.995 -> 440.00 (half away from zero); 55.01 * 12 / 440 = 1.50027...
     assert got[(MAR, "all")] == (D("60.01"), D("5.00"), D("55.01"), D("440.00"), pytest.approx(55.01 * 12 / 440))
     assert got[(FEB, "p1")][3] == D("205.01")  # (150.01 + 260.00) / 2 = 205.005 -> 205.01
+
+
+# ---- two currencies: never added ------------------------------------------------------------------------------
+
+@pytest.fixture
+def two_currency_book(make):
+    """The book above with portfolio p2 (accounts C and D) in CAD: every 'all' row exists once per currency and
+    holds only that currency's accounts."""
+    rows = [
+        row("A", JAN, "p1", "open", "100.00", 0), row("A", FEB, "p1", "open", "199.99", 10, "25.00"),
+        row("B", JAN, "p1", "open", "50.01", 20, "15.00"), row("B", FEB, "p1", "open", "60.01", 48, "35.00"),
+        row("C", JAN, "p2", "open", "300.00", 0, currency="CAD"),
+        row("C", FEB, "p2", "open", "300.00", 0, currency="CAD"),
+        row("D", FEB, "p2", "open", "80.00", 0, currency="CAD"),
+    ]
+    ledger = [
+        ("A", date(2026, 1, 10), "purchase", "100.00"), ("A", date(2026, 2, 5), "purchase", "99.99"),
+        ("B", date(2026, 1, 12), "purchase", "50.01"), ("B", date(2026, 2, 15), "fee", "10.00"),
+        ("C", date(2026, 1, 2), "disbursement", "300.00"), ("D", date(2026, 2, 9), "purchase", "80.00"),
+    ]
+    con = make(rows, [JAN, FEB], ledger)
+    build_ledger_flows(con)
+    for build in (build_aging, build_roll_rates, build_cure_rates, build_delinquency_rates, build_charge_offs,
+                  build_roll_forward):
+        build(con)
+    return con
+
+
+def test_no_aggregate_adds_two_currencies(two_currency_book):
+    q = two_currency_book.execute
+    # the 'all' rows per currency: USD = A + B, CAD = C + D
+    assert q("SELECT currency, open_accounts, open_balance FROM marts.delinquency_rates "
+             "WHERE month_end = ? AND portfolio = 'all' ORDER BY currency", [FEB]).fetchall() == [
+        ("CAD", 2, D("380.00")), ("USD", 2, D("260.00"))]
+    assert q("SELECT currency, opening_balance, debits, closing_balance, difference FROM marts.roll_forward "
+             "WHERE month_end = ? AND portfolio = 'all' ORDER BY currency", [FEB]).fetchall() == [
+        ("CAD", D("300.00"), D("80.00"), D("380.00"), D("0.00")),
+        ("USD", D("150.01"), D("109.99"), D("260.00"), D("0.00"))]
+    assert q("SELECT currency, sum(balance) FROM marts.aging WHERE month_end = ? AND portfolio = 'all' "
+             "GROUP BY ALL ORDER BY currency", [FEB]).fetchall() == [("CAD", D("380.00")), ("USD", D("260.00"))]
+    # each portfolio keeps its own currency; no row of any money mart mixes them
+    for table in ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs", "roll_forward"):
+        assert q(f"SELECT DISTINCT portfolio, currency FROM marts.{table} ORDER BY ALL").fetchall() == (
+            [("all", "CAD"), ("all", "USD"), ("p1", "USD"), ("p2", "CAD")]
+            if table not in ("cure_rates",) else [("all", "USD"), ("p1", "USD")]), table
+    # the 'all' rows are exactly the sums of the portfolio rows of their currency
+    assert q("""SELECT a.currency, a.bucket FROM marts.aging a
+                JOIN (SELECT month_end, currency, bucket, sum(accounts) n, sum(balance) b FROM marts.aging
+                      WHERE portfolio <> 'all' GROUP BY ALL) p USING (month_end, currency, bucket)
+                WHERE a.portfolio = 'all' AND (a.accounts <> p.n OR a.balance <> p.b)""").fetchall() == []

@@ -146,10 +146,10 @@ def test_cure_rates_short_window(book):
 
 def test_delinquency_rates(book):
     assert build_delinquency_rates(book) == 9  # 3 months × (cards, loans, all)
-    got = {r[:2]: r[2:] for r in q(book, "SELECT * FROM marts.delinquency_rates")}
+    got = {r[:2]: r[2:] for r in q(book, "SELECT * EXCLUDE (currency) FROM marts.delinquency_rates")}
     cols = [c[0] for c in q(book, "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' "
                                   "AND table_name = 'delinquency_rates' ORDER BY ordinal_position")]
-    assert cols[:10] == ["month_end", "portfolio", "open_accounts", "open_balance", "dq30_account_rate",
+    assert cols[:11] == ["month_end", "portfolio", "currency", "open_accounts", "open_balance", "dq30_account_rate",
                          "dq30_balance_rate", "dq60_account_rate", "dq60_balance_rate", "dq90_account_rate",
                          "dq90_balance_rate"]
     # Feb all: open C1 150 (4), C2 300 (50), L1 800 (0), L2 500 (4) → 4 accounts, 1750.00;
