@@ -7,7 +7,7 @@ import polars as pl
 
 from dashboards.buckets import BUCKET_NAMES, DELINQUENT_BUCKETS, bucket_color, bucket_label, buckets_shown
 from dashboards.changes import MONEY, Headline
-from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.dimensions import currency_of, months, over_months, portfolios, rows_by
 from dashboards.figures import figure_section
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
@@ -70,6 +70,7 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
     fmt = ",.2f" if money else ","
 
     def traces(portfolio: str) -> list[go.Bar]:
+        unit = f" {currency_of(portfolio)}" if money and currency_of(portfolio) else ""
         return [
             go.Bar(
                 x=all_months,
@@ -77,7 +78,7 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
                 name=bucket_label(bucket),
                 legendgroup=bucket,
                 marker_color=bucket_color(bucket),
-                hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
+                hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}{unit}<extra></extra>",
             )
             for bucket in buckets
         ]

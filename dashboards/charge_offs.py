@@ -6,7 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.changes import RATE, Headline
-from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.dimensions import currency_of, months, over_months, portfolios, rows_by
 from dashboards.figures import figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
@@ -66,7 +66,7 @@ def _amounts(df: pl.DataFrame, as_of: str) -> go.Figure:
         out = []
         for column, label, kind, color in AMOUNTS:
             ys = over_months(rows, all_months, (portfolio,), column)
-            hover = f"{label}: %{{y:,.2f}}<extra></extra>"
+            hover = f"{label}: %{{y:,.2f}} {currency_of(portfolio) or ''}<extra></extra>"
             if kind == "bar":
                 out.append(go.Bar(x=all_months, y=ys, name=label, marker_color=color, hovertemplate=hover))
             else:

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.changes import RATE, Headline
-from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.dimensions import currency_of, months, over_months, portfolios, rows_by
 from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
@@ -88,7 +88,7 @@ def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str
         return [
             month_line(all_months, over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"), label,
                        SERIES_COLORS[k], f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
-                       "open balance %{customdata[1]:,.2f})<extra></extra>",
+                       f"open balance %{{customdata[1]:,.2f}} {currency_of(portfolio) or ''})<extra></extra>",
                        customdata=custom, dash=SERIES_DASHES[k], symbol=SERIES_SYMBOLS[k], counts=counts)
             for level, label, k in LEVELS
         ]

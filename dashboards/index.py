@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from dashboards import charge_offs, delinquency_rates
 from dashboards.changes import COUNT, MONEY, RATE, change_cells
 from dashboards.chart_data import data_links
-from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
+from dashboards.dimensions import currency_of, months, portfolio_label, portfolio_sort_key
 from dashboards.figures import figure_html
 from dashboards.html_page import page_html
 from dashboards.page import Context
@@ -77,7 +77,7 @@ def _changes_table(div_id: str, figures: list[tuple], values: dict, shown: list[
         f"<tr><td>{html.escape(portfolio_label(p))}</td>" + "".join(
             f"<td>{html.escape(cell)}</td>"
             for table, column, _, kind in figures
-            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest)) + "</tr>"
+            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest, currency_of(p))) + "</tr>"
         for p in shown
     )
     head = ('<tr><th rowspan="2">Portfolio</th>'

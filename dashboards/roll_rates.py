@@ -9,7 +9,7 @@ import polars as pl
 from dashboards.buckets import (BUCKET_DASH, BUCKET_ORDER, BUCKET_OUTLINE, BUCKET_SYMBOL, BUCKETS, OPEN_BUCKETS,
                                 bucket_color, bucket_label)
 from dashboards.changes import RATE, Headline
-from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
+from dashboards.dimensions import currency_of, months, portfolio_label, portfolios, previous_month_end, rows_by
 from dashboards.figures import figure_section, month_line, style, title_text
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
@@ -119,7 +119,8 @@ def _matrix(df: pl.DataFrame, as_of: str) -> go.Figure:
                     hovertemplate=(
                         f"{portfolio_label(portfolio)}, {m}<br>From %{{y}} to %{{x}}<br>Account rate: %{{z:.2%}}"
                         "<br>Accounts: %{customdata[0]:,} of %{customdata[3]:,}"
-                        "<br>Balance (previous month end): %{customdata[1]:,.2f}<br>Balance rate: %{customdata[2]:.2%}"
+                        f"<br>Balance (previous month end): %{{customdata[1]:,.2f}} {currency_of(portfolio) or ''}"
+                        "<br>Balance rate: %{customdata[2]:.2%}"
                         "<extra></extra>"
                     ),
                     name=f"{portfolio_label(portfolio)} {m}",
