@@ -156,3 +156,21 @@ def test_a_source_is_an_aggregated_mart():
         Source("marts.account_month")
     with pytest.raises(ValueError):
         Source("staging.accounts")
+
+
+def test_a_currency_column_is_exported_and_keeps_the_books_apart(hand_marts, tmp_path):
+    """A money mart with its `currency` column (issue 16): the files carry it by name and an 'all' row per
+    currency, never one row for both."""
+    con = duckdb.connect(":memory:")
+    hand_marts.make_marts(con)
+    con.execute("ALTER TABLE marts.delinquency_rates ADD COLUMN currency VARCHAR DEFAULT 'USD'")
+    con.execute("INSERT INTO marts.delinquency_rates (month_end, portfolio, currency, open_accounts, open_balance, "
+                "dq30_account_rate, dq30_balance_rate, dq60_account_rate, dq60_balance_rate, dq90_account_rate, "
+                "dq90_balance_rate) VALUES ('2026-10-31', 'all', 'CAD', 50, 25000.00, 0.1, 0.125, 0.05, 0.05, 0.0, 0.0)")
+    build_reports(con, str(tmp_path))
+    lines = (tmp_path / "data/headline.delinquency_rates.csv").read_text("utf-8").splitlines()
+    assert lines[0].endswith(",dq90_balance_rate,currency")
+    assert [line for line in lines if line.startswith("2026-10-31,all,")] == [
+        "2026-10-31,all,50,25000.00,0.1,0.125,0.05,0.05,0.0,0.0,CAD",
+        "2026-10-31,all,353,174004.25,0.08,0.0694,0.02,0.03,0.017,0.026,USD",
+    ]
