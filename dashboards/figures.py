@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
+from dashboards.chart_data import data_links
 from dashboards.dimensions import is_all, months, over_months, portfolio_label, portfolios, rows_by
 from dashboards.html_page import section
 from dashboards.small_cells import point_labels, point_symbols
@@ -131,7 +132,8 @@ def portfolio_lines(df: pl.DataFrame, column: str, hover: str, title: str, defin
 
 
 def figure_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as a <div> with a fixed id and no plotly.js (the page loads plotly.min.js once)."""
+    """The figure as a <div> with a fixed id and no plotly.js (the page loads plotly.min.js once), and the
+    link to the CSV of the rows it draws (`dashboards.chart_data`)."""
     div = pio.to_html(
         fig,
         config=CONFIG,
@@ -141,7 +143,7 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
         div_id=div_id,
         validate=True,
     )
-    return f'<div class="chart">{div}</div>'
+    return f'<div class="chart">{div}</div>\n' + data_links(div_id)
 
 
 def figure_section(heading: str, text: str, fig: go.Figure, div_id: str) -> str:

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.changes import MONEY, Headline
+from dashboards.chart_data import data_links
 from dashboards.dimensions import currency_of, months, portfolio_label, portfolio_sort_key, portfolios
 from dashboards.figures import figure_html, style, title_text
 from dashboards.formatting import fmt_money
@@ -150,7 +151,7 @@ def latest_table(df: pl.DataFrame, as_of: str) -> str:
         for r in rows)
     return ('<table class="headline" id="rf-latest">\n<thead><tr><th>Portfolio</th><th>Opening balance</th>'
             "<th>Debits</th><th>Credits</th><th>Charge-offs</th><th>Closing balance</th><th>Difference</th>"
-            f"</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")
+            f"</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n" + data_links("rf-latest"))
 
 
 def failures(df: pl.DataFrame) -> str:

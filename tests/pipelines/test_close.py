@@ -91,6 +91,11 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     import hashlib
 
     assert pages["index.html"] == hashlib.sha256((book.reports / "index.html").read_bytes()).hexdigest()
+    # the exports are published with the pages, by their path in the folder: what finance takes away
+    exports = sorted(p.relative_to(book.reports).as_posix() for p in book.reports.rglob("*.*") if p.parent != book.reports)
+    assert "data/aging-balance.aging.csv" in exports and "workbooks/arrears-2026-10.xlsx" in exports
+    assert {f: pages[f] for f in exports} == {f: hashlib.sha256((book.reports / f).read_bytes()).hexdigest()
+                                              for f in exports}
     assert book.query("SELECT count(*) FROM published.check_results") == book.query(
         "SELECT count(*) FROM audit.check_results WHERE run_id = ?", [run_id])
     published = marts_of(book, "2026-10 v1")
