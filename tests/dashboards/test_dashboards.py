@@ -193,7 +193,8 @@ def test_a_build_reads_only_the_tables_of_its_pages(con):
     from dashboards.page import Context
 
     ctx = Context(con=con, as_of=None, pages=(aging.PAGE,))
-    assert ctx.readable == {"marts.aging", "published.closes"}  # the closes: every index reads them
+    # its mart and its by-segment mart; the closes: every index reads them
+    assert ctx.readable == {"marts.aging", "marts.aging_by_segment", "published.closes"}
     assert reading.read_mart(ctx, "marts.aging", "count(*) AS n", "1")["n"].to_list() == [con.sql(
         "SELECT count(*) FROM marts.aging").fetchall()[0][0]]
     with pytest.raises(ValueError, match="marts.roll_rates"):  # declared by another page, not built here

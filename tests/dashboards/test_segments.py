@@ -104,6 +104,8 @@ def test_one_option_per_segment_and_per_book(reports, page, div_id, table):
     assert fig["layout"]["legend"]["title"]["text"] == "Product type"
     assert [b["args"][1] for b in segments][HARDSHIP] == {"legend.title.text": "Hardship flag"}
     assert "— cards (USD)" in books[CARDS_USD]["args"][1]["title.text"]
+    # a data restyle must keep the month axis a category axis (plotly.js would retype it and hang)
+    assert all(b["args"][1]["xaxis.type"] == "category" for b in books)
 
 
 @pytest.mark.parametrize("page, div_id, table", CHARTS)
