@@ -63,7 +63,8 @@ def render(ctx: Context) -> str:
             "aging-accounts",
         ),
     ]
-    return "".join(figure_section(heading, text, fig, div_id) for heading, text, fig, div_id in charts) + _by_segment(ctx)
+    sections = [figure_section(heading, text, fig, div_id) for heading, text, fig, div_id in charts]
+    return "".join(sections) + _by_segment(ctx)
 
 
 def _by_segment(ctx: Context) -> str:

@@ -91,7 +91,8 @@ def entry_rates(df: pl.DataFrame) -> pl.DataFrame:
     """One row per month end, book, segment and value whose current bucket had accounts at the previous
     month end: those accounts, the ones that rolled to 1–29 DPD and their share (as `_entry_rate`)."""
     start, to = CHAIN[0]
-    out = df.filter(pl.col("from_bucket") == start).group_by("month_end", "portfolio", "segment", "segment_value").agg(
+    current = df.filter(pl.col("from_bucket") == start)
+    out = current.group_by("month_end", "portfolio", "segment", "segment_value").agg(
         pl.col("accounts").sum().alias("current_accounts"),
         pl.col("accounts").filter(pl.col("to_bucket") == to).sum().alias("rolled_accounts"),
     )

@@ -21,13 +21,14 @@ money figure in the hover names the book's currency.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.dimensions import currency_of, months, portfolio_label, portfolios
-from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, style_over_months, title_text
+from dashboards.figures import (SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, style_over_months,
+                                title_text)
 from dashboards.html_page import notice, section
 from dashboards.page import Context
 from dashboards.reading import missing_notice, read_mart
@@ -120,6 +121,7 @@ def segment_figure(df: pl.DataFrame, column: str, title: str, definition: str, a
     present = {(b, s, v) for _, b, s, v in rows}
     slots = [(s, v) for s in segments
              for v in sorted({v for _, _, s2, v in rows if s2 == s}, key=value_sort_key)]
+    symbol_of: dict[tuple[str, str], str] = {}  # each line's marker, set as the lines are added below
 
     def data(book: str, segment: str, value: str) -> dict:
         """The attributes of the line (segment, value) when `book` is shown."""
@@ -136,7 +138,6 @@ def segment_figure(df: pl.DataFrame, column: str, title: str, definition: str, a
             "showlegend": (book, segment, value) in present,
         }
 
-    symbol_of = {}
     fig = go.Figure()
     k_in_segment: dict[str, int] = {}
     for segment, value in slots:

@@ -234,7 +234,8 @@ def test_empty_segment_table_and_missing_base_mart(hand_marts, hand_segment_mart
 def test_segment_value_order():
     from dashboards.segment_menu import UNKNOWN_VALUE, value_sort_key
 
-    values = ["25,000+", "North", UNKNOWN_VALUE, "10,000–24,999.99", "0–999.99", "(none)", "5,000–9,999.99", "2023"]
+    values = ["25,000+", "North", UNKNOWN_VALUE, "10,000–24,999.99", "0–999.99", "(none)", "5,000–9,999.99",
+              "2023"]
     assert sorted(values, key=value_sort_key) == [
         "0–999.99", "2023", "5,000–9,999.99", "10,000–24,999.99", "25,000+", "(none)", "North", UNKNOWN_VALUE]
 
