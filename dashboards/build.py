@@ -1,7 +1,8 @@
 """The page registry (`PAGES`, `page_for_table`, `MART_TABLES`) and `build_reports`.
 
 Adding a page = a module with a `PAGE = Page(...)` (dashboards.page) and one line in `PAGES` below.
-Optional pages (`optional=True`) are built only when all their tables exist, e.g. the complaints page:
+Optional pages (`optional=True`) are built only when all their tables exist (but those of `absent_ok`), e.g.
+the complaints page:
 
     Page(slug="complaints", tables=("marts.complaint_metrics", "marts.complaints_by_bucket"), optional=True, ...)
 """
@@ -61,7 +62,7 @@ def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str,
     """
     out = Path(reports_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.tables))
+    pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.required))
     ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages, restating=tuple(restating))
 
     written = [write_plotly_js(out)]

@@ -13,9 +13,11 @@ from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, fig
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE
 
 TABLE = "marts.delinquency_rates"
+SEGMENT_TABLE = "marts.delinquency_rates_by_segment"
 # (level, label, index into the series palette: colour, dash and marker of figures.SERIES_*)
 LEVELS = (("dq30", "30+ DPD", 0), ("dq60", "60+ DPD", 4), ("dq90", "90+ DPD", 1))
 DQ30_DEFINITION = "30+ DPD balance / open balance"
@@ -68,8 +70,27 @@ def render(ctx: Context) -> str:
             dq30_by_portfolio(df, as_of),
             "dq-dq30-by-portfolio",
         ),
+        _by_segment(ctx),
     ]
     return "".join(parts)
+
+
+def _by_segment(ctx: Context) -> str:
+    """The 30+ DPD balance rate per segment value, from marts.delinquency_rates_by_segment."""
+    df = read_by_segment(ctx, SEGMENT_TABLE, "open_accounts::BIGINT AS open_accounts, "
+                         "open_balance::DOUBLE AS open_balance, dq30_balance_rate")
+    return segment_section(
+        SEGMENT_TABLE, df,
+        "The headline delinquency rate (30+ DPD balance / open balance) of each segment value side by side. "
+        + SEGMENT_NOTE + SMALL_CELL_NOTE + ' <a href="definitions.html#delinquency-rates">Definition</a>.',
+        lambda d: segment_figure(
+            d, "dq30_balance_rate", "30+ DPD balance rate by segment", DQ30_DEFINITION, max(months(d)),
+            count="open_accounts", customdata=("open_accounts", "open_balance"),
+            hover=lambda cur: (f"%{{y:.2%}} (open accounts %{{customdata[0]:,}}, open balance "
+                               f"%{{customdata[1]:,.2f}} {cur})"),
+            yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"}),
+        "dq-by-segment",
+    )
 
 
 def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str) -> go.Figure:
@@ -117,7 +138,8 @@ PAGE = Page(
     intro="Delinquency rates over the open accounts at each month end: the accounts (and their full "
     "balances) at 30, 60 or 90 or more days past due, divided by all open accounts (and the open "
     "balance). Charged-off and closed accounts are not in the denominator.",
-    tables=(TABLE,),
+    tables=(TABLE, SEGMENT_TABLE),
     render=render,
     headline=HEADLINE,
+    absent_ok=(SEGMENT_TABLE,),
 )

@@ -216,7 +216,8 @@ def test_a_build_reads_only_the_tables_of_its_pages(con):
     from dashboards.page import Context
 
     ctx = Context(con=con, as_of=None, pages=(aging.PAGE,))
-    assert ctx.readable == {"marts.aging", "published.closes"}  # the closes: every index reads them
+    # its mart and its by-segment mart; the closes: every index reads them
+    assert ctx.readable == {"marts.aging", "marts.aging_by_segment", "published.closes"}
     assert reading.read_mart(ctx, "marts.aging", "count(*) AS n", "1")["n"].to_list() == [con.sql(
         "SELECT count(*) FROM marts.aging").fetchall()[0][0]]
     with pytest.raises(ValueError, match="marts.roll_rates"):  # declared by another page, not built here
@@ -236,12 +237,18 @@ def test_pages_keyed_by_table():
     from dashboards.build import MART_TABLES
 
     tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
-              "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket"}
+              "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket",
+              "marts.aging_by_segment", "marts.roll_rates_by_segment", "marts.cure_rates_by_segment",
+              "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment"}
     by_table = {t: p.slug for t, p in page_for_table().items()}
     assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
                         "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
                         "marts.roll_forward": "roll_forward",
-                        "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints"}
+                        "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints",
+                        "marts.aging_by_segment": "aging", "marts.roll_rates_by_segment": "roll_rates",
+                        "marts.cure_rates_by_segment": "cure_rates",
+                        "marts.delinquency_rates_by_segment": "delinquency",
+                        "marts.charge_offs_by_segment": "charge_offs"}
     assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
 
 

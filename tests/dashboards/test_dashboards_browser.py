@@ -39,11 +39,13 @@ pytestmark = pytest.mark.skipif(not h.CHROMIUM.exists(), reason=f"{h.CHROMIUM} i
 
 
 @pytest.fixture(scope="module")
-def built(hand_marts, tmp_path_factory):
-    """The reports folder built from the hand-made marts, and the account ids of that warehouse."""
+def built(hand_marts, hand_segment_marts, tmp_path_factory):
+    """The reports folder built from the hand-made marts (with the by-segment marts, so that the segment
+    dropdowns are driven too), and the account ids of that warehouse."""
     out = tmp_path_factory.mktemp("reports")
     con = duckdb.connect(":memory:")
     hand_marts.make_marts(con)
+    hand_segment_marts.make(con)
     build_reports(con, str(out))
     ids = [r[0] for r in con.sql("SELECT account_id FROM marts.account_month UNION "
                                  "SELECT account_id FROM staging.accounts ORDER BY 1").fetchall()]
