@@ -110,8 +110,8 @@ def with_view_switch(monthly: go.Figure, rolling: go.Figure) -> go.Figure:
         "direction": "right",
         "active": int(rolling_first),
         "showactive": True,
-        "x": 1.0,
-        "xanchor": "right",
+        "x": 0.0,  # left, under the title: the portfolio dropdown is on the right and may drop down over it
+        "xanchor": "left",
         "y": 1.02,
         "yanchor": "bottom",
         "pad": {"t": 0, "b": 0},
