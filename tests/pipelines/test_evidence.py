@@ -326,16 +326,17 @@ def test_verify_names_a_tampered_figure_with_both_values(book, tmp_path, capsys)
     path = pack / "figures" / "aging.csv"
     before = sha(path)
     rows = list(csv.reader(path.open(encoding="utf-8", newline="")))
-    row = next(r for r in rows if r[1:3] == ["all", "current"])
-    old = row[4]
-    row[4] = f"{Decimal(old) + Decimal('0.01'):.2f}"
+    row = next(r for r in rows if r[1:4] == ["all", "USD", "current"])  # month_end, portfolio, currency, bucket
+    old = row[5]
+    row[5] = f"{Decimal(old) + Decimal('0.01'):.2f}"
     with path.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     code, out, _ = verify(pack, book.landing, capsys)
     assert code == 1
     assert out.splitlines() == [
         f"difference: pack file figures/aging.csv: sha256 {before} in the manifest, {sha(path)} in the pack",
-        (f"difference: marts.aging [month_end=2026-10-31, portfolio=all, bucket=current] balance: pack {row[4]}, "
+        (f"difference: marts.aging [month_end=2026-10-31, portfolio=all, currency=USD, bucket=current] balance: "
+         f"pack {row[5]}, "
          f"recomputed {old}")]
 
 
