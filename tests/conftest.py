@@ -17,6 +17,8 @@ Files committed with the tests: `cfpb_extract` (tests/data/cfpb/) and `repo_root
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -180,6 +182,47 @@ def cfpb_extract() -> Path:
 def repo_root() -> Path:
     """The repository (workspace.yaml, pyproject.toml)."""
     return TESTS.parent
+
+
+# ---- folders built once for the whole session and copied by each test that starts from them -------------
+
+def _shared_root(tmp_path_factory) -> Path:
+    """The session's temporary root, shared by the xdist workers (each has its own basetemp inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """The folder `build(folder)` fills, built once per session however many tests and xdist workers ask
+    for it (the first to ask builds it under a file lock, the others wait and find it built). Read it
+    only: copy it (`copy_built`) before anything writes into it."""
+    import fcntl
+
+    root = _shared_root(tmp_path_factory)
+    folder, done = root / f"built-{name}", root / f"built-{name}.done"
+    with open(root / f"built-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
+def copy_built(built: Path, into: Path) -> Path:
+    """Copy a built folder into `into` (created), files with their modification times (copy2), so that a
+    copied landing file is the file a later run finds unchanged; returns `into`."""
+    shutil.copytree(built, into, dirs_exist_ok=True)
+    return into
+
+
+@pytest.fixture(scope="session")
+def built_copy(tmp_path_factory):
+    """built_copy(name, build, into): a copy in `into` of the folder build(folder) fills, which is built
+    once per session (built_once) for every test that asks for `name`; returns `into`. Call it from the
+    test (or a function-scoped fixture), so that a run `build` starts goes to the throwaway Dagster instance."""
+    return lambda name, build, into: copy_built(built_once(tmp_path_factory, name, build), into)
 
 
 # ---- one small run of `arrears run`, for the tests of what it leaves in the warehouse and in Dagster -------

@@ -167,10 +167,20 @@ def book(landing: Path, months: list[str], a1_portfolio_from_last: str | None = 
 AGING = "SELECT month_end, portfolio, accounts, balance FROM marts.aging WHERE month_end = ? ORDER BY portfolio"
 
 
-def test_a_portfolio_transfer_recomputes_the_accounts_earlier_months(tmp_path):
+def eight_months(built_copy, into: Path) -> None:
+    """`into`/landing holding book(MONTHS[:8]) and `into`/history.duckdb built from it by one run: a copy
+    of the one build of the session (the run then records the shared folder's paths in audit.runs; the
+    next run rewrites raw.files with the copy's)."""
+    def build(folder: Path) -> None:
+        book(folder / "landing", MONTHS[:8])
+        run(folder / "landing", folder / "history.duckdb")
+
+    built_copy("incremental-book-8-months", build, into)
+
+
+def test_a_portfolio_transfer_recomputes_the_accounts_earlier_months(tmp_path, built_copy):
     landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
-    book(landing, MONTHS[:8])
-    run(landing, history)
+    eight_months(built_copy, tmp_path)  # book(landing, MONTHS[:8]) and run(landing, history)
     jan = date(2026, 1, 31)
     assert _rows(history, AGING.replace("?", "DATE '2026-01-31'")) == [
         (jan, "all", 2, Decimal("150.00")), (jan, "cards", 2, Decimal("150.00"))]
@@ -191,13 +201,13 @@ def test_a_portfolio_transfer_recomputes_the_accounts_earlier_months(tmp_path):
     assert_same_tables(history, rebuilt)
 
 
-def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds_all(tmp_path, monkeypatch, capsys):
+def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds_all(tmp_path, monkeypatch, capsys,
+                                                                                     built_copy):
     from pipelines import incremental
     from pipelines.runner import run_pipeline
 
     landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
-    book(landing, MONTHS[:8])
-    run(landing, history)
+    eight_months(built_copy, tmp_path)  # book(landing, MONTHS[:8]) and run(landing, history)
     book(landing, MONTHS, a1_portfolio_from_last="loans")
     settings = Settings.from_env(landing=str(landing), warehouse=str(history),
                                  reports=str(history.with_suffix(".reports")))
