@@ -65,7 +65,7 @@ def cmd_run(args) -> int:
     try:
         settings = Settings.from_env(landing=args.landing, warehouse=args.warehouse, reports=args.reports,
                                      dpd_tolerance=args.dpd_tolerance, wait_for_lock=args.wait,
-                                     strict=args.strict or None)
+                                     strict=args.strict or None, reporting_currency=args.reporting_currency)
     except ValueError as e:
         _stderr(f"arrears run: {e}")
         return 2
@@ -93,7 +93,8 @@ def cmd_run(args) -> int:
     home = dagster_home(settings.warehouse, args.dagster_home)
     _stderr(f"arrears run: landing {os.path.abspath(settings.landing)} → warehouse "
             f"{os.path.abspath(settings.warehouse)}, reports {os.path.abspath(settings.reports)} "
-            f"(dpd tolerance {settings.tolerance}); Dagster runs in {home}")
+            f"(dpd tolerance {settings.tolerance}, reporting currency {settings.reporting_currency or 'none'}); "
+            f"Dagster runs in {home}")
     from .incremental import plan_run
 
     t0 = time.monotonic()
@@ -478,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
                         "instead of refusing")
     p.add_argument("--strict", action="store_true",
                    help="refuse an unknown folder or file name in the landing folder (default $ARREARS_STRICT or off)")
+    p.add_argument("--reporting-currency", metavar="CODE",
+                   help="ISO 4217 code: add the money figures converted into it at the fx files' month-end rates "
+                        "(marts.*_converted; default $ARREARS_REPORTING_CURRENCY or none: nothing converted)")
     _dagster_home_option(p)
     p.set_defaults(func=cmd_run)
 
