@@ -15,7 +15,7 @@ def _stderr(msg: str) -> None:
 
 
 SAMPLE_MARKER = ".arrears-sample"
-ENTITY_DIRS = ("accounts", "ledger", "complaints", "control")
+ENTITY_DIRS = ("accounts", "ledger", "complaints", "control", "fx")
 
 
 def _prepare_sample_dir(out: str) -> str | None:
@@ -45,7 +45,7 @@ def cmd_sample(args) -> int:
         return 2
     t0 = time.monotonic()
     summary = write_sample(args.out, accounts=args.accounts, months=args.months, seed=args.seed,
-                           fmt=args.format, end_month=args.end_month, progress=_stderr)
+                           fmt=args.format, end_month=args.end_month, progress=_stderr, fx=not args.no_fx)
     with open(os.path.join(args.out, SAMPLE_MARKER), "w") as fh:
         fh.write(f"written by: arrears sample --accounts {args.accounts} --months {args.months} --seed {args.seed}\n")
     _stderr(f"sample written to {os.path.abspath(args.out)} in {time.monotonic() - t0:.1f}s: "
@@ -463,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--format", choices=["csv", "csv.gz", "parquet"], default="csv")
     p.add_argument("--end-month", default="2026-10", help="last month written, YYYY-MM")
+    p.add_argument("--no-fx", action="store_true",
+                   help="write no fx/ files (default: month-end CAD → USD rates for the cards-ca portfolio)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("run", help="run the whole pipeline in this process (every asset and check)")

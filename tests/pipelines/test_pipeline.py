@@ -49,7 +49,9 @@ def test_run_succeeds_and_every_check_passed(sample_run):
         "audit/rejected_rows", "audit/source_files", "intermediate/ledger_flows", "marts/account_month",
         "marts/aging", "marts/charge_offs", "marts/complaint_metrics", "marts/complaints_by_bucket",
         "marts/cure_rates", "marts/delinquency_rates", "marts/roll_forward", "marts/roll_rates",
-        "reports/dashboards"}
+        "reports/dashboards", "raw/fx", "staging/fx_rates", "marts/aging_converted", "marts/roll_rates_converted",
+        "marts/cure_rates_converted", "marts/delinquency_rates_converted", "marts/charge_offs_converted",
+        "marts/roll_forward_converted"}
 
 
 def test_marts_row_counts(sample_run):

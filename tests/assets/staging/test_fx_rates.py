@@ -8,7 +8,6 @@ import hashlib
 from datetime import date
 from decimal import Decimal as D
 
-from assets.raw.load import load_entity
 from assets.staging.audit import build_rejected_rows, build_source_files
 from assets.staging.fx_rates import build_fx_rates
 
@@ -38,8 +37,7 @@ def test_every_fx_row_is_loaded_or_rejected_with_its_reason(landing):
                                                                             "100.00")])
     landing.write_csv("fx", "2026-01", ["currency", "rate"], [[c, r] for _, c, r, _ in ROWS])
     landing.write_csv("fx", "2026-02", ["rate", "currency"], [["1.0", "USD"], ["0.7251", "CAD"]])  # USD at 1: loaded
-    con = landing.ingest()
-    load_entity(con, str(landing.path), "fx")
+    con = landing.ingest()  # raw.fx read with the other entities
     assert build_fx_rates(con, reporting_currency="USD") == {"rates": 5, "rejected": 10}
     build_rejected_rows(con)
     build_source_files(con)
@@ -63,5 +61,4 @@ def test_without_a_reporting_currency_a_usd_rate_is_not_judged(landing):
     landing.write_csv("ledger", "2026-01", landing.LED_COLS, [])
     landing.write_csv("fx", "2026-01", ["currency", "rate"], [["USD", "0.99"]])
     con = landing.ingest()
-    load_entity(con, str(landing.path), "fx")
     assert build_fx_rates(con) == {"rates": 1, "rejected": 0}
