@@ -120,7 +120,7 @@ def converted_sql(table: Converted, reporting_currency: str, months=None) -> str
     summed = []
     for col, r in rules.items():
         if r.kind == COUNT:
-            summed.append(f"sum({col}) AS {col}")
+            summed.append(f"CAST(sum({col}) AS BIGINT) AS {col}")  # a count, as the native mart's
         elif r.kind == MONEY_RULE:
             summed.append(f"round(sum({col} * _rate), 2) AS {col}")
         elif r.kind == WEIGHTED:
