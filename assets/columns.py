@@ -121,7 +121,7 @@ COLUMNS: dict[str, Columns] = {
                               "unknown enum, duplicate key, unknown account, …) and the offending value."),
         ("raw", "VARCHAR", "The row's contract columns as read (JSON); empty for a record that could not be split "
                            "into columns. Dropped personal-data columns are never kept."),
-        ("entity", "VARCHAR", "accounts, ledger or complaints."),
+        ("entity", "VARCHAR", "accounts, ledger, complaints or fx."),
         ("length_bytes", "BIGINT", "For a record that could not be split into columns, its length in bytes."),
     ),
     "audit.source_files": (
@@ -131,7 +131,7 @@ COLUMNS: dict[str, Columns] = {
         ("rows_loaded", "BIGINT", "Rows of the file loaded into staging."),
         ("rows_rejected", "BIGINT", "Rows of the file not loaded (each in audit.rejected_rows with its reason)."),
         ("loaded_at", "TIMESTAMP", "When the run built this row (UTC)."),
-        ("entity", "VARCHAR", "accounts, ledger or complaints."),
+        ("entity", "VARCHAR", "accounts, ledger, complaints or fx."),
         ("file_month", "DATE", "The month in the file's name (first day of the month)."),
         ("format", "VARCHAR", "csv, csv.gz or parquet."),
         ("bytes", "BIGINT", "The file's size in bytes."),
@@ -299,7 +299,8 @@ _CONVERTED_EXTRA = (
     ("fx_rates", "VARCHAR", "Every rate applied, with its file: e.g. `CAD 0.7312 (fx/fx_2026-10.csv); USD 1` (the "
                             "reporting currency at 1, without a file unless one lists it)."),
     ("not_converted", "VARCHAR", "Currencies of the portfolio's native rows of the month left out for want of a "
-                                 "rate (comma separated); empty when none."),
+                                 "rate (comma separated); NULL when none (an empty field, also in the evidence "
+                                 "pack's CSV)."),
 )
 
 

@@ -149,7 +149,7 @@ def converted_sql(table: Converted, reporting_currency: str, months=None) -> str
         derived AS (SELECT *{''.join(', ' + d for d in derived)} FROM balanced)
         SELECT month_end, portfolio, {sql_literal(reporting_currency)} AS currency,
                {''.join(k + ', ' for k in keys)}{', '.join(rules)},
-               converted_from, fx_rates, coalesce(m.not_converted, '') AS not_converted
+               converted_from, fx_rates, m.not_converted
         FROM derived LEFT JOIN missing m USING (month_end, portfolio)"""
 
 
@@ -190,7 +190,7 @@ def builder(name: str):
 run --reporting-currency) at the lender's month-end rates (staging.fx_rates): same columns and keys, with
 currency = the reporting currency, plus converted_from (the source currencies of the row, sorted),
 fx_rates (every rate applied, with its file) and not_converted (the portfolio's currencies left out that
-month for want of a rate; empty when none). Kept apart from the native figures, so a native row and a
+month for want of a rate; NULL when none). Kept apart from the native figures, so a native row and a
 converted row never share a key.
 
 Every figure of month m is converted at the rate of m; a row sums the native rows of every currency

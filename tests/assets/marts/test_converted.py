@@ -86,7 +86,7 @@ def test_the_all_row_converts_at_the_given_rates_to_the_cent(three_currency_book
              FEB)[0][0] == pytest.approx(60.01 / 535.55624)
     # Jan: USD 150.01 + CAD 300.00 × 0.7312 = 150.01 + 219.36 = 369.37 (EUR has no row in Jan: nothing left out)
     assert q("""SELECT open_balance, not_converted FROM marts.delinquency_rates_converted
-                WHERE month_end = ? AND portfolio = 'all'""", JAN) == [(D("369.37"), "")]
+                WHERE month_end = ? AND portfolio = 'all'""", JAN) == [(D("369.37"), None)]
     # aging Feb 'all': current = C + D in CAD (E in EUR left out): 380.00 × 0.725148 = 275.55624 → 275.56;
     # dpd_1_29 = A in USD at 1; dpd_30_59 = B in USD at 1
     assert q("""SELECT bucket, accounts, balance, past_due_amount, converted_from FROM marts.aging_converted
@@ -153,7 +153,7 @@ def test_a_portfolio_in_the_reporting_currency_needs_no_file(three_currency_book
     assert con.execute("""SELECT portfolio, open_balance, converted_from, fx_rates, not_converted
                           FROM marts.delinquency_rates_converted WHERE month_end = ? ORDER BY portfolio""",
                        [FEB]).fetchall() == [("all", D("380.00"), "CAD", "CAD 1", "EUR, USD"),
-                                             ("p2", D("380.00"), "CAD", "CAD 1", "")]
+                                             ("p2", D("380.00"), "CAD", "CAD 1", None)]
 
 
 def test_the_invariants_hold_and_catch_an_all_row_that_is_not_the_sum(three_currency_book):
