@@ -311,7 +311,7 @@ _HOW_CONVERTED = {
     BALANCING: " Converted: the balancing figure, computed from the row's other converted figures ({arg}) so "
                "that the row foots.",
     WEIGHTED: " Converted: the currencies' rates weighted by {arg} (converted where it is money).",
-    SHARE: " Converted: recomputed from the converted {arg}.",
+    SHARE: " Converted: recomputed, the converted {arg} over its sum across the {den}.",
     RATIO: " Converted: recomputed, {arg} / {den}, from the converted figures.",
 }
 

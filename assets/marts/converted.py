@@ -18,8 +18,8 @@ per table is generated from it (`builder`). The rules (docs/spec/metrics.md, "Co
 * WEIGHTED(w): a rate averaged over the currencies weighted by its denominator w (a count as it is, a
   money figure converted at the rate: balance_rate weighted by the converted from-bucket balance);
   currencies whose rate is NULL are left out, NULL when every one is;
-* SHARE(over): the figure over its sum across the row's group (roll rates: over the from-bucket), from
-  the converted figures;
+* SHARE(column, key): the converted figure over its sum across the rows of the same month_end,
+  portfolio and key (roll rates: the from-bucket);
 * RATIO(num, den): recomputed from the converted figures.
 """
 
@@ -40,8 +40,8 @@ COUNT, MONEY_RULE, BALANCING, WEIGHTED, SHARE, RATIO = "count", "money", "balanc
 @dataclass(frozen=True)
 class Rule:
     kind: str
-    arg: str = ""  # BALANCING: the expression; WEIGHTED: the weight column; SHARE: the group; RATIO: numerator
-    den: str = ""  # RATIO: the denominator
+    arg: str = ""  # BALANCING: the expression; WEIGHTED: the weight column; SHARE, RATIO: the numerator
+    den: str = ""  # RATIO: the denominator; SHARE: the key whose rows (with month_end, portfolio) the share is of
 
 
 count, money = Rule(COUNT), Rule(MONEY_RULE)
@@ -71,7 +71,7 @@ CONVERTED: dict[str, Converted] = {c.name: c for c in (
     Converted("marts.aging", ("bucket",), {"accounts": count, "balance": money, "past_due_amount": money}),
     Converted("marts.roll_rates", ("from_bucket", "to_bucket"), {
         "accounts": count, "balance": money,
-        "account_rate": Rule(SHARE, "accounts"), "balance_rate": Rule(SHARE, "balance")}),
+        "account_rate": Rule(SHARE, "accounts", "from_bucket"), "balance_rate": Rule(SHARE, "balance", "from_bucket")}),
     Converted("marts.cure_rates", ("from_bucket",), {
         "accounts": count, "balance": money, "cured_accounts": count,
         "cure_rate": Rule(RATIO, "cured_accounts", "accounts"), "balance_cure_rate": weighted("balance"),
@@ -127,9 +127,9 @@ def converted_sql(table: Converted, reporting_currency: str, months=None) -> str
             summed.append(f"sum({col} * {weight(r.arg)}) FILTER (WHERE {col} IS NOT NULL) "
                           f"/ nullif(sum({weight(r.arg)}) FILTER (WHERE {col} IS NOT NULL), 0) AS {col}")
     balancing = [f"{r.arg} AS {c}" for c, r in rules.items() if r.kind == BALANCING]
-    over = ", ".join(("month_end", "portfolio", *keys[:1]))
     derived = [f"CAST({r.arg} AS DOUBLE) / nullif(CAST({r.den} AS DOUBLE), 0) AS {c}" if r.kind == RATIO else
-               f"CAST({r.arg} AS DOUBLE) / nullif(CAST(sum({r.arg}) OVER (PARTITION BY {over}) AS DOUBLE), 0) AS {c}"
+               f"CAST({r.arg} AS DOUBLE) / nullif(CAST(sum({r.arg}) OVER (PARTITION BY month_end, portfolio, {r.den}) "
+               f"AS DOUBLE), 0) AS {c}"
                for c, r in rules.items() if r.kind in (RATIO, SHARE)]
     files = "coalesce(' (' || _fx_file || ')', '')"
     return f"""
