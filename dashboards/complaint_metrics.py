@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from assets.staging.issue_groups import OTHER, current_issues
+from dashboards.chart_data import data_links
 from dashboards.dimensions import months, portfolio_label, portfolio_sort_key, portfolios, rows_by
 from dashboards.figures import ALL_COLOR, SERIES_COLORS, month_line, style_over_months
 from dashboards.formatting import fmt_int, fmt_per_mille, fmt_rate
@@ -89,7 +90,7 @@ def latest_table(everything: pl.DataFrame, dq30: dict, as_of: str) -> str:
     return (
         f'<table class="headline" id="cmp-latest">\n<thead>{head}</thead>\n<tbody>\n'
         + "\n".join(body)
-        + "\n</tbody>\n</table>"
+        + "\n</tbody>\n</table>\n" + data_links("cmp-latest")
     )
 
 
