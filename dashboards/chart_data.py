@@ -19,6 +19,8 @@ from dashboards.page import check_table
 AGING, ROLL, CURE = "marts.aging", "marts.roll_rates", "marts.cure_rates"
 DQ, CO, RF = "marts.delinquency_rates", "marts.charge_offs", "marts.roll_forward"
 CM, CB = "marts.complaint_metrics", "marts.complaints_by_bucket"
+AGING_SEG, ROLL_SEG, CURE_SEG = "marts.aging_by_segment", "marts.roll_rates_by_segment", "marts.cure_rates_by_segment"
+DQ_SEG, CO_SEG = "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment"
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,14 @@ EXPORTS: tuple[Export, ...] = (
     Export("cmp-by-bucket", (Source(CB),)),
     Export("cmp-timeliness", (Source(CM, _ALL_ISSUES),)),
     Export("cmp-backlog", (Source(CM, _ALL_ISSUES),)),
+    Export("cmp-rolling", (Source(CM, _ALL_ISSUES),)),  # the 3 months to the latest, summed from these rows
+    # the segment charts: every segment and book of their table (the selectors pick one)
+    Export("aging-by-segment", (Source(AGING_SEG),)),
+    Export("roll-by-segment", (Source(ROLL_SEG),)),
+    Export("cure-by-segment", (Source(CURE_SEG),)),
+    Export("dq-by-segment", (Source(DQ_SEG),)),
+    Export("co-nco-by-segment", (Source(CO_SEG),)),
+    Export("co-gross-by-segment", (Source(CO_SEG),)),
 )
 
 

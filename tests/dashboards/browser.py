@@ -85,6 +85,8 @@ _HELPERS = r"""
       for (const [k, v] of Object.entries(attrs || {})) {
         ts.forEach((t, j) => {
           const want = Array.isArray(v) ? v[j % v.length] : v;
+          // a null in restyle removes the attribute (Plotly's "back to default"): undefined is what it promised
+          if (want === null && get(gd.data[t], k) === undefined) return;
           if (!contains(get(gd.data[t], k), want))
             problems.push(`trace ${t} ${k} = ${JSON.stringify(get(gd.data[t], k))}, expected ${JSON.stringify(want)}`);
         });

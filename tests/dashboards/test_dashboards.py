@@ -30,7 +30,7 @@ EXPORT_FILES = tuple(f"data/{name}.csv" for name in (
     "rf-bridge.roll_forward", "rf-latest.roll_forward",
     "cmp-latest.complaint_metrics", "cmp-latest.delinquency_rates", "cmp-per-1000-by-issue.complaint_metrics",
     "cmp-conduct.complaint_metrics", "cmp-conduct.delinquency_rates", "cmp-by-bucket.complaints_by_bucket",
-    "cmp-timeliness.complaint_metrics", "cmp-backlog.complaint_metrics",
+    "cmp-timeliness.complaint_metrics", "cmp-backlog.complaint_metrics", "cmp-rolling.complaint_metrics",
 )) + ("workbooks/arrears-2026-08.xlsx", "workbooks/arrears-2026-09.xlsx", "workbooks/arrears-2026-10.xlsx")
 
 

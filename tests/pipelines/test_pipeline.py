@@ -83,8 +83,8 @@ def test_marts_row_counts(sample_run):
     assert q("SELECT count(*) FROM marts.roll_forward WHERE difference <> 0") == 0
     assert q("SELECT count(*) FROM audit.source_files WHERE rows_read <> rows_loaded + rows_rejected") == 0
     assert q("SELECT count(*) FROM audit.rejected_rows") == 0  # the sample is contract-valid
-    assert q("SELECT count(*) FROM marts.cure_rates WHERE portfolio = 'all' AND currency = 'USD'") == 73
-    assert q("SELECT count(*) FROM staging.complaints") == 6
+    assert q("SELECT count(*) FROM marts.cure_rates WHERE portfolio = 'all' AND currency = 'USD'") == 70
+    assert q("SELECT count(*) FROM staging.complaints") == 31
 
 
 def test_dashboards_exist_and_hold_no_account_id(sample_run):
