@@ -23,7 +23,7 @@ $(STAMP): requirements.lock pyproject.toml
 # default); `make ui` opens the same folder, so it shows every run of `make demo` and `make run`.
 demo: install
 	$(BIN)/arrears sample data/landing --accounts $(ACCOUNTS) --months $(MONTHS) --seed $(SEED)
-	$(BIN)/arrears run --landing data/landing --warehouse data/warehouse.duckdb --reports data/reports
+	$(BIN)/arrears run --landing data/landing --warehouse data/warehouse.duckdb --reports data/reports --reporting-currency USD
 	@echo
 	@echo "Dashboards: file://$(CURDIR)/data/reports/index.html"
 	@echo "Warehouse:  $(CURDIR)/data/warehouse.duckdb (schemas raw, staging, marts, audit)"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from assets.marts.converted import BALANCING, CONVERTED, COUNT, MONEY_RULE, RATIO, SHARE, WEIGHTED
+
 Columns = tuple[tuple[str, str, str], ...]  # (name, DuckDB type, description)
 
 _BUCKET_ENUM = ("ENUM('current', 'dpd_1_29', 'dpd_30_59', 'dpd_60_89', 'dpd_90_119', 'dpd_120_149', "
@@ -119,7 +121,7 @@ COLUMNS: dict[str, Columns] = {
                               "unknown enum, duplicate key, unknown account, …) and the offending value."),
         ("raw", "VARCHAR", "The row's contract columns as read (JSON); empty for a record that could not be split "
                            "into columns. Dropped personal-data columns are never kept."),
-        ("entity", "VARCHAR", "accounts, ledger or complaints."),
+        ("entity", "VARCHAR", "accounts, ledger, complaints or fx."),
         ("length_bytes", "BIGINT", "For a record that could not be split into columns, its length in bytes."),
     ),
     "audit.source_files": (
@@ -129,7 +131,7 @@ COLUMNS: dict[str, Columns] = {
         ("rows_loaded", "BIGINT", "Rows of the file loaded into staging."),
         ("rows_rejected", "BIGINT", "Rows of the file not loaded (each in audit.rejected_rows with its reason)."),
         ("loaded_at", "TIMESTAMP", "When the run built this row (UTC)."),
-        ("entity", "VARCHAR", "accounts, ledger or complaints."),
+        ("entity", "VARCHAR", "accounts, ledger, complaints or fx."),
         ("file_month", "DATE", "The month in the file's name (first day of the month)."),
         ("format", "VARCHAR", "csv, csv.gz or parquet."),
         ("bytes", "BIGINT", "The file's size in bytes."),
@@ -278,6 +280,63 @@ COLUMNS: dict[str, Columns] = {
         ("complaints_per_1000", "DOUBLE", "complaints / accounts × 1,000 (per mille)."),
     ),
 }
+
+
+# ---- the fx files and the converted marts (assets/marts/converted.py) ---------------------------------------
+
+_FX = {
+    "currency": "ISO 4217 code of the currency converted.",
+    "rate": "Units of the reporting currency for one unit of `currency` at the file's month end (decimal > 0, at "
+            "most 10 decimals).",
+}
+_CONVERTED_CURRENCY = ("The reporting currency (arrears run --reporting-currency): every money figure of the row is "
+                       "in it, converted at the month-end rates of `fx_rates`.")
+_CONVERTED_PORTFOLIO = ("The portfolio, or `all`: the native `all` rows of every currency with a rate that month, "
+                        "converted and summed.")
+_CONVERTED_EXTRA = (
+    ("converted_from", "VARCHAR", "The source currencies of the row, sorted and comma separated (e.g. `CAD, USD`): "
+                                  "the native rows of these currencies are summed, each converted at its rate."),
+    ("fx_rates", "VARCHAR", "Every rate applied, with its file: e.g. `CAD 0.7312 (fx/fx_2026-10.csv); USD 1` (the "
+                            "reporting currency at 1, without a file unless one lists it)."),
+    ("not_converted", "VARCHAR", "Currencies of the portfolio's native rows of the month left out for want of a "
+                                 "rate (comma separated); NULL when none (an empty field, also in the evidence "
+                                 "pack's CSV)."),
+)
+
+
+_HOW_CONVERTED = {
+    COUNT: " Summed over the row's currencies.",
+    MONEY_RULE: " Converted: Σ native × the month-end rate over the row's currencies, rounded to the cent half away "
+                "from zero once.",
+    BALANCING: " Converted: the balancing figure, computed from the row's other converted figures ({arg}) so "
+               "that the row foots.",
+    WEIGHTED: " Converted: the currencies' rates weighted by {arg} (converted where it is money).",
+    SHARE: " Converted: recomputed, the converted {arg} over its sum across the {den}.",
+    RATIO: " Converted: recomputed, {arg} / {den}, from the converted figures.",
+}
+
+
+def _converted(native: str) -> Columns:
+    """The columns of `native`_converted: the native mart's, currency = the reporting currency, each value
+    column saying how it converts (CONVERTED), plus the three columns that record the conversion."""
+    rules = CONVERTED[f"{native}_converted"].columns
+    return (*((n, t, _CONVERTED_CURRENCY if n == "currency" else _CONVERTED_PORTFOLIO if n == "portfolio" else
+               d + (_HOW_CONVERTED[rules[n].kind].format(arg=rules[n].arg, den=rules[n].den) if n in rules else ""))
+              for n, t, d in COLUMNS[native]),
+            *_CONVERTED_EXTRA)
+
+
+COLUMNS.update({
+    "raw.fx": _raw(_FX),
+    "staging.fx_rates": (
+        ("month_end", "DATE", "The month end of the file's month: the rate holds at that month end."),
+        ("currency", "VARCHAR", _FX["currency"]),
+        ("rate", "DECIMAL(18,10)", _FX["rate"] + " Exactly as delivered."),
+        ("source_file", "VARCHAR", "The fx file the rate was read from."),
+        ("line_number", "BIGINT", _LINE),
+    ),
+    **{name: _converted(c.native) for name, c in CONVERTED.items()},
+})
 
 
 def column_descriptions(table: str) -> dict[str, str]:

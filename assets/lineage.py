@@ -23,6 +23,8 @@ import sys
 
 import dagster as dg
 
+from assets.marts.converted import CONVERTED
+
 AM, LEDGER, ACCOUNTS, COMPLAINTS, FLOWS = ("marts.account_month", "staging.ledger", "staging.accounts",
                                           "staging.complaints", "intermediate.ledger_flows")
 
@@ -159,6 +161,25 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         + _cols(AM, "account_id", "bucket", "status"),
     },
 }
+
+
+# The converted marts (assets/marts/converted.py): each column from the same column of the native mart; the
+# converted figures and the record of the conversion also from the rates (staging.fx_rates).
+FX = "staging.fx_rates"
+_FX_RATE = _cols(FX, "month_end", "currency", "rate")
+
+
+def _converted_lineage(native: str) -> dict[str, list[tuple[str, str]]]:
+    keys = ("month_end", "portfolio", "currency", "bucket", "from_bucket", "to_bucket")
+    out = {c: _cols(native, c) + ([] if c in keys else _FX_RATE) for c in _LINEAGE[native]}
+    out["currency"] = _cols(native, "currency") + _cols(FX, "currency")
+    out["converted_from"] = _cols(native, "currency") + _cols(FX, "month_end", "currency")
+    out["fx_rates"] = _cols(native, "currency") + _cols(FX, "month_end", "currency", "rate", "source_file")
+    out["not_converted"] = _cols(native, "month_end", "portfolio", "currency") + _cols(FX, "month_end", "currency")
+    return out
+
+
+_LINEAGE.update({name: _converted_lineage(c.native) for name, c in CONVERTED.items()})
 
 
 def column_lineage() -> dict[str, dict[str, list[tuple[str, str]]]]:

@@ -17,6 +17,7 @@ KINDS = {"duckdb", "sql"}
 _MONTHS_FROM = {
     **{f"{schema}.{entity}": f"SELECT last_day(file_month) FROM raw.files WHERE entity = '{entity}'"
        for schema in ("raw", "staging") for entity in ("accounts", "ledger", "complaints")},
+    "raw.fx": "SELECT last_day(file_month) FROM raw.files WHERE entity = 'fx'",
     "staging.ledger": "SELECT month_end FROM staging.reporting_months",
     "audit.source_files": "SELECT last_day(file_month) FROM audit.source_files",
     "audit.rejected_rows": "SELECT last_day(file_month) FROM raw.files",  # the months of the files judged

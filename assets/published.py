@@ -48,6 +48,13 @@ KEYS: dict[str, tuple[str, ...]] = {
     "marts.roll_forward": ("month_end", "portfolio", "currency"),
     "marts.complaint_metrics": ("month_end", "portfolio", "issue_group"),
     "marts.complaints_by_bucket": ("month_end", "bucket"),
+    # the converted figures (assets/marts/converted.py): the native keys, currency = the reporting currency
+    "marts.aging_converted": ("month_end", "portfolio", "currency", "bucket"),
+    "marts.roll_rates_converted": ("month_end", "portfolio", "currency", "from_bucket", "to_bucket"),
+    "marts.cure_rates_converted": ("month_end", "portfolio", "currency", "from_bucket"),
+    "marts.delinquency_rates_converted": ("month_end", "portfolio", "currency"),
+    "marts.charge_offs_converted": ("month_end", "portfolio", "currency"),
+    "marts.roll_forward_converted": ("month_end", "portfolio", "currency"),
 }
 
 # Figures of a month that become known only later (docs/spec/metrics.md, "Figures that mature"): they
@@ -56,6 +63,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 MATURING: dict[str, tuple[str, ...]] = {
     # m, m+1, m+2 / m+1 … m+6: NULL until those months are observed
     "marts.cure_rates": ("cured_within_3m_rate", "redefault_6m_rate"),
+    "marts.cure_rates_converted": ("cured_within_3m_rate", "redefault_6m_rate"),
     # judged as of L, with responded_on / closed_on / company_response of the latest complaint version
     "marts.complaint_metrics": (
         "timely_response_rate", "timely_response_denominator",

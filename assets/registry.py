@@ -21,6 +21,8 @@ from assets.marts.aging import build_aging
 from assets.marts.charge_offs import build_charge_offs
 from assets.marts.complaint_metrics import build_complaint_metrics
 from assets.marts.complaints_by_bucket import build_complaints_by_bucket
+from assets.marts.converted import BUILDERS as CONVERTED_BUILDERS
+from assets.marts.converted import CONVERTED
 from assets.marts.cure_rates import build_cure_rates
 from assets.marts.delinquency_rates import build_delinquency_rates
 from assets.marts.roll_forward import build_roll_forward
@@ -28,6 +30,7 @@ from assets.marts.roll_rates import build_roll_rates
 from assets.staging.accounts import build_accounts
 from assets.staging.audit import build_rejected_rows, build_source_files
 from assets.staging.complaints import build_complaints
+from assets.staging.fx_rates import build_fx_rates
 from assets.staging.ledger import ENTRIES, build_ledger, ledger_view_sql
 
 
@@ -84,7 +87,10 @@ TABLES: tuple[Table, ...] = (
                        "staging.ledger_closures", "staging.ledger_files", "staging.ledger_basis")),
     Table("staging.complaints", build_complaints, ("raw.complaints", "staging.accounts"),
           side_tables=("staging.complaint_versions", "staging.complaints_rejected", "staging.issue_crosswalk")),
-    Table("audit.rejected_rows", build_rejected_rows, ("staging.accounts", "staging.ledger", "staging.complaints")),
+    Table("staging.fx_rates", build_fx_rates, ("raw.fx",), params=("reporting_currency",),
+          side_tables=("staging.fx_rejected",)),
+    Table("audit.rejected_rows", build_rejected_rows, ("staging.accounts", "staging.ledger", "staging.complaints",
+                                                       "staging.fx_rates")),
     Table("audit.source_files", build_source_files, ("audit.rejected_rows",)),
     Table(ACCOUNT_MONTH, build_account_month, ("staging.accounts", "staging.ledger"), params=("tolerance", "reach"),
           per_month=True,
@@ -107,6 +113,11 @@ TABLES: tuple[Table, ...] = (
     # are rebuilt whole by every run, reading every month of marts.account_month.
     Table("marts.complaint_metrics", build_complaint_metrics, (ACCOUNT_MONTH, "staging.complaints")),
     Table("marts.complaints_by_bucket", build_complaints_by_bucket, (ACCOUNT_MONTH, "staging.complaints")),
+    # The money marts converted into the reporting currency (assets/marts/converted.py), month m at m's rate.
+    *(Table(name, CONVERTED_BUILDERS[name], (c.native, "staging.fx_rates"), params=("reporting_currency",),
+            per_month=True, no_page="converted figures: their pages are drawn in a later change; the native "
+                                    "pages show every figure in its own currency")
+      for name, c in CONVERTED.items()),
 )
 BY_NAME = {t.name: t for t in TABLES}
 # How many months after m the figures of month m read (cure_rates: m+6), and before it (m−1): a month

@@ -177,11 +177,15 @@ def later_versions(con: duckdb.DuckDBPyConnection, month_end: date, limit: int =
 
 
 def settings_changes(close: dict, parameters: dict, code_version: str | None) -> list[str]:
-    """The DPD tolerance and the code version the run used, where they differ from the close's."""
+    """The DPD tolerance, the reporting currency and the code version the run used, where they differ from
+    the close's."""
     out = []
     closed = json.loads(close.get("parameters") or "{}")
     if "dpd_tolerance" in parameters and str(closed.get("dpd_tolerance")) != str(parameters["dpd_tolerance"]):
         out.append(f"dpd_tolerance {closed.get('dpd_tolerance')} → {parameters['dpd_tolerance']}")
+    if str(closed.get("reporting_currency") or "") != str(parameters.get("reporting_currency") or ""):
+        out.append(f"reporting_currency {closed.get('reporting_currency') or 'none'} → "
+                   f"{parameters.get('reporting_currency') or 'none'}")
     if code_version and close.get("code_version") and code_version != close["code_version"]:
         out.append(f"code version {close['code_version']} → {code_version}")
     return out

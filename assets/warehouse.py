@@ -63,6 +63,7 @@ class WarehouseResource(dg.ConfigurableResource):
     reject_share: float = 0.01  # rejected rows of an entity above this share of its rows read ...
     reject_min_rows: int = 100  # ... and at least this many fail the run (checks/staging/rejections.py)
     strict_landing: bool = False  # an unknown name in the landing folder is refused, not a warning
+    reporting_currency: str = ""  # ISO 4217 code the converted marts are in; "" converts nothing
     # Closed months this run may change (comma-separated YYYY-MM; `arrears close MONTH --restate`), and who
     # approves that and why (shown on the pages of the run, recorded with the next close version).
     restate_months: str = ""
@@ -148,6 +149,7 @@ class WarehouseResource(dg.ConfigurableResource):
                 "dpd_tolerance": self.dpd_tolerance, "reject_share": self.reject_share,
                 "reject_min_rows": self.reject_min_rows, "strict_landing": self.strict_landing,
                 "memory_limit": self.memory_limit, "threads": self.threads,
+                "reporting_currency": self.reporting_currency,
                 **({"restate_months": self.restate_months, "restate_by": self.restate_by,
                     "restate_note": self.restate_note} if self.restate_months else {})}
 

@@ -56,7 +56,8 @@ def warehouse_asset(table: Table, months: dg.PartitionsDefinition | None = None)
     )
     def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = {"tolerance": warehouse.dpd_tolerance, "log": context.log.info, "reach": reach(table.name),
-                    "reread": context.run.tags.get(REREAD_TAG) == "true"}
+                    "reread": context.run.tags.get(REREAD_TAG) == "true",
+                    "reporting_currency": warehouse.reporting_currency}
         kwargs = {p: settings[p] for p in table.params}
         if partitioned:
             kwargs["months"] = window_months(context)

@@ -96,7 +96,7 @@ class DataDocsError(CheckError):
 def _month_rows() -> dict[str, tuple[str, str]]:
     """table -> (which of its rows are the month's, the SELECT of them with parameters $first, $month_end)."""
     out = {e: (f"the rows of the month's {e} file as read (file_month = the month)",
-               f"SELECT * FROM raw.{e} WHERE file_month = $first") for e in ("accounts", "ledger", "complaints")}
+               f"SELECT * FROM raw.{e} WHERE file_month = $first") for e in ("accounts", "ledger", "complaints", "fx")}
     out = {f"raw.{k}": v for k, v in out.items()}
     out.update({
         "staging.accounts": ("the accounts open at the month end, latest version "
@@ -107,6 +107,8 @@ def _month_rows() -> dict[str, tuple[str, str]]:
                            "SELECT * FROM staging.ledger WHERE posted_on BETWEEN $first AND $month_end"),
         "staging.complaints": ("the complaints received in the month (received_on in the month), latest version",
                                "SELECT * FROM staging.complaints WHERE received_on BETWEEN $first AND $month_end"),
+        "staging.fx_rates": ("the rates of the month end (month_end = the month end)",
+                             "SELECT * FROM staging.fx_rates WHERE month_end = $month_end"),
         "audit.source_files": ("the month's input files (file_month = the month)",
                                "SELECT * FROM audit.source_files WHERE file_month = $first"),
         "audit.rejected_rows": ("the rows rejected from the month's input files",

@@ -15,7 +15,7 @@ def _stderr(msg: str) -> None:
 
 
 SAMPLE_MARKER = ".arrears-sample"
-ENTITY_DIRS = ("accounts", "ledger", "complaints", "control")
+ENTITY_DIRS = ("accounts", "ledger", "complaints", "control", "fx")
 
 
 def _prepare_sample_dir(out: str) -> str | None:
@@ -45,7 +45,7 @@ def cmd_sample(args) -> int:
         return 2
     t0 = time.monotonic()
     summary = write_sample(args.out, accounts=args.accounts, months=args.months, seed=args.seed,
-                           fmt=args.format, end_month=args.end_month, progress=_stderr)
+                           fmt=args.format, end_month=args.end_month, progress=_stderr, fx=not args.no_fx)
     with open(os.path.join(args.out, SAMPLE_MARKER), "w") as fh:
         fh.write(f"written by: arrears sample --accounts {args.accounts} --months {args.months} --seed {args.seed}\n")
     _stderr(f"sample written to {os.path.abspath(args.out)} in {time.monotonic() - t0:.1f}s: "
@@ -65,7 +65,7 @@ def cmd_run(args) -> int:
     try:
         settings = Settings.from_env(landing=args.landing, warehouse=args.warehouse, reports=args.reports,
                                      dpd_tolerance=args.dpd_tolerance, wait_for_lock=args.wait,
-                                     strict=args.strict or None)
+                                     strict=args.strict or None, reporting_currency=args.reporting_currency)
     except ValueError as e:
         _stderr(f"arrears run: {e}")
         return 2
@@ -93,7 +93,8 @@ def cmd_run(args) -> int:
     home = dagster_home(settings.warehouse, args.dagster_home)
     _stderr(f"arrears run: landing {os.path.abspath(settings.landing)} → warehouse "
             f"{os.path.abspath(settings.warehouse)}, reports {os.path.abspath(settings.reports)} "
-            f"(dpd tolerance {settings.tolerance}); Dagster runs in {home}")
+            f"(dpd tolerance {settings.tolerance}, reporting currency {settings.reporting_currency or 'none'}); "
+            f"Dagster runs in {home}")
     from .incremental import plan_run
 
     t0 = time.monotonic()
@@ -462,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--format", choices=["csv", "csv.gz", "parquet"], default="csv")
     p.add_argument("--end-month", default="2026-10", help="last month written, YYYY-MM")
+    p.add_argument("--no-fx", action="store_true",
+                   help="write no fx/ files (default: month-end CAD → USD rates for the cards-ca portfolio)")
     p.set_defaults(func=cmd_sample)
 
     p = sub.add_parser("run", help="run the whole pipeline in this process (every asset and check)")
@@ -478,6 +481,9 @@ def main(argv: list[str] | None = None) -> int:
                         "instead of refusing")
     p.add_argument("--strict", action="store_true",
                    help="refuse an unknown folder or file name in the landing folder (default $ARREARS_STRICT or off)")
+    p.add_argument("--reporting-currency", metavar="CODE",
+                   help="ISO 4217 code: add the money figures converted into it at the fx files' month-end rates "
+                        "(marts.*_converted; default $ARREARS_REPORTING_CURRENCY or none: nothing converted)")
     _dagster_home_option(p)
     p.set_defaults(func=cmd_run)
 

@@ -203,6 +203,7 @@ def restate_settings(warehouse: str, month: str, by: str | None, note: str | Non
         landing=landing or params.get("landing"), warehouse=warehouse, reports=reports or params.get("reports"),
         dpd_tolerance=params.get("dpd_tolerance"), reject_share=params.get("reject_share"),
         reject_min_rows=params.get("reject_min_rows"), strict=params.get("strict_landing"),
+        reporting_currency=params.get("reporting_currency"),
         restate_months=month, restate_by=by or _user(), restate_note=note or "")
 
 

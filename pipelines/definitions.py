@@ -53,6 +53,7 @@ def warehouse_for(settings: Settings) -> WarehouseResource:
         reject_share=settings.reject_share,
         reject_min_rows=settings.reject_min_rows,
         strict_landing=settings.strict,
+        reporting_currency=settings.reporting_currency,
         restate_months=settings.restate_months,
         restate_by=settings.restate_by,
         restate_note=settings.restate_note,

@@ -39,6 +39,7 @@ from importlib import metadata
 import duckdb
 
 from assets.manifest import CLOSE_FIELDS, control_files, input_files, with_controls
+from assets.marts.converted import EXTRA_COLUMNS as CONVERSION_RECORD
 from assets.publishing import last_published, manifest_sha256, rejection_summary
 from assets.raw.landing import sha256 as sha256_of
 from assets.registry import BY_NAME, REPORTED
@@ -89,8 +90,9 @@ def cell(value) -> str:
 
 
 def key_columns(columns: list[tuple[str, str]]) -> list[str]:
-    """The grain of a figures table: its DATE and VARCHAR columns, given (name, type) pairs."""
-    return [c for c, kind in columns if kind in ("DATE", "VARCHAR")]
+    """The grain of a figures table: its DATE and VARCHAR columns, given (name, type) pairs, but the text
+    recording a conversion (converted_from, fx_rates, not_converted of the converted marts)."""
+    return [c for c, kind in columns if kind in ("DATE", "VARCHAR") and c not in CONVERSION_RECORD]
 
 
 def figure_tables() -> tuple[str, ...]:

@@ -17,7 +17,10 @@ such month. An accounts file that changed or was removed, a DPD tolerance other 
 published run's, reporting months that no longer start or end where the warehouse's did, a
 warehouse without an earlier build, and one that another run is writing while the plan is made
 rebuild every month. Complaint files change only the complaint
-marts, which every run rebuilds whole.
+marts, which every run rebuilds whole. An fx file (fx/fx_YYYY-MM.csv) that is new, changed or removed
+changes only the converted figures of its own month (marts.*_converted, month m at m's rate), so the
+range starts at that month; a reporting currency other than the last published run's rebuilds every
+month.
 
 The plan is a prediction; the builders of marts.account_month and intermediate.ledger_flows verify it
 (assets/partitions.py, `refuse_changes_outside`): when a month outside the range changed after all,
@@ -26,6 +29,7 @@ the run fails naming it, and `arrears run` runs again over every month.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,6 +101,9 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last:
 
     if Decimal(published[0][0]) != settings.tolerance:
         return full(f"the DPD tolerance changed ({published[0][0]} → {settings.tolerance})")
+    was = _reporting_currency(con)
+    if was != settings.reporting_currency:
+        return full(f"the reporting currency changed ({was or 'none'} → {settings.reporting_currency or 'none'})")
     held = [r[0].replace(day=1) for r in con.execute(
         "SELECT month_end FROM staging.reporting_months ORDER BY 1").fetchall()]
     if not held or held[0] != first or last < held[-1]:
@@ -106,6 +113,7 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last:
         "SELECT source_file, entity, file_month, sha256 FROM audit.source_files").fetchall()}
     files = {f.source_file: f for fs in inspect_landing(settings.landing, settings.strict).files.values() for f in fs}
     changed: dict[date, list[str]] = {}  # first month whose account-months may change → why
+    converted: dict[date, list[str]] = {}  # month whose converted figures change (an fx file) → why
     reasons: list[str] = []
     for name in sorted(set(stored) | set(files)):
         f = files.get(name)
@@ -116,6 +124,8 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last:
         what = "new" if name not in stored else ("removed" if f is None else "changed")
         if entity == "ledger":
             changed.setdefault(month, []).append(f"{name} {what}")
+        elif entity == "fx":
+            converted.setdefault(month, []).append(f"{name} {what}")
         elif entity == "accounts":
             if what != "new":
                 return full(f"{name} {what}")
@@ -124,14 +134,24 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last:
                 changed.setdefault(moved[0], []).append(f"{name}: {moved[1]}")
         else:
             reasons.append(f"{name} {what} (complaint figures, rebuilt whole)")
+    fx = [f"{', '.join(converted[m])} (converted figures of {month_key(m)})" for m in sorted(converted)]
+    fx_start = max(first, min(converted)) if converted else last
     if not changed:
-        return Plan(month_key(last), month_key(last), False,
-                    reasons + ["no ledger or account change: only the latest month's figures"])
+        return Plan(month_key(fx_start), month_key(last), fx_start == first,
+                    fx + reasons + ["no ledger or account change: only the latest month's figures"
+                                    + (" and those of the fx files' months" if fx else "")])
     c = min(changed)
-    start = max(first, next_month(c, -LOOK_FORWARD))
+    start = min(max(first, next_month(c, -LOOK_FORWARD)), fx_start)
     why = [f"{', '.join(changed[m])}" for m in sorted(changed)]
     why.append(f"figures from {month_key(c)} on change, and those of the {LOOK_FORWARD} months before read them")
-    return Plan(month_key(start), month_key(last), start == first, why + reasons)
+    return Plan(month_key(start), month_key(last), start == first, why + fx + reasons)
+
+
+def _reporting_currency(con: duckdb.DuckDBPyConnection) -> str:
+    """The reporting currency of the last published run ("" when none was set)."""
+    found = con.execute("SELECT parameters FROM audit.runs WHERE outcome = 'published' "
+                        "ORDER BY ended_at DESC, started_at DESC LIMIT 1").fetchall()
+    return (json.loads(found[0][0] or "{}") if found else {}).get("reporting_currency") or ""
 
 
 def _accounts_moved(con: duckdb.DuckDBPyConnection, f: LandingFile, first: date) -> tuple[date, str] | None:

@@ -12,6 +12,7 @@
 | ARREARS_REJECT_MIN_ROWS | 100                      | …the run, when at least this many rows          |
 | ARREARS_WAIT_FOR_LOCK   | 0                        | seconds to wait for another run ("inf": no end) |
 | ARREARS_STRICT          | off                      | 1/true: refuse unknown names in the landing     |
+| ARREARS_REPORTING_CURRENCY | (none)               | ISO 4217 code of the converted marts; none: no conversion |
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assets.domain import DEFAULT_DPD_TOLERANCE, parse_tolerance
+from assets.staging.rules import ISO4217_CODES
 from assets.warehouse import warehouse_name_problem
 
 
@@ -36,6 +38,9 @@ class Settings:
     reject_min_rows: int = 100
     wait_for_lock: float = 0.0
     strict: bool = False  # an unknown folder or file name in the landing folder is refused, not a warning
+    # The currency of the converted marts (marts.*_converted), an ISO 4217 code; "" (the default): nothing
+    # is converted and those tables are empty (docs/runs.md, "Reporting currency").
+    reporting_currency: str = ""
     # Set only by `arrears close MONTH --restate` (never from the environment): the closed months the run
     # may change, who approves that and why.
     restate_months: str = ""
@@ -56,6 +61,7 @@ class Settings:
             reject_min_rows=env.get("ARREARS_REJECT_MIN_ROWS", cls.reject_min_rows),
             wait_for_lock=env.get("ARREARS_WAIT_FOR_LOCK", cls.wait_for_lock),
             strict=env.get("ARREARS_STRICT", "").strip().lower() in ("1", "true", "yes", "on"),
+            reporting_currency=env.get("ARREARS_REPORTING_CURRENCY", cls.reporting_currency),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["reject_share"] = _number("reject share (ARREARS_REJECT_SHARE)", values["reject_share"], float, 0, 1)
@@ -63,6 +69,7 @@ class Settings:
                                             values["reject_min_rows"], int, 0, None)
         values["wait_for_lock"] = _number("lock wait (ARREARS_WAIT_FOR_LOCK)", values["wait_for_lock"], float, 0,
                                           None)
+        values["reporting_currency"] = _currency(values["reporting_currency"])
         settings = cls(**values)
         settings.tolerance  # validate early
         problem = warehouse_name_problem(settings.warehouse)
@@ -73,6 +80,16 @@ class Settings:
     @property
     def tolerance(self) -> Decimal:
         return parse_tolerance(self.dpd_tolerance)
+
+
+def _currency(value) -> str:
+    """The reporting currency as an ISO 4217 code ("" for none), or ValueError naming the setting."""
+    code = str(value or "").strip()
+    if code and code not in ISO4217_CODES:
+        hint = f" (did you mean {code.upper()}?)" if code.upper() in ISO4217_CODES else ""
+        raise ValueError(f"reporting currency (--reporting-currency, ARREARS_REPORTING_CURRENCY) must be an ISO 4217 "
+                         f"code, got {value!r}{hint}")
+    return code
 
 
 def _number(what: str, value, kind, lo, hi):

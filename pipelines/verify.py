@@ -9,7 +9,8 @@ difference.
    files of later months do not change the recomputed figures.
 3. The whole pipeline runs in-process on that scratch landing, into a scratch warehouse and reports
    folder in a temporary folder (never the user's warehouse), with an ephemeral Dagster instance and the
-   manifest's parameters (dpd_tolerance, reject_share, reject_min_rows, strict_landing; memory_limit and
+   manifest's parameters (dpd_tolerance, reject_share, reject_min_rows, strict_landing, reporting_currency
+   (the converted marts); memory_limit and
    threads are this machine's, as they change no figure).
 4. Every figure of the pack's CSVs is compared, as text, with the recomputed row of the same key of the
    month (the pack writes figures so that they read back exactly), and so are the manifest's rows read /
@@ -127,7 +128,8 @@ def recompute(manifest: dict, scratch: str, scratch_landing: str, out: Verificat
 
     params = manifest.get("parameters") or {}
     given = {"dpd_tolerance": params.get("dpd_tolerance"), "reject_share": params.get("reject_share"),
-             "reject_min_rows": params.get("reject_min_rows"), "strict": params.get("strict_landing")}
+             "reject_min_rows": params.get("reject_min_rows"), "strict": params.get("strict_landing"),
+             "reporting_currency": params.get("reporting_currency")}
     for name in ("dpd_tolerance", "reject_share", "reject_min_rows", "strict_landing"):
         if name not in params:
             out.notes.append(f"the manifest gives no {name}: recomputed with the default")

@@ -244,7 +244,8 @@ def small_run(tmp_path_factory) -> SimpleNamespace:
                 "--seed", str(s["seed"]), "--end-month", s["end_month"]]) == 0
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("DAGSTER_HOME", raising=False)
-        assert cli(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--reports", str(reports)]) == 0
+        assert cli(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--reports", str(reports),
+                    "--reporting-currency", "USD"]) == 0  # as make demo: the sample's CAD converted
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         run_id = con.execute("SELECT run_id FROM audit.runs WHERE outcome = 'published'").fetchall()[0][0]

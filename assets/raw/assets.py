@@ -23,6 +23,7 @@ DESCRIPTIONS = {
     "accounts": "account master exports (landing/accounts/accounts_YYYY-MM.*)",
     "ledger": "ledger exports, entries posted during each month (landing/ledger/ledger_YYYY-MM.*)",
     "complaints": "complaint exports (landing/complaints/complaints_YYYY-MM.*)",
+    "fx": "optional month-end exchange rates (landing/fx/fx_YYYY-MM.csv)",
 }
 
 
@@ -92,7 +93,8 @@ file stops the run naming it.""",
 raw_accounts = _raw_asset("accounts")
 raw_ledger = _raw_asset("ledger")
 raw_complaints = _raw_asset("complaints")
-ASSETS = [raw_accounts, raw_ledger, raw_complaints]
+raw_fx = _raw_asset("fx")
+ASSETS = [raw_accounts, raw_ledger, raw_complaints, raw_fx]
 
 
 def landing_source(entity: str, months: dg.PartitionsDefinition, landing: str) -> dg.SourceAsset:

@@ -16,7 +16,7 @@ from assets.domain import ENTRY_TYPES
 @dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | date | decimal | enum
+    kind: str  # text | date | decimal | enum | rate (an exchange rate: RATE_RE)
     required: bool = False
     values: tuple[str, ...] = ()
 
@@ -30,6 +30,11 @@ COMPANY_RESPONSES = (
 # An amount as the contract writes it, on the trimmed text: digits with an optional point and at most two
 # decimals (RE2 syntax; staging's row rules and the control totals read amounts by it).
 AMOUNT_RE = r"[0-9]+(\.[0-9]{1,2})?"
+# An exchange rate (fx files): digits with an optional point and at most RATE_DECIMALS decimals, below 10^8;
+# stored as RATE_TYPE, so every rate delivered is kept exactly (docs/ingestion.md, "fx files").
+RATE_DECIMALS = 10
+RATE_RE = rf"[0-9]+(\.[0-9]{{1,{RATE_DECIMALS}}})?"
+RATE_TYPE = f"DECIMAL(18,{RATE_DECIMALS})"
 
 CONTRACT: dict[str, tuple[Column, ...]] = {
     "accounts": (
@@ -65,6 +70,11 @@ CONTRACT: dict[str, tuple[Column, ...]] = {
         Column("closed_on", "date"),
         Column("company_response", "enum", True, COMPANY_RESPONSES),
     ),
+    # Optional month-end exchange rates: units of the reporting currency for one unit of `currency`.
+    "fx": (
+        Column("currency", "text", True),
+        Column("rate", "rate", True),
+    ),
 }
 ENTITIES = tuple(CONTRACT)
 
@@ -76,7 +86,7 @@ MONTH = r"(?P<year>[0-9]{4})-(?P<month>0[1-9]|1[0-2])"  # ASCII digits only (\d 
 FOLDERS: dict[str, re.Pattern] = {
     **{e: re.compile(rf"^{e}_{MONTH}\.(?P<ext>csv|csv\.gz|parquet)$") for e in ENTITIES},
     "control": re.compile(rf"^control_{MONTH}\.json$"),
-    "fx": re.compile(rf"^fx_{MONTH}\.csv$"),
+    "fx": re.compile(rf"^fx_{MONTH}\.(?P<ext>csv)$"),  # CSV only (data-contract.md)
 }
 FILE_NAMES = {  # each folder's file names, as the contract writes them
     **{e: f"{e}_YYYY-MM.{{csv,csv.gz,parquet}}" for e in ENTITIES},

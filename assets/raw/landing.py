@@ -34,7 +34,7 @@ class ContractError(Exception):
 # What was done with an entry of the landing folder (raw.landing_entries.action).
 READ = "read"
 UNKNOWN = "unknown"        # a name outside the contract: named in a warning, not read
-NOT_READ = "not read"      # a name of the contract this version does not read (fx/): named in a warning
+NOT_READ = "not read"      # a name of the contract this version does not read: named in a warning (none today)
 HIDDEN = "ignored (hidden)"  # a name starting with "." (.DS_Store, the sample's marker): recorded only
 
 @dataclass(frozen=True)
@@ -257,9 +257,6 @@ def inspect_landing(landing: str, strict: bool = False) -> LandingInventory:
             elif not (m := FOLDERS[folder].match(e.name)):
                 note = f"not read: the name does not fit {FILE_NAMES[folder]}" + _name_hint(folder, e.name)
                 entries.append(LandingEntry(rel, "file", UNKNOWN, note, asset))
-            elif folder == "fx":
-                entries.append(LandingEntry(rel, "file", NOT_READ, "not read: this version does not apply "
-                                            "exchange rates, so every figure stays in its own currency", asset))
             elif not _inside(root, os.path.realpath(e.path)):
                 problems.append(f"{rel}: resolves outside the landing folder: refused")
             elif folder == "control":

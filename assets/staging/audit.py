@@ -18,6 +18,7 @@ LOADED = {
                                                    GROUP BY file_month) l JOIN {FILE_MONTHS} f USING (file_month)"""),
     "complaints": ("staging.complaint_versions",
                    "SELECT source_file, count(*) AS n FROM staging.complaint_versions GROUP BY source_file"),
+    "fx": ("staging.fx_rates", "SELECT source_file, count(*) AS n FROM staging.fx_rates GROUP BY source_file"),
 }
 
 

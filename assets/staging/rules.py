@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from assets.raw.contract import AMOUNT_RE, CONTRACT, Column
+from assets.raw.contract import AMOUNT_RE, CONTRACT, RATE_DECIMALS, RATE_RE, RATE_TYPE, Column
 from assets.sql import sql_literal
 
 ISO4217_CSV = Path(__file__).with_name("iso4217.csv")
@@ -83,13 +83,18 @@ def parsed_amount(x: str) -> str:
     return f"CASE WHEN regexp_full_match({x}, '{AMOUNT_RE}') THEN TRY_CAST({x} AS DECIMAL(18,2)) END"
 
 
+def parsed_rate(x: str) -> str:
+    """SQL: the RATE_TYPE written in the text `x` as the contract's exchange rate, NULL for anything else."""
+    return f"CASE WHEN regexp_full_match({x}, '{RATE_RE}') THEN TRY_CAST({x} AS {RATE_TYPE}) END"
+
+
 def _in_list(values) -> str:
     return ", ".join(sql_literal(s) for s in values)
 
 
 def _t(c: Column) -> str:
     """The parsed value of a date or decimal column; the (trimmed) text itself for the other kinds."""
-    return f"t_{c.name}" if c.kind in ("date", "decimal") else c.name
+    return f"t_{c.name}" if c.kind in ("date", "decimal", "rate") else c.name
 
 
 def _shown(c: Column, native: bool = False) -> str:
@@ -113,6 +118,8 @@ def _typed_source(entity: str, inner: str | None, native: frozenset[str]) -> str
         elif c.kind == "decimal":
             value = f"TRY_CAST({c.name} AS DECIMAL(18,2))" if c.name in native else parsed_amount(c.name)
             parsed.append(f"{value} AS t_{c.name}")
+        elif c.kind == "rate":
+            parsed.append(f"{parsed_rate(c.name)} AS t_{c.name}")
     return (f"(SELECT *, {', '.join(parsed)} FROM (SELECT source_file, file_month, line_number, {values} "
             f"FROM ({inner})))")
 
@@ -126,7 +133,8 @@ def typed_select(entity: str, inner: str | None = None, native: frozenset[str] =
 
 
 def typed_columns(entity: str) -> str:
-    """Select list of the contract's columns, typed (dates DATE, money DECIMAL(18,2), text trimmed)."""
+    """Select list of the contract's columns, typed (dates DATE, money DECIMAL(18,2), rates RATE_TYPE, text
+    trimmed)."""
     out = []
     for c in CONTRACT[entity]:
         e = _t(c)
@@ -175,11 +183,25 @@ def _column_reasons(c: Column, native: bool = False) -> list[str]:
         rules.append(f"CASE WHEN {x} IS NOT NULL AND {t} IS NULL THEN {why} END")
         op, bound, words = DECIMAL_RANGES[name]
         rules.append(f"CASE WHEN NOT ({t} {op} {bound}) THEN '{name} {words}: ' || {shown} END")
+    elif c.kind == "rate":
+        rules.append(f"CASE WHEN {x} IS NOT NULL AND {t} IS NULL THEN CASE "
+                     f"WHEN regexp_full_match({x}, '-?[0-9]+\\.[0-9]{{{RATE_DECIMALS + 1},}}') "
+                     f"THEN '{name} has more than {RATE_DECIMALS} decimals: ' || {shown} "
+                     f"WHEN regexp_full_match({x}, '{RATE_RE}') THEN '{name} is not below 10^8: ' || {shown} "
+                     f"ELSE '{name} is not a decimal > 0 (digits with an optional point and at most "
+                     f"{RATE_DECIMALS} decimals, no sign, separators or exponents): ' || {shown} END END")
+        rules.append(f"CASE WHEN {t} = 0 THEN '{name} must be > 0: ' || {shown} END")
     elif c.kind == "enum":
         rules.append(f"CASE WHEN {x} IS NOT NULL AND {x} NOT IN ({_in_list(c.values)}) "
                      f"THEN 'unknown {name} ' || {shown} || ' (expected {' | '.join(c.values)}' "
                      f"|| {_did_you_mean(x, c.values)} || ')' END")
     return rules
+
+
+ISO_CURRENCY_RULE = (
+    f"CASE WHEN currency NOT IN ({_in_list(ISO4217_CODES)}) THEN 'currency is not an ISO 4217 code: ''' "
+    f"|| currency || '''' || CASE WHEN upper(currency) IN ({_in_list(ISO4217_CODES)}) "
+    "THEN ' (did you mean ''' || upper(currency) || '''?)' ELSE '' END END")
 
 
 def _date(name: str) -> str:
@@ -193,9 +215,7 @@ ENTITY_RULES: dict[str, list[str]] = {
         (f"CASE WHEN lower(portfolio) = '{RESERVED_PORTFOLIO}' THEN 'portfolio ''' || portfolio || ''' is reserved for "
          f"the all-portfolios rows' || CASE WHEN portfolio <> '{RESERVED_PORTFOLIO}' "
          f"THEN ' (''{RESERVED_PORTFOLIO}'', in any case)' ELSE '' END END"),
-        (f"CASE WHEN currency NOT IN ({_in_list(ISO4217_CODES)}) THEN 'currency is not an ISO 4217 code: ''' "
-         f"|| currency || '''' || CASE WHEN upper(currency) IN ({_in_list(ISO4217_CODES)}) "
-         "THEN ' (did you mean ''' || upper(currency) || '''?)' ELSE '' END END"),
+        ISO_CURRENCY_RULE,
         ("CASE WHEN product_type = 'revolving' AND credit_limit IS NULL "
          "THEN 'credit_limit is required for a revolving account' END"),
         ("CASE WHEN product_type = 'installment' AND original_principal IS NULL "
@@ -225,6 +245,7 @@ ENTITY_RULES: dict[str, list[str]] = {
             for n in ("responded_on", "closed_on")
         ],
     ],
+    "fx": [ISO_CURRENCY_RULE],
 }
 
 

@@ -1,6 +1,7 @@
 """Mart invariants: the laws of the account-month table and of the metrics built on it."""
 
 from assets.domain import bucket_of_dpd_sql, signed_amount_sql
+from assets.marts.converted import CONVERTED, COUNT, MONEY_RULE
 from assets.staging.duplicate_keys import duplicate_keys_sql
 from checks.sql import Invariant
 
@@ -112,3 +113,44 @@ INVARIANTS = [
                  SELECT coalesce(s.month_end, m.month_end) AS month_end, s.n AS in_staging, m.n AS in_mart
                  FROM s FULL JOIN m USING (month_end) WHERE s.n IS DISTINCT FROM m.n"""),
 ]
+
+
+# ---- the converted marts (assets/marts/converted.py) --------------------------------------------------------
+
+def _all_is_the_sum_of_its_currencies(table) -> Invariant:
+    """The converted 'all' row of each month and key equals its currencies' native 'all' rows converted and
+    summed: counts summed, money Σ native × the month's rate rounded to the cent once (the reporting
+    currency at 1), recomputed here from the native mart and staging.fx_rates."""
+    keys = ("month_end", *table.keys)
+    counts = [c for c, r in table.columns.items() if r.kind == COUNT]
+    money = [c for c, r in table.columns.items() if r.kind == MONEY_RULE]
+    on = " AND ".join(f"n.{k} = c.{k}" for k in keys)
+    sums = ", ".join([f"sum(n.{c}) AS {c}" for c in counts]
+                     + [f"round(sum(n.{c} * coalesce(f.rate, 1)), 2) AS {c}" for c in money])
+    differs = " OR ".join(f"c.{col} IS DISTINCT FROM s.{col}" for col in counts + money)
+    return Invariant(
+        table.name, "all_is_the_sum_of_its_currencies",
+        "Each 'all' row equals the native 'all' rows of its converted_from currencies, converted at the month's "
+        "rate (the reporting currency at 1) and summed: counts summed, money rounded to the cent once.",
+        f"""WITH c AS (SELECT * FROM {table.name} WHERE portfolio = 'all'),
+            s AS (SELECT {', '.join(f'c.{k}' for k in keys)}, {sums}
+                  FROM c JOIN {table.native} n ON {on} AND n.portfolio = 'all'
+                       AND list_contains(string_split(c.converted_from, ', '), n.currency)
+                  LEFT JOIN staging.fx_rates f ON f.month_end = n.month_end AND f.currency = n.currency
+                       AND n.currency <> c.currency
+                  GROUP BY ALL)
+            SELECT c.month_end, {', '.join(f'c.{k}' for k in table.keys) + ', ' if table.keys else ''}
+                   c.converted_from, {', '.join(f'c.{col}, s.{col} AS recomputed_{col}' for col in counts + money)}
+            FROM c LEFT JOIN s USING ({', '.join(keys)})
+            WHERE {differs}""")
+
+
+INVARIANTS += [_all_is_the_sum_of_its_currencies(t) for t in CONVERTED.values()]
+INVARIANTS.append(Invariant(
+    "marts.roll_forward_converted", "foots",
+    "In every converted row opening + debits - credits - charge_offs - closing = difference, and difference = "
+    "0.00 (the converted native difference, which is 0.00 exactly when the native roll-forward reconciles).",
+    """SELECT month_end, portfolio, opening_balance, debits, credits, charge_offs, closing_balance, difference
+       FROM marts.roll_forward_converted
+       WHERE difference IS NOT NULL
+         AND (difference <> 0 OR opening_balance + debits - credits - charge_offs - closing_balance <> difference)"""))

@@ -13,5 +13,5 @@ INVARIANTS = [
             LEFT JOIN (SELECT source_file, count(*) n FROM raw.malformed GROUP BY 1) m USING (source_file)
             WHERE f.entity = '{entity}' AND f.rows_read <> coalesce(r.n, 0) + coalesce(m.n, 0)""",
     )
-    for entity in ("accounts", "ledger", "complaints")
+    for entity in ("accounts", "ledger", "complaints", "fx")
 ]

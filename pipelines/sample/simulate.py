@@ -17,15 +17,17 @@ from .book import Book, bucket_of
 from .complaints import BUCKET_CHARGED_OFF, BUCKET_CLOSED, ComplaintBook
 from .context import MonthCtx
 from .entries import MonthEntries
+from .fx import write_fx
 from .months import month_grid, month_start_before
 from .population import STYLE_TRANSACTOR, draw_population
 from .writer import KINDS, account_ids, accounts_frame, check_format, complaints_frame, ledger_frame, write_frame
 
 
 def write_sample(out_dir: str | Path, accounts: int, months: int, seed: int, fmt: str = "csv",
-                 end_month: str = "2026-10", progress: Callable[[str], None] | None = None) -> dict:
+                 end_month: str = "2026-10", progress: Callable[[str], None] | None = None, fx: bool = True) -> dict:
     """Write a synthetic landing folder (accounts/, ledger/, complaints/) for `months` months ending at
-    `end_month`, for `accounts` accounts in total (opened before or during the window). Same arguments,
+    `end_month`, for `accounts` accounts in total (opened before or during the window), and with `fx` the
+    month-end rates into USD of its other currencies (fx/, pipelines/sample/fx.py). Same arguments,
     same bytes. Returns a summary: files written and row counts per kind."""
     check_format(fmt)
     if int(accounts) < 1:
@@ -71,6 +73,8 @@ def write_sample(out_dir: str | Path, accounts: int, months: int, seed: int, fmt
                      f"{frames['complaints'].height} complaint rows")
         del frames, entries
 
+    if fx:
+        files += write_fx(out, grid.labels, int(seed))
     return {
         "out_dir": str(out), "fmt": fmt, "seed": int(seed), "accounts": n,
         "months": list(grid.labels), "files": files, "rows": rows,

@@ -23,6 +23,7 @@ from assets.raw.load import load_entity
 from assets.staging.accounts import build_accounts
 from assets.staging.audit import build_rejected_rows, build_source_files
 from assets.staging.complaints import build_complaints
+from assets.staging.fx_rates import build_fx_rates
 from assets.staging.ledger import build_ledger
 from assets.warehouse import connect
 
@@ -71,11 +72,12 @@ def entry(eid, aid, posted, etype, amount, due_on=None, reverses=None):
 def ingest(landing, con: duckdb.DuckDBPyConnection | None = None) -> duckdb.DuckDBPyConnection:
     """raw → staging → audit, exactly as the assets do it, on an in-memory warehouse."""
     con = con or connect(":memory:")
-    for entity in ("accounts", "ledger", "complaints"):
+    for entity in ("accounts", "ledger", "complaints", "fx"):
         load_entity(con, str(landing), entity)
     build_accounts(con)
     build_ledger(con)
     build_complaints(con)
+    build_fx_rates(con)
     build_rejected_rows(con)
     build_source_files(con)
     return con

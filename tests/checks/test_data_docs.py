@@ -120,7 +120,7 @@ def test_the_site_has_an_index_a_validation_and_a_suite_page_per_table(docs):
     result, out = docs
     assert result.index == str(out / "index.html") and (out / "index.html").is_file()
     assert list(result.tables) == suite_tables()
-    assert len(result.tables) == 17  # every table with a suite under checks/: 3 raw, 3 staging, 2 audit, 9 marts
+    assert len(result.tables) == 25  # every table with a suite under checks/: 4 raw, 4 staging, 2 audit, 15 marts
     index = (out / "index.html").read_text(encoding="utf-8")
     for table, t in result.tables.items():
         page = out / t.page
@@ -155,7 +155,7 @@ def test_exact_counts_of_one_month(docs, warehouse):
     assert result.tables["staging.accounts"].rows == sum(o <= MONTH and (c is None or c > MONTH) for o, c in accounts)
     assert result.tables["staging.ledger"].rows == sum(p.year == 2026 and p.month == 9 for (p,) in ledger)
     assert result.tables["raw.ledger"].rows == 604  # lines of ledger_2026-09.csv (the sample's summary)
-    assert result.tables["audit.source_files"].rows == sum(f == date(2026, 9, 1) for (f,) in files) == 3
+    assert result.tables["audit.source_files"].rows == sum(f == date(2026, 9, 1) for (f,) in files) == 4  # with fx
     assert result.tables["audit.rejected_rows"].rows == 0
     expected = {"raw.accounts": 5, "staging.accounts": 18, "staging.ledger": 13, "staging.complaints": 12,
                 "audit.source_files": 12, "marts.roll_rates": 16, "marts.complaints_by_bucket": 9}
@@ -166,7 +166,7 @@ def test_exact_counts_of_one_month(docs, warehouse):
 def test_nothing_is_loaded_over_the_network_and_every_local_reference_is_a_file(docs):
     _, out = docs
     pages = [p for p in out.rglob("*") if p.suffix in (".html", ".css")]
-    assert len([p for p in pages if p.suffix == ".html"]) == 1 + 17 + 17  # index, validation and suite pages
+    assert len([p for p in pages if p.suffix == ".html"]) == 1 + 25 + 25  # index, validation and suite pages
     loaded, remote_links = set(), set()
     for page in pages:
         loads, links = references(page)

@@ -50,7 +50,7 @@ def test_a_clean_landing_passes_every_check(valid, tmp_path_factory):
     result = run(valid, tmp_path_factory)
     assert result.success
     assert evaluations(result) == {f"raw/{e}": (True, dg.AssetCheckSeverity.WARN, [])
-                                   for e in ("accounts", "ledger", "complaints")}
+                                   for e in ("accounts", "ledger", "complaints", "fx")}
 
 
 def test_unknown_names_warn_on_the_asset_that_reports_them(valid, tmp_path_factory):
@@ -66,10 +66,11 @@ def test_unknown_names_warn_on_the_asset_that_reports_them(valid, tmp_path_facto
         "raw/accounts": (True, dg.AssetCheckSeverity.WARN, []),
         "raw/ledger": (False, dg.AssetCheckSeverity.WARN, [notes]),
         "raw/complaints": (False, dg.AssetCheckSeverity.WARN, [complaint]),
+        "raw/fx": (True, dg.AssetCheckSeverity.WARN, []),
     }
     meta = {e.asset_key.to_user_string(): e.materialization.metadata["landing warnings"].value
             for e in result.get_asset_materialization_events()}
-    assert meta == {"raw/accounts": [], "raw/ledger": [notes], "raw/complaints": [complaint]}
+    assert meta == {"raw/accounts": [], "raw/ledger": [notes], "raw/complaints": [complaint], "raw/fx": []}
 
 
 def test_strict_mode_fails_the_raw_assets(valid, tmp_path_factory):

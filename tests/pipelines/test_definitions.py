@@ -104,10 +104,14 @@ def test_the_partition_mappings_are_the_months_each_figure_reads(monkeypatch, tm
     assert reads("marts/delinquency_rates") == {am: (0, 0)}
     assert reads("marts/complaint_metrics") == {am: "all"}  # judged as of the latest month end
     assert reads("marts/complaints_by_bucket") == {am: "all"}
+    # a converted mart reads its native mart's same month, and every rate (staging is not partitioned)
+    assert reads("marts/roll_forward_converted") == {"marts/roll_forward": (0, 0)}
     partitioned = {k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned}
-    assert partitioned == {"landing/accounts", "landing/ledger", "landing/complaints", am,
+    converted = {f"marts/{t}_converted" for t in ("aging", "roll_rates", "cure_rates", "delinquency_rates",
+                                                  "charge_offs", "roll_forward")}
+    assert partitioned == {"landing/accounts", "landing/ledger", "landing/complaints", "landing/fx", am,
                            "intermediate/ledger_flows", "marts/aging", "marts/roll_rates", "marts/cure_rates",
-                           "marts/delinquency_rates", "marts/charge_offs", "marts/roll_forward"}
-    for key in partitioned - {"landing/accounts", "landing/ledger", "landing/complaints"}:
+                           "marts/delinquency_rates", "marts/charge_offs", "marts/roll_forward", *converted}
+    for key in partitioned - {"landing/accounts", "landing/ledger", "landing/complaints", "landing/fx"}:
         policy = graph.get(dg.AssetKey(key.split("/"))).backfill_policy
         assert policy == dg.BackfillPolicy.single_run(), key

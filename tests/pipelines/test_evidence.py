@@ -35,7 +35,9 @@ ACCOUNTS, MONTH, MONTH_END = 300, "2026-10", date(2026, 10, 31)
 LEDGER = "ledger/ledger_2026-10.csv"
 CONTROL = "control/control_2026-10.json"
 FIGURES = ("aging", "charge_offs", "complaint_metrics", "complaints_by_bucket", "cure_rates",
-           "delinquency_rates", "roll_forward", "roll_rates")
+           "delinquency_rates", "roll_forward", "roll_rates",
+           *(f"{t}_converted" for t in ("aging", "charge_offs", "cure_rates", "delinquency_rates", "roll_forward",
+                                        "roll_rates")))
 PACK_FILES = {"index.html", "manifest.json", "rejections.csv", "checks.csv", "checks.json", "checks.html",
               "lineage.json", "lineage.html"} | {f"figures/{t}.csv" for t in FIGURES}
 
@@ -71,7 +73,7 @@ def book(tmp_path_factory):
     (landing / CONTROL).write_text(json.dumps(control), encoding="utf-8")
     warehouse = root / "warehouse.duckdb"
     assert cli(["run", "--landing", str(landing), "--warehouse", str(warehouse), "--reports",
-                str(root / "reports")]) == 0
+                str(root / "reports"), "--reporting-currency", "USD"]) == 0  # the sample's CAD converted
     pack = root / "pack"
     assert cli(["evidence", MONTH, "--out", str(pack), "--warehouse", str(warehouse)]) == 0
     manifest = json.loads((pack / "manifest.json").read_text("utf-8"))
@@ -168,7 +170,7 @@ def test_the_manifest_of_the_ledger_file_with_one_rejected_row(book):
         "control": {"control_file": CONTROL, **book.control["files"][LEDGER]}}
     # every file of months up to 2026-10, nothing later; the control file with its sha256 and totals
     assert [f["source_file"] for f in book.manifest["inputs"]] == sorted(
-        f"{e}/{e}_2026-{m:02d}.csv" for e in ("accounts", "complaints", "ledger") for m in (7, 8, 9, 10))
+        f"{e}/{e}_2026-{m:02d}.csv" for e in ("accounts", "complaints", "fx", "ledger") for m in (7, 8, 9, 10))
     for f in book.manifest["inputs"]:
         assert f["sha256"] == sha(book.landing / f["source_file"])
     assert book.manifest["controls"] == [{"entity": "control", "source_file": CONTROL, "file_month": MONTH,
@@ -188,7 +190,8 @@ def test_the_manifest_records_the_run_its_code_parameters_and_libraries(book, wh
     assert m["code"]["assets"]["marts/aging"] == {"module": "assets.marts.aging",
                                                   "code_version": code_version_of("assets.marts.aging")}
     assert m["code"]["assets"]["raw/ledger"]["module"] == "assets.raw.load"
-    assert len(m["code"]["assets"]) == 19  # every asset of the graph
+    assert m["parameters"]["reporting_currency"] == "USD"
+    assert len(m["code"]["assets"]) == 27  # every asset of the graph
     assert m["libraries"]["duckdb"] == duckdb.__version__
     assert m["libraries"]["python"] == platform.python_version()
     assert set(m["libraries"]) == {"python", "dagster", "duckdb", "polars", "great_expectations", "plotly",
@@ -246,7 +249,9 @@ def test_rejections_and_checks(book, wh):
                       "ORDER BY asset, check_name", [run_id]).fetchall()
     with open(book.pack / "checks.csv", encoding="utf-8", newline="") as fh:
         got = [(r["asset"], r["check_name"], r["severity"], r["passed"] == "true") for r in csv.DictReader(fh)]
-    assert got == want and len(got) == 56  # 46 checks of the stages and the 10 closed-month checks
+    # 63 checks of the stages (46, raw.fx's 3, staging.fx_rates' suite, the converted marts' 6 suites, 6
+    # all_is_the_sum_of_its_currencies and foots) and the 16 closed-month checks
+    assert got == want and len(got) == 79
     checks = json.loads((book.pack / "checks.json").read_text("utf-8"))
     assert [c["check_name"] for c in checks] == [w[1] for w in want]
     aging = next(c for c in checks if (c["asset"], c["check_name"]) == ("marts/aging", "gx_suite"))
@@ -299,7 +304,7 @@ def test_verify_passes_on_a_fresh_warehouse(book, capsys):
     assert out == ""
     # the files the manifest lists with their sha256: every file of the pack but manifest.json itself
     assert (f"arrears verify: OK — every figure and hash matches ({len(files_of(book.pack, True)) - 1} pack files, "
-            "13 input files,") in err
+            "17 input files,") in err  # 4 months × accounts, ledger, complaints, fx; the control file
     # the user's warehouse is not touched: the recomputation ran in a scratch warehouse
     assert duckdb.connect(str(book.warehouse), read_only=True).execute(
         "SELECT count(*) FROM audit.runs").fetchall() == runs_before
@@ -344,7 +349,7 @@ def test_verify_does_not_use_a_later_month_in_the_landing_folder(book, tmp_path,
     landing = tmp_path / "landing"
     shutil.copytree(book.landing, landing)
     later = [p for p in book.full.rglob("*_2026-11.csv")]
-    assert len(later) == 3
+    assert len(later) == 4  # accounts, ledger, complaints, fx
     for p in later:
         shutil.copy(p, landing / p.relative_to(book.full))
     code, out, err = verify(book.pack, landing, capsys)

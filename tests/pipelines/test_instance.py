@@ -67,7 +67,7 @@ def test_a_run_is_in_the_instance_beside_its_warehouse_with_its_parameters_as_ta
         "arrears/landing": str(small_run.landing), "arrears/warehouse": str(small_run.warehouse),
         "arrears/reports": str(small_run.reports), "arrears/dpd_tolerance": "5.00", "arrears/reject_share": "0.01",
         "arrears/reject_min_rows": "100", "arrears/strict_landing": "False", "arrears/memory_limit": "6GB",
-        "arrears/threads": "0", "arrears/code_version": code_version_label()}
+        "arrears/threads": "0", "arrears/reporting_currency": "USD", "arrears/code_version": code_version_label()}
     # the same parameters as the run's row of audit.runs
     ((run_id, parameters),) = recorded_runs(small_run.warehouse)
     assert {f"arrears/{k}": str(v) for k, v in parameters.items()} == {

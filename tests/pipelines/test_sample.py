@@ -7,6 +7,7 @@ follows metrics.md (tolerance 5.00), independent of the generator's own ageing c
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import duckdb
@@ -77,7 +78,7 @@ def test_same_seed_same_bytes_and_other_seed_differs(tmp_path):
     write_sample(c, accounts=300, months=6, seed=4)
     assert _digest(a) == _digest(b)
     assert _digest(a) != _digest(c)
-    assert len(sa["files"]) == 18
+    assert len(sa["files"]) == 24  # 6 months × accounts, ledger, complaints, fx
     assert sa["rows"] == {"accounts": 1272, "ledger": 3815, "complaints": 7}  # rows written per kind (seed 3)
     assert sorted(_digest(a)) == sorted(sa["files"])
 
@@ -326,3 +327,17 @@ def test_complaints_rise_with_delinquency(ageing):
         'False statements or representation', 'Took or threatened to take negative or legal action',
         'Threatened to contact someone or share information improperly')""")
     assert conduct == 15  # complaint rows about the collector's conduct (the conduct issues of metrics.md)
+
+
+def test_fx_files_rate_cad_into_usd_and_leave_the_other_files_as_they_were(tmp_path):
+    with_fx = write_sample(tmp_path / "fx", accounts=200, months=3, seed=5)
+    without = write_sample(tmp_path / "nofx", accounts=200, months=3, seed=5, fx=False)
+    fx_files = sorted(set(with_fx["files"]) - set(without["files"]))
+    assert fx_files == ["fx/fx_2026-08.csv", "fx/fx_2026-09.csv", "fx/fx_2026-10.csv"]
+    digest, other = _digest(tmp_path / "fx"), _digest(tmp_path / "nofx")
+    assert {f: h for f, h in digest.items() if not f.startswith("fx/")} == other  # the same bytes otherwise
+    for f in fx_files:
+        header, line, end = (tmp_path / "fx" / f).read_text().split("\n")
+        currency, rate = line.split(",")
+        assert (header, currency, end) == ("currency,rate", "CAD", "")  # cards-ca is the one non-USD portfolio
+        assert re.fullmatch(r"0\.7[345][0-9]{2}", rate) and 0.73 <= float(rate) <= 0.75, rate

@@ -37,9 +37,7 @@ UNKNOWN = {  # path written -> the warning naming it
     "complaint/complaints_2026-01.csv":
         "complaint/: not read: not a folder of the contract, so nothing in it is read; did you mean complaints/?",
     "control/totals.json": "control/totals.json: not read: the name does not fit control_YYYY-MM.json",
-    "fx/fx_2026-01.csv":
-        "fx/fx_2026-01.csv: not read: this version does not apply exchange rates, so every figure stays in its own "
-        "currency",
+    "fx/fx-2026-01.csv": "fx/fx-2026-01.csv: not read: the name does not fit fx_YYYY-MM.csv",
     "ledger/accounts_2026-02.csv": f"ledger/accounts_2026-02.csv: {NOT_FIT}; a file of accounts/: move it there",
     "ledger/ledger-2026-02.csv": f"ledger/ledger-2026-02.csv: {NOT_FIT}",
     "ledger/ledger_2026-02.CSV":
@@ -66,9 +64,10 @@ def test_unknown_names_are_warnings_naming_each_and_the_valid_files_load(valid):
 
 
 def test_every_entry_is_recorded_with_what_was_done_and_the_asset_that_reports_it(valid):
-    for path in ("complaint/c.csv", "ledger/ledger_2026-02.xlsx", "fx/fx_2026-01.csv", ".arrears-sample",
+    for path in ("complaint/c.csv", "ledger/ledger_2026-02.xlsx", ".arrears-sample",
                  "accounts/.~lock.accounts_2026-01.csv#"):
         touch(valid.path / path)
+    valid.write_csv("fx", "2026-01", ["currency", "rate"], [["CAD", "0.73"]])  # read, by raw.fx
     con = valid.ingest()
     rows = con.execute("SELECT path, kind, action, reported_by FROM raw.landing_entries ORDER BY path").fetchall()
     assert rows == [
@@ -77,8 +76,8 @@ def test_every_entry_is_recorded_with_what_was_done_and_the_asset_that_reports_i
         ("accounts/.~lock.accounts_2026-01.csv#", "file", "ignored (hidden)", "raw.accounts"),
         ("accounts/accounts_2026-01.csv", "file", "read", "raw.accounts"),
         ("complaint/", "folder", "unknown", "raw.complaints"),
-        ("fx/", "folder", "read", "raw.ledger"),
-        ("fx/fx_2026-01.csv", "file", "not read", "raw.ledger"),
+        ("fx/", "folder", "read", "raw.fx"),
+        ("fx/fx_2026-01.csv", "file", "read", "raw.fx"),
         ("ledger/", "folder", "read", "raw.ledger"),
         ("ledger/ledger_2026-01.csv", "file", "read", "raw.ledger"),
         ("ledger/ledger_2026-02.xlsx", "file", "unknown", "raw.ledger"),
@@ -102,7 +101,7 @@ def test_warnings_go_to_the_asset_that_reports_them(valid):
 def test_strict_mode_refuses_every_unknown_name(valid):
     touch(valid.path / "complaint" / "c.csv")
     touch(valid.path / "ledger" / "ledger-2026-02.csv")
-    touch(valid.path / "fx" / "fx_2026-01.csv")  # a name of the contract: a warning even in strict mode
+    touch(valid.path / "fx" / "fx_2026-01.csv")  # a file of the contract: read, nothing to refuse
     assert refusal(valid, strict=True) == (
         "complaint/: not read: not a folder of the contract, so nothing in it is read; did you mean complaints/? "
         "(refused: strict mode)\n"
