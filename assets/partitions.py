@@ -29,9 +29,13 @@ from .raw.contract import FOLDERS
 
 MONTH_FMT = "%Y-%m"
 # Time-window partitions end before "now" unless told otherwise; a landing folder may well hold months
-# after today (the sample's default last month is in the future of its seed), so the end is lifted far
-# enough and the partitions stop at the last ledger month (end_date) instead.
-_FAR = 12 * 200
+# after today (the sample's default last month is in the future of its seed), so the end is lifted by as
+# many months as the last ledger month lies ahead (`_months_ahead`) and the partitions stop at that month
+# (end_date). A fixed far offset would do the same, but Dagster walks every month up to it at every step.
+def _months_ahead(after: date, today: date | None = None) -> int:
+    """How many months `after` (the month after the last ledger month) lies beyond today's month, at least 1."""
+    today = today or date.today()
+    return max(1, (after.year - today.year) * 12 + after.month - today.month + 1)
 
 
 def landing_months(landing: str) -> list[date]:
@@ -59,7 +63,7 @@ def month_partitions(landing: str) -> dg.MonthlyPartitionsDefinition:
     first, last = (months[0], months[-1]) if months else (date.today().replace(day=1),) * 2
     after = next_month(last)
     return dg.MonthlyPartitionsDefinition(start_date=first.strftime(MONTH_FMT), end_date=after.strftime(MONTH_FMT),
-                                          fmt=MONTH_FMT, end_offset=_FAR)
+                                          fmt=MONTH_FMT, end_offset=_months_ahead(after))
 
 
 def next_month(d: date, n: int = 1) -> date:
