@@ -115,8 +115,7 @@ TABLES: tuple[Table, ...] = (
     Table("marts.complaints_by_bucket", build_complaints_by_bucket, (ACCOUNT_MONTH, "staging.complaints")),
     # The money marts converted into the reporting currency (assets/marts/converted.py), month m at m's rate.
     *(Table(name, CONVERTED_BUILDERS[name], (c.native, "staging.fx_rates"), params=("reporting_currency",),
-            per_month=True, no_page="converted figures: their pages are drawn in a later change; the native "
-                                    "pages show every figure in its own currency")
+            per_month=True)
       for name, c in CONVERTED.items()),
 )
 BY_NAME = {t.name: t for t in TABLES}

@@ -11,7 +11,7 @@ from dashboards.dimensions import currency_of, months, over_months, portfolios, 
 from dashboards.figures import figure_section
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import converted_table, missing_notice, read_mart
 from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE
 
@@ -144,8 +144,8 @@ PAGE = Page(
     "and the accounts that were charged off or closed in the month. Days past due count from the oldest "
     "unpaid due (FIFO), ignoring shortfalls up to the configured tolerance. Use the dropdown on each "
     "chart to switch portfolio.",
-    tables=(TABLE, SEGMENT_TABLE),
+    tables=(TABLE, SEGMENT_TABLE, converted_table(TABLE)),
     render=render,
     headline=HEADLINE,
-    absent_ok=(SEGMENT_TABLE,),
+    absent_ok=(SEGMENT_TABLE, converted_table(TABLE)),
 )

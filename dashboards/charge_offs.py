@@ -10,7 +10,7 @@ from dashboards.dimensions import currency_of, months, over_months, portfolios, 
 from dashboards.figures import figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import converted_table, missing_notice, read_mart
 from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 
 TABLE = "marts.charge_offs"
@@ -131,9 +131,9 @@ PAGE = Page(
     intro="Charge-offs follow the FFIEC policy (revolving accounts at 180 days past due, installment at "
     "120). Amounts count in the month they are posted. The annualized NCO rate is the month's net "
     "charge-off × 12 over the average of the previous and current month-end open balances.",
-    tables=(TABLE, SEGMENT_TABLE),
+    tables=(TABLE, SEGMENT_TABLE, converted_table(TABLE)),
     render=render,
     headline=HEADLINE,
     optional=True,
-    absent_ok=(SEGMENT_TABLE,),
+    absent_ok=(SEGMENT_TABLE, converted_table(TABLE)),
 )

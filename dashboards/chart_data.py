@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dashboards.buckets import DELINQUENT_BUCKETS
 from dashboards.files import DATA_DIR
 from dashboards.page import check_table
+from dashboards.reading import converted_table
 
 AGING, ROLL, CURE = "marts.aging", "marts.roll_rates", "marts.cure_rates"
 DQ, CO, RF = "marts.delinquency_rates", "marts.charge_offs", "marts.roll_forward"
@@ -97,6 +98,16 @@ EXPORTS: tuple[Export, ...] = (
     Export("co-nco-by-segment", (Source(CO_SEG),)),
     Export("co-gross-by-segment", (Source(CO_SEG),)),
 )
+
+
+# A chart of a money mart also draws the whole book converted into the reporting currency, where the
+# warehouse holds it (dashboards.reading.read_mart): the 'all' rows of marts.<mart>_converted, a file of its own.
+_CONVERTIBLE = (AGING, ROLL, CURE, DQ, CO, RF)
+EXPORTS = tuple(
+    Export(e.chart, e.sources + tuple(
+        Source(converted_table(s.table), f"portfolio = 'all'" + (f" AND {s.where}" if s.where else ""))
+        for s in e.sources if s.table in _CONVERTIBLE))
+    for e in EXPORTS)
 
 
 def export_for(div_id: str) -> Export | None:

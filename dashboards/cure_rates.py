@@ -13,7 +13,7 @@ from dashboards.figures import figure_section, month_line
 from dashboards.formatting import slug
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import converted_table, missing_notice, read_mart
 from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE
 
@@ -153,8 +153,8 @@ PAGE = Page(
     intro="Cure rates follow the accounts that were open and delinquent (1+ days past due) in a bucket at "
     "the previous month end. An account is cured when it is open and at 0 days past due; charge-offs, "
     "closures and payoffs are not cures. The month shown is the later month of each pair.",
-    tables=(TABLE, SEGMENT_TABLE),
+    tables=(TABLE, SEGMENT_TABLE, converted_table(TABLE)),
     render=render,
     headline=HEADLINE,
-    absent_ok=(SEGMENT_TABLE,),
+    absent_ok=(SEGMENT_TABLE, converted_table(TABLE)),
 )

@@ -12,7 +12,7 @@ from dashboards.dimensions import currency_of, months, over_months, portfolios, 
 from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import converted_table, missing_notice, read_mart
 from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE
 
@@ -138,8 +138,8 @@ PAGE = Page(
     intro="Delinquency rates over the open accounts at each month end: the accounts (and their full "
     "balances) at 30, 60 or 90 or more days past due, divided by all open accounts (and the open "
     "balance). Charged-off and closed accounts are not in the denominator.",
-    tables=(TABLE, SEGMENT_TABLE),
+    tables=(TABLE, SEGMENT_TABLE, converted_table(TABLE)),
     render=render,
     headline=HEADLINE,
-    absent_ok=(SEGMENT_TABLE,),
+    absent_ok=(SEGMENT_TABLE, converted_table(TABLE)),
 )

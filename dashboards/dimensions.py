@@ -7,7 +7,8 @@ per portfolio *and currency*, and 'all' once per currency. A page therefore neve
 own but a *book*, the pair (portfolio, currency): `dashboards.reading.read_mart` gives the `portfolio`
 column of a mart with a `currency` column as the book key "cards-ca · CAD" (`book_key`), so that every
 selector, line and table row is one currency's figures, labelled with it ("cards-ca (CAD)", "All
-portfolios (USD)"). Marts without a currency (the complaint marts: counts, never money) keep the plain
+portfolios (USD)"). Figures converted into the reporting currency are books of their own, "All portfolios
+(USD (converted))". Marts without a currency (the complaint marts: counts, never money) keep the plain
 portfolio.
 """
 
@@ -19,6 +20,9 @@ import polars as pl
 
 ALL = "all"  # the portfolio value of the whole book
 BOOK_SEPARATOR = " · "
+# Appended to the currency of a figure converted into the reporting currency (marts.<mart>_converted):
+# "USD (converted)" is never the same book, line or cell as the native "USD".
+CONVERTED_MARK = " (converted)"
 
 
 def book_key(portfolio: str, currency: str | None) -> str:

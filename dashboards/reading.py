@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from dashboards.dimensions import BOOK_SQL
+from dashboards.dimensions import ALL, BOOK_SQL, CONVERTED_MARK
 from dashboards.html_page import notice
 from dashboards.page import Context, check_table
 
@@ -32,7 +32,9 @@ def read_mart(ctx: Context, table: str, columns: str, order_by: str) -> pl.DataF
     `month_end` should be selected as ISO text (`strftime(month_end, '%Y-%m-%d')`) and money cast to
     DOUBLE for charting; the order must be total so that the output is deterministic. In a mart with a
     `currency` column, `portfolio` is the book key "cards-ca · CAD" (`dimensions.book_key`): a page never
-    puts two currencies under one key; `currency` itself stays selectable.
+    puts two currencies under one key; `currency` itself stays selectable. Where the pages being built
+    also read the table's converted figures (`converted_table`, marts.<mart>_converted: every currency at
+    the lender's month-end rates), its 'all' rows come after as a book of its own, currency "USD (converted)".
     """
     if table not in ctx.readable:
         raise ValueError(f"dashboards read only the aggregated marts the pages declare {sorted(ctx.readable)}, "
@@ -42,7 +44,20 @@ def read_mart(ctx: Context, table: str, columns: str, order_by: str) -> pl.DataF
     source = table
     if "currency" in column_names(ctx.con, table):
         source = f"(SELECT * REPLACE ({BOOK_SQL} AS portfolio) FROM {table})"
+        conv = converted_table(table)
+        if conv in ctx.readable and mart_exists(ctx.con, conv):
+            # the whole book's figures converted into the reporting currency, as a book of its own: its
+            # currency reads "USD (converted)", so no key, line or cell is shared with the native USD figures
+            # (the converted rows of single portfolios repeat their native figures at a rate: not drawn)
+            source = (f"({source[1:-1]} UNION ALL BY NAME SELECT * EXCLUDE (converted_from, fx_rates, not_converted) "
+                      f"REPLACE ({BOOK_SQL} || '{CONVERTED_MARK}' AS portfolio, currency || '{CONVERTED_MARK}' AS currency) "
+                      f"FROM {conv} WHERE portfolio = '{ALL}')")
     return ctx.con.sql(f"SELECT {columns} FROM {source} ORDER BY {order_by}").pl()
+
+
+def converted_table(table: str) -> str:
+    """The table of `table`'s figures converted into the reporting currency (assets/marts/converted.py)."""
+    return f"{table}_converted"
 
 
 def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:

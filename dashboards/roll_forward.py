@@ -22,7 +22,7 @@ from dashboards.figures import figure_html, style, title_text
 from dashboards.formatting import fmt_money
 from dashboards.html_page import notice, section
 from dashboards.page import Context, Page
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import converted_table, missing_notice, read_mart
 
 TABLE = "marts.roll_forward"
 # The invariant of checks/marts/invariants.py that holds the difference to 0.00 (dashboards import no checks).
@@ -201,7 +201,8 @@ PAGE = Page(
     intro="The balance roll-forward reconciles the book to the ledger: the open balance at the previous "
     "month end, plus the month's debits, less its credits and charge-offs, equals the month-end balance "
     "to the cent (the difference must be 0.00). In the first reporting month there is no opening balance.",
-    tables=(TABLE,),
+    tables=(TABLE, converted_table(TABLE)),
+    absent_ok=(converted_table(TABLE),),
     render=render,
     optional=True,
     headline=HEADLINE,

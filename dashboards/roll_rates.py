@@ -13,7 +13,7 @@ from dashboards.dimensions import currency_of, months, portfolio_label, portfoli
 from dashboards.figures import figure_section, month_line, style, title_text
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
-from dashboards.reading import missing_notice, read_mart
+from dashboards.reading import converted_table, missing_notice, read_mart
 from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE, rate_text
 
@@ -267,8 +267,8 @@ PAGE = Page(
     "are in at the next month end (any of the ten states, including charged off and closed). The "
     "account rate is the share of the from-bucket's accounts; the balance rate weights them by their "
     "balance at the previous month end. Empty cells had no account moving that way.",
-    tables=(TABLE, SEGMENT_TABLE),
+    tables=(TABLE, SEGMENT_TABLE, converted_table(TABLE)),
     render=render,
     headline=HEADLINE,
-    absent_ok=(SEGMENT_TABLE,),
+    absent_ok=(SEGMENT_TABLE, converted_table(TABLE)),
 )

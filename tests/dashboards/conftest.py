@@ -157,6 +157,10 @@ def _make_marts(con) -> None:
     _insert(con, "marts.account_month",
             [(SECRET_IDS[0], AS_OF, "cards", "revolving", "open", 999.99, 0.00, 0, "current")])
     _insert(con, "staging.accounts", [(SECRET_IDS[1], "loans", "North")])
+    # the converted figures (no fx file here: empty, as the warehouse holds them without a reporting currency)
+    for mart in ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs", "roll_forward"):
+        con.execute(f"""CREATE TABLE marts.{mart}_converted AS SELECT *, 'USD' AS currency, NULL::VARCHAR AS converted_from,
+                        NULL::VARCHAR AS fx_rates, NULL::VARCHAR AS not_converted FROM marts.{mart} LIMIT 0""")
 
 
 @pytest.fixture(scope="session")

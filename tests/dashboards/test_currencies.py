@@ -21,7 +21,9 @@ MONEY_MARTS = ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge
 
 def _add_cad_book(con: duckdb.DuckDBPyConnection) -> None:
     """Every money mart gets its `currency` column (the hand rows are USD), then cards-ca in CAD and 'all' in
-    CAD (= cards-ca, the only CAD portfolio) for the latest two months."""
+    CAD (= cards-ca, the only CAD portfolio) for the latest two months; and the whole book converted to USD
+    in October at CAD 0.74: open accounts 353 + 50 = 403, open balance 174,004.25 + 25,000.00 × 0.74 =
+    192,504.25 (a cards-ca row converted too, which the pages do not draw: it repeats cards-ca at a rate)."""
     for mart in MONEY_MARTS:
         con.execute(f"ALTER TABLE marts.{mart} ADD COLUMN currency VARCHAR DEFAULT 'USD'")
     for portfolio in ("cards-ca", "all"):
@@ -35,6 +37,11 @@ def _add_cad_book(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT INTO marts.roll_forward (month_end, portfolio, currency, opening_balance, debits, credits, "
                     "charge_offs, closing_balance, difference) VALUES "
                     "('2026-10-31', ?, 'CAD', 20000.00, 7000.00, 2000.00, 0.00, 25000.00, 0.00)", [portfolio])
+    for portfolio, accounts, balance in (("all", 403, 192504.25), ("cards-ca", 50, 18500.00)):
+        con.execute("INSERT INTO marts.delinquency_rates_converted (month_end, portfolio, currency, open_accounts, "
+                    "open_balance, dq30_balance_rate, converted_from, fx_rates) VALUES "
+                    "('2026-10-31', ?, 'USD', ?, ?, 0.07, 'CAD, USD', 'CAD 0.74 (fx/fx_2026-10.csv); USD 1')",
+                    [portfolio, accounts, balance])
 
 
 @pytest.fixture(scope="module")
@@ -87,12 +94,14 @@ def test_every_selector_lists_each_currency_apart(reports):
 def test_the_overview_keeps_currencies_apart_and_names_them(reports):
     index = (reports / "index.html").read_text("utf-8")
     size = re.search(r'<table class="headline changes" id="headline">(.*?)</table>', index, re.S).group(1)
-    rows = re.findall(r"<tr><td>(All portfolios \([A-Z]{3}\))</td><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td>"
+    rows = re.findall(r"<tr><td>(All portfolios \([^<]*\))</td><td>([^<]*)</td><td>[^<]*</td><td>[^<]*</td>"
                       r"<td>([^<]*)</td>", size)
     # open accounts, then open balance (value cell) of the latest month: the CAD book's own figures; the USD
     # book's are the hand marts' (58,000.75 × 3 + 2)
-    assert rows == [("All portfolios (CAD)", "50", "25,000.00 CAD"), ("All portfolios (USD)", "353", "174,004.25 USD")]
+    assert rows == [("All portfolios (CAD)", "50", "25,000.00 CAD"), ("All portfolios (USD)", "353", "174,004.25 USD"),
+                    ("All portfolios (USD (converted))", "403", "192,504.25 USD (converted)")]
     assert "All portfolios (CAD)" in index and "All portfolios</td>" not in index
+    assert "cards-ca (USD (converted))" not in index  # a single portfolio's converted row is not drawn
 
 
 def test_the_bridge_names_the_currency_of_every_amount(reports):

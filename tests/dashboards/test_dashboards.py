@@ -31,7 +31,21 @@ EXPORT_FILES = tuple(f"data/{name}.csv" for name in (
     "cmp-latest.complaint_metrics", "cmp-latest.delinquency_rates", "cmp-per-1000-by-issue.complaint_metrics",
     "cmp-conduct.complaint_metrics", "cmp-conduct.delinquency_rates", "cmp-by-bucket.complaints_by_bucket",
     "cmp-timeliness.complaint_metrics", "cmp-backlog.complaint_metrics", "cmp-rolling.complaint_metrics",
-)) + ("workbooks/arrears-2026-08.xlsx", "workbooks/arrears-2026-09.xlsx", "workbooks/arrears-2026-10.xlsx")
+)) + tuple(
+    # a chart of a money mart links the whole book converted into the reporting currency too: empty here,
+    # the hand marts have no converted table
+    f"data/{name}_converted.csv" for name in (
+        "headline.delinquency_rates", "headline-rates.delinquency_rates", "headline-rates.charge_offs",
+        "index-dq30-by-portfolio.delinquency_rates",
+        "aging-balance.aging", "aging-delinquent-balance.aging", "aging-accounts.aging",
+        "roll-matrix.roll_rates", "roll-flow-rates.roll_rates",
+        "cure-cure-rate.cure_rates", "cure-balance-cure-rate.cure_rates", "cure-cured-within-3m-rate.cure_rates",
+        "cure-redefault-6m-rate.cure_rates",
+        "dq-balance-rates.delinquency_rates", "dq-account-rates.delinquency_rates",
+        "dq-dq30-by-portfolio.delinquency_rates", "co-nco-rate.charge_offs", "co-amounts.charge_offs",
+        "rf-bridge.roll_forward", "rf-latest.roll_forward", "cmp-latest.delinquency_rates",
+        "cmp-conduct.delinquency_rates")
+) + ("workbooks/arrears-2026-08.xlsx", "workbooks/arrears-2026-09.xlsx", "workbooks/arrears-2026-10.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -216,8 +230,8 @@ def test_a_build_reads_only_the_tables_of_its_pages(con):
     from dashboards.page import Context
 
     ctx = Context(con=con, as_of=None, pages=(aging.PAGE,))
-    # its mart and its by-segment mart; the closes: every index reads them
-    assert ctx.readable == {"marts.aging", "marts.aging_by_segment", "published.closes"}
+    # its mart, its by-segment and converted marts; the closes: every index reads them
+    assert ctx.readable == {"marts.aging", "marts.aging_by_segment", "marts.aging_converted", "published.closes"}
     assert reading.read_mart(ctx, "marts.aging", "count(*) AS n", "1")["n"].to_list() == [con.sql(
         "SELECT count(*) FROM marts.aging").fetchall()[0][0]]
     with pytest.raises(ValueError, match="marts.roll_rates"):  # declared by another page, not built here
@@ -239,7 +253,9 @@ def test_pages_keyed_by_table():
     tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
               "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket",
               "marts.aging_by_segment", "marts.roll_rates_by_segment", "marts.cure_rates_by_segment",
-              "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment"}
+              "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment",
+              "marts.aging_converted", "marts.roll_rates_converted", "marts.cure_rates_converted",
+              "marts.delinquency_rates_converted", "marts.charge_offs_converted", "marts.roll_forward_converted"}
     by_table = {t: p.slug for t, p in page_for_table().items()}
     assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
                         "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
@@ -248,7 +264,10 @@ def test_pages_keyed_by_table():
                         "marts.aging_by_segment": "aging", "marts.roll_rates_by_segment": "roll_rates",
                         "marts.cure_rates_by_segment": "cure_rates",
                         "marts.delinquency_rates_by_segment": "delinquency",
-                        "marts.charge_offs_by_segment": "charge_offs"}
+                        "marts.charge_offs_by_segment": "charge_offs",
+                        "marts.aging_converted": "aging", "marts.roll_rates_converted": "roll_rates",
+                        "marts.cure_rates_converted": "cure_rates", "marts.delinquency_rates_converted": "delinquency",
+                        "marts.charge_offs_converted": "charge_offs", "marts.roll_forward_converted": "roll_forward"}
     assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
 
 

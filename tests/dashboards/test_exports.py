@@ -71,7 +71,7 @@ def _parse(text: str, sql_type: str):
 def test_every_csv_holds_the_mart_rows_it_claims(con, reports):
     files = sorted(p.relative_to(reports).as_posix() for p in (reports / "data").iterdir())
     claims = _claims()
-    assert len(files) == 29 and set(files) <= set(claims)
+    assert len(files) == 51 and set(files) <= set(claims)  # 29 of the native marts, 22 of the converted
     for name in files:
         source = claims[name]
         result = con.execute(f"SELECT * FROM {source.table}" + (f" WHERE {source.where}" if source.where else ""))
@@ -89,7 +89,7 @@ def test_every_csv_holds_the_mart_rows_it_claims(con, reports):
         got = [tuple(_parse(v, t) for v, t in zip(row, types)) for row in rows[1:]]
         assert sorted(got, key=repr) == sorted(expected, key=repr), name  # exactly the rows, values as stored
         assert got == sorted(got, key=lambda r: tuple((v is None, v) for v in r)), name  # ORDER BY ALL
-        assert expected, name
+        assert expected or source.table.endswith("_converted"), name  # the hand marts convert nothing
 
 
 def test_csv_values_as_stored(reports):

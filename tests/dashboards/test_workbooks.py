@@ -12,8 +12,9 @@ import pytest
 
 from dashboards import build_reports
 
-SHEETS = ["About", "aging", "charge_offs", "complaint_metrics", "complaints_by_bucket", "cure_rates",
-          "delinquency_rates", "roll_forward", "roll_rates"]
+SHEETS = ["About", "aging", "aging_converted", "charge_offs", "charge_offs_converted", "complaint_metrics",
+          "complaints_by_bucket", "cure_rates", "cure_rates_converted", "delinquency_rates",
+          "delinquency_rates_converted", "roll_forward", "roll_forward_converted", "roll_rates", "roll_rates_converted"]
 
 
 @pytest.fixture(scope="module")
