@@ -67,6 +67,11 @@ _DQ = {f"dq{n}_accounts": f"round(dq{n}_account_rate * open_accounts)" for n in 
 _DQ_BALANCE = {f"dq{n}_balance": (f"coalesce(dq{n}_balance_rate, 0) * CAST(open_balance AS DOUBLE)", 0.000001)
                for n in (30, 60, 90)}
 SEGMENT_INVARIANTS = [
+    Invariant("intermediate.account_segments", "every_account_month_has_its_segments",
+              "Every row of marts.account_month has its segment values (the by-segment marts join them: a row "
+              "without them would be left out of every segment).",
+              """SELECT am.account_id, am.month_end FROM marts.account_month am
+                 ANTI JOIN intermediate.account_segments s USING (account_key, month_end)"""),
     _segment_sums("aging", ("bucket",), {c: c for c in ("accounts", "balance", "past_due_amount")}),
     _segment_sums("delinquency_rates", (), {"open_accounts": "open_accounts", "open_balance": "open_balance", **_DQ},
                   _DQ_BALANCE),
