@@ -4,7 +4,8 @@ from datetime import date
 
 import duckdb
 
-from .common import TO_DATE, account_rows, create_money_table, grouped, in_months, keys_of, portfolio_columns
+from .common import (TO_DATE, account_rows, create_money_table, grouped, in_months, keys_of, portfolio_columns,
+                     row_order)
 
 
 def build_aging(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
@@ -38,5 +39,4 @@ def _aging(con: duckdb.DuckDBPyConnection, table: str, months, segmented: bool) 
                sum(balance) AS balance, sum(past_due_amount) AS past_due_amount
         FROM {account_rows(segmented)} WHERE {in_months(months)}
         {grouped("month_end, bucket", segmented)}""",
-        {"balance": TO_DATE, "past_due_amount": TO_DATE}, keys=tuple(keys.split(", ")),
-        order=f"month_end, portfolio, currency, {keys}", months=months)
+        {"balance": TO_DATE, "past_due_amount": TO_DATE}, keys=keys, order=row_order(keys), months=months)

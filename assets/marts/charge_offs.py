@@ -4,7 +4,7 @@ from datetime import date
 
 import duckdb
 
-from .common import IN_MONTH, TO_DATE, create_money_table
+from .common import IN_MONTH, TO_DATE, create_money_table, keys_of, row_order
 from .flows import frame_sql, segment_frame_sql
 
 
@@ -40,7 +40,8 @@ def build_charge_offs_by_segment(con: duckdb.DuckDBPyConnection, months: tuple[d
 
 
 def _charge_offs(con: duckdb.DuckDBPyConnection, table: str, frame: str, months, segmented: bool) -> int:
-    segment = "segment, segment_value, " if segmented else ""
+    keys = keys_of(segmented)
+    segment = "".join(f"{k}, " for k in keys)
     return create_money_table(con, table, f"""
         {frame},
         avg AS (
@@ -53,6 +54,4 @@ def _charge_offs(con: duckdb.DuckDBPyConnection, table: str, frame: str, months,
                    AS nco_rate_annualized
         FROM half""",
         {"gross_charge_off": IN_MONTH, "recoveries": IN_MONTH, "net_charge_off": IN_MONTH,
-         "average_balance": TO_DATE}, months=months,
-        **({"keys": ("segment", "segment_value"),
-            "order": "month_end, portfolio, currency, segment, segment_value"} if segmented else {}))
+         "average_balance": TO_DATE}, keys=keys, order=row_order(keys), months=months)

@@ -1,4 +1,5 @@
-"""Shared pieces of the marts: the 'all' portfolio, month arithmetic and the money type of the outputs."""
+"""Shared pieces of the marts: the 'all' portfolio, the segments of the by-segment tables, month arithmetic and the
+money type of the outputs."""
 
 from __future__ import annotations
 
@@ -61,9 +62,14 @@ def portfolio_columns(segmented: bool = False) -> str:
             f"coalesce({', '.join(f'by_{s}' for s in SEGMENTS)}) AS segment_value")
 
 
-def keys_of(segmented: bool, *keys: str) -> str:
-    """Comma separated key columns after month_end, portfolio, currency (segment, segment_value first)."""
-    return ", ".join((("segment", "segment_value") if segmented else ()) + keys)
+def keys_of(segmented: bool, *keys: str) -> tuple[str, ...]:
+    """A table's key columns after month_end, portfolio, currency: segment, segment_value first when segmented."""
+    return (("segment", "segment_value") if segmented else ()) + keys
+
+
+def row_order(keys: Sequence[str]) -> str:
+    """ORDER BY list of a table's rows: month_end, portfolio, currency, then its other `keys`."""
+    return ", ".join(("month_end", "portfolio", "currency", *keys))
 
 
 def prev_month_end(expr: str) -> str:

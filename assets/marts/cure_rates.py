@@ -5,7 +5,7 @@ from datetime import date
 import duckdb
 
 from .common import (TO_PREVIOUS, account_rows, create_money_table, grouped, in_months, keys_of, next_month_end,
-                     portfolio_columns, segment_values)
+                     portfolio_columns, row_order, segment_values)
 
 
 def build_cure_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
@@ -70,5 +70,5 @@ def _cure_rates(con: duckdb.DuckDBPyConnection, table: str, months, segmented: b
                     END AS redefault_6m_rate
         FROM base, last
         {grouped("month_end, from_bucket", segmented)}""",
-        {"balance": TO_PREVIOUS}, keys=tuple(keys.split(", ")), order=f"month_end, portfolio, currency, {keys}",
+        {"balance": TO_PREVIOUS}, keys=keys, order=row_order(keys),
         months=months)

@@ -4,7 +4,8 @@ from datetime import date
 
 import duckdb
 
-from .common import TO_DATE, account_rows, create_money_table, grouped, in_months, keys_of, portfolio_columns
+from .common import (TO_DATE, account_rows, create_money_table, grouped, in_months, keys_of, portfolio_columns,
+                     row_order)
 
 
 def build_delinquency_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
@@ -40,5 +41,5 @@ def _delinquency_rates(con: duckdb.DuckDBPyConnection, table: str, months, segme
         SELECT month_end, {portfolio_columns(segmented)}, count(*) AS open_accounts, sum(balance) AS open_balance,
                {rates}
         FROM {account_rows(segmented)} WHERE status = 'open' AND {in_months(months)}
-        {grouped("month_end", segmented)}""", {"open_balance": TO_DATE}, months=months,
-        **({"keys": tuple(keys.split(", ")), "order": f"month_end, portfolio, currency, {keys}"} if segmented else {}))
+        {grouped("month_end", segmented)}""", {"open_balance": TO_DATE}, keys=keys,
+        order=row_order(keys), months=months)

@@ -5,7 +5,7 @@ from datetime import date
 import duckdb
 
 from .common import (TO_PREVIOUS, account_rows, create_money_table, grouped, in_months, keys_of, next_month_end,
-                     portfolio_columns, segment_values)
+                     portfolio_columns, row_order, segment_values)
 
 
 def build_roll_rates(con: duckdb.DuckDBPyConnection, months: tuple[date, date] | None = None) -> int:
@@ -37,7 +37,7 @@ def _roll_rates(con: duckdb.DuckDBPyConnection, table: str, months, segmented: b
     # An account's two months are paired on its integer account_key rather than its account_id text:
     # the self-join runs over every account-month row, and comparing integers is cheaper than strings.
     keys = keys_of(segmented, "from_bucket", "to_bucket")
-    segment = "segment, segment_value, " if segmented else ""
+    segment = "".join(f"{k}, " for k in keys_of(segmented))
     return create_money_table(con, table, f"""
         WITH pairs AS (
             SELECT p.portfolio, p.currency, n.month_end, p.bucket AS from_bucket, n.bucket AS to_bucket, p.balance
@@ -56,5 +56,4 @@ def _roll_rates(con: duckdb.DuckDBPyConnection, table: str, months, segmented: b
                CAST(balance AS DOUBLE) / nullif(CAST(sum(balance) OVER w AS DOUBLE), 0) AS balance_rate
         FROM cells
         WINDOW w AS (PARTITION BY month_end, portfolio, currency, {segment}from_bucket)""",
-        {"balance": TO_PREVIOUS}, keys=tuple(keys.split(", ")),
-        order=f"month_end, portfolio, currency, {keys}", months=months)
+        {"balance": TO_PREVIOUS}, keys=keys, order=row_order(keys), months=months)
