@@ -9,13 +9,10 @@ import duckdb
 
 from assets.partitions import in_months, write_months
 
-# The segments of the *_by_segment marts, in this order (docs/spec/metrics.md, "Segments"), and the
-# fixed bands of the credit limit (revolving) or original principal (installment), in the account's
+# The fixed bands of the credit limit (revolving) or original principal (installment), in the account's
 # currency: (label, lower bound inclusive), ascending.
-SEGMENTS = ("product_type", "region", "vintage_year", "hardship_flag", "limit_band")
 LIMIT_BANDS = (("0–999.99", 0), ("1,000–4,999.99", 1000), ("5,000–9,999.99", 5000),
                ("10,000–24,999.99", 10000), ("25,000+", 25000))
-HARDSHIP_FLAGS = ("none", "bankrupt", "deceased", "fraud")
 NO_REGION = "(none)"
 
 

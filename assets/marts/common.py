@@ -8,7 +8,7 @@ from datetime import date
 
 import duckdb
 
-from assets.intermediate.account_segments import SEGMENTS
+from assets.domain import SEGMENTS
 from assets.partitions import in_months, write_months
 
 

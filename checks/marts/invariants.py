@@ -1,7 +1,6 @@
 """Mart invariants: the laws of the account-month table and of the metrics built on it."""
 
-from assets.domain import bucket_of_dpd_sql, signed_amount_sql
-from assets.intermediate.account_segments import SEGMENTS
+from assets.domain import SEGMENTS, bucket_of_dpd_sql, signed_amount_sql
 from assets.staging.duplicate_keys import duplicate_keys_sql
 from checks.sql import Invariant
 
