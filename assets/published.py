@@ -9,7 +9,8 @@ A close freezes one reporting month as the warehouse's last published run built 
   when present, and `as_of`: the latest month end the run held) and the manifest's hash;
   `restates_version` names the version a restatement replaces (NULL for a first close).
 * `published.<mart>` for every marts table — `close_id` and the mart's columns, the rows of that month.
-* `published.dashboards` — every file of the reports folder as published (name, sha256, content).
+* `published.dashboards` — every file of the reports folder as published (name relative to the folder, e.g.
+  `index.html`, `data/aging-balance.aging.csv`, `workbooks/arrears-2026-10.xlsx`; sha256; content).
 * `published.check_results` — `close_id` and every check evaluation of the frozen run.
 
 Every version stays: a restatement adds a version, it never changes one. Two views read them:
@@ -228,13 +229,22 @@ def freeze(con: duckdb.DuckDBPyConnection, *, month_end: date, run: dict, closed
         if table_exists(con, mart):
             con.execute(f"INSERT INTO {published_table(mart)} BY NAME SELECT {sql_literal(close_id)} AS close_id, "
                         f"{select_list(con, mart)} FROM {mart} WHERE month_end = ?", [month_end])
-    for name in sorted(os.listdir(reports_folder)):
-        path = os.path.join(reports_folder, name)
-        if os.path.isfile(path):
-            with open(path, "rb") as fh:
-                content = fh.read()
-            con.execute("INSERT INTO published.dashboards VALUES (?, ?, ?, ?)",
-                        [close_id, name, hashlib.sha256(content).hexdigest(), content])
+    for name in report_files(reports_folder):
+        with open(os.path.join(reports_folder, name), "rb") as fh:
+            content = fh.read()
+        con.execute("INSERT INTO published.dashboards VALUES (?, ?, ?, ?)",
+                    [close_id, name, hashlib.sha256(content).hexdigest(), content])
     con.execute("""INSERT INTO published.check_results SELECT ?, run_id, asset, check_name, severity, passed,
         description, metadata, evaluated_at FROM audit.check_results WHERE run_id = ?""", [close_id, run["run_id"]])
     return row
+
+
+def report_files(reports_folder: str) -> list[str]:
+    """Every file of the reports folder, its subfolders' included (the exports: data/*.csv,
+    workbooks/*.xlsx, what finance takes away), as '/'-separated paths relative to it, sorted."""
+    names = []
+    for root, dirs, files in os.walk(reports_folder):
+        dirs.sort()
+        rel = os.path.relpath(root, reports_folder)
+        names += [name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}" for name in files]
+    return sorted(names)

@@ -48,6 +48,9 @@ CHECK_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS audit.check_results (
     run_id VARCHAR, asset VARCHAR, check_name VARCHAR, severity VARCHAR, passed BOOLEAN,
     description VARCHAR, metadata VARCHAR, evaluated_at TIMESTAMP)"""
 RUN_MARKER = ".arrears-run"  # in a reports folder: the run that wrote it
+# The folders of a reports folder, each with the one kind of file it holds: the dashboards' exports (the CSV
+# of every chart and table, one Excel workbook per month; dashboards.files names them from here).
+EXPORT_FOLDERS = {"data": ".csv", "workbooks": ".xlsx"}
 OUTCOMES = ("running", "published", "failed", "killed")
 
 
@@ -242,19 +245,28 @@ def run_of_folder(folder: str) -> str | None:
 
 def reports_folder_problem(reports: str) -> str | None:
     """Why `reports` cannot be the reports folder: a run replaces the whole folder, so it must not exist
-    yet, or hold only what the dashboards write (pages, plotly.min.js, the run marker)."""
+    yet, or hold only what the dashboards write (pages, plotly.min.js, the run marker, and the exports'
+    folders `data/` of CSV files and `workbooks/` of .xlsx files)."""
     live = os.path.abspath(reports)
     if not os.path.exists(live):
         return None
     if not os.path.isdir(live) or os.path.islink(live):
         return f"reports folder {live} is not a folder: name a folder (it is created when missing)"
     foreign = sorted(e.name + ("/" if e.is_dir() else "") for e in os.scandir(live)
-                     if not (e.is_file() and (e.name.endswith(".html") or e.name in ("plotly.min.js", RUN_MARKER))))
+                     if not (e.is_file() and (e.name.endswith(".html") or e.name in ("plotly.min.js", RUN_MARKER)))
+                     and not _export_folder(e))
     if foreign:
         shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
         return (f"reports folder {live} holds files the dashboards did not write ({shown}); a run replaces the "
                 "whole folder, so name an empty or new folder for the reports")
     return None
+
+
+def _export_folder(entry: os.DirEntry) -> bool:
+    """A folder of the dashboards' exports holding only what they write there (`EXPORT_FOLDERS`)."""
+    suffix = EXPORT_FOLDERS.get(entry.name)
+    return (suffix is not None and entry.is_dir() and not entry.is_symlink()
+            and all(e.is_file() and e.name.endswith(suffix) for e in os.scandir(entry.path)))
 
 
 def start_draft(reports: str) -> str:

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/incremental.py [--accounts 1000000] [--months 25] [--pairs 3] [--format parquet]
 
-A sample of N accounts × M months is written once (bench/out/landing-N-M-<format>). Its first M−1 months
-are landed in a second folder (hard links, so no copy) and built once into a base warehouse. Then, in
+A sample of N accounts × M months is written once (bench/out/landing-N-M-<format>-seed<S>-i16). Its first
+M−1 months are landed in a second folder (hard links, so no copy) and built once into a base warehouse. Then, in
 turn (A B A B …, `--pairs` times):
 
 * **A, full rebuild:** `arrears run --rebuild` of all M months into a fresh warehouse;
@@ -107,7 +107,10 @@ def main() -> int:
 
     out = os.path.join(HERE, "out")
     os.makedirs(out, exist_ok=True)
-    landing = os.path.join(out, f"landing-{args.accounts}-{args.months}-{args.format.replace('.', '')}")
+    # named after the seed and the last generator change (issue 16: complaint rates, their own random stream),
+    # so that a sample written by an older generator or for another seed is never reused
+    landing = os.path.join(out, f"landing-{args.accounts}-{args.months}-{args.format.replace('.', '')}"
+                                f"-seed{args.seed}-i16")
     if not os.path.isdir(os.path.join(landing, "ledger")):
         subprocess.run([ARREARS, "sample", landing, "--accounts", str(args.accounts), "--months",
                         str(args.months), "--seed", str(args.seed), "--format", args.format], check=True)

@@ -7,7 +7,7 @@ bench/results.jsonl; bench/README.md keeps the current figures, the machine and 
 
     .venv/bin/python bench/run_bench.py [--accounts N] [--months M] [--format parquet|csv|csv.gz] [--seed S] [--keep]
 
-The sample is written once into bench/out/landing-<N>-<M>-<format> and reused while it exists.
+The sample is written once into bench/out/landing-<N>-<M>-<format>-seed<S>-i16 and reused while it exists.
 """
 
 from __future__ import annotations
@@ -36,7 +36,10 @@ def main() -> int:
     args = ap.parse_args()
 
     out = os.path.join(HERE, "out")
-    landing = os.path.join(out, f"landing-{args.accounts}-{args.months}-{args.format.replace('.', '')}")
+    # named after the seed and the last generator change (issue 16: complaint rates, their own random stream),
+    # so that a sample written by an older generator or for another seed is never reused
+    landing = os.path.join(out, f"landing-{args.accounts}-{args.months}-{args.format.replace('.', '')}"
+                                f"-seed{args.seed}-i16")
     warehouse = os.path.join(out, "warehouse.duckdb")
     reports = os.path.join(out, "reports")
     os.makedirs(out, exist_ok=True)

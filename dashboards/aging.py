@@ -5,15 +5,19 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards.buckets import BUCKET_NAMES, DELINQUENT_BUCKETS, bucket_color, bucket_label, buckets_shown
+from dashboards.buckets import BUCKET_NAMES, DELINQUENT_BUCKETS, OPEN_BUCKETS, bucket_color, bucket_label, buckets_shown
 from dashboards.changes import MONEY, Headline
-from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.dimensions import currency_of, months, over_months, portfolios, rows_by
 from dashboards.figures import figure_section
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
+from dashboards.small_cells import SMALL_CELL_NOTE
 
 TABLE = "marts.aging"
+SEGMENT_TABLE = "marts.aging_by_segment"
+SHARE_DEFINITION = "balance of open accounts at 1+ DPD / balance of open accounts"
 
 
 def render(ctx: Context) -> str:
@@ -59,7 +63,43 @@ def render(ctx: Context) -> str:
             "aging-accounts",
         ),
     ]
-    return "".join(figure_section(heading, text, fig, div_id) for heading, text, fig, div_id in charts)
+    sections = [figure_section(heading, text, fig, div_id) for heading, text, fig, div_id in charts]
+    return "".join(sections) + _by_segment(ctx)
+
+
+def _by_segment(ctx: Context) -> str:
+    """The delinquent (1+ DPD) balance share per segment value, from marts.aging_by_segment."""
+    df = read_by_segment(ctx, SEGMENT_TABLE, "bucket, accounts::BIGINT AS accounts, balance::DOUBLE AS balance",
+                         "bucket")
+    return segment_section(
+        SEGMENT_TABLE, df,
+        "The share of the open balance that is delinquent (1+ days past due) in each segment: which products, "
+        "regions, vintages, hardship flags or limit bands carry the arrears. " + SEGMENT_NOTE + SMALL_CELL_NOTE
+        + " Here n is the segment's open accounts. "
+        '<a href="definitions.html#aging">Definition</a>.',
+        lambda d: segment_figure(
+            delinquent_shares(d), "delinquent_share", "Delinquent balance share (1+ DPD) by segment",
+            SHARE_DEFINITION, max(months(d)), count="open_accounts",
+            customdata=("delinquent_balance", "open_balance", "open_accounts"),
+            hover=lambda cur: (f"%{{y:.2%}} (1+ DPD balance %{{customdata[0]:,.2f}} {cur} of open balance "
+                               f"%{{customdata[1]:,.2f}} {cur}; open accounts %{{customdata[2]:,}})"),
+            yaxes={"title_text": "Share of open balance", "tickformat": ".1%", "rangemode": "tozero"}),
+        "aging-by-segment",
+    )
+
+
+def delinquent_shares(df: pl.DataFrame) -> pl.DataFrame:
+    """One row per month end, book, segment and value: open accounts, open balance, the balance at 1+ DPD
+    and its share of the open balance (None on an open balance of 0)."""
+    open_rows = df.filter(pl.col("bucket").is_in(list(OPEN_BUCKETS)))
+    delinquent = pl.col("bucket").is_in(list(DELINQUENT_BUCKETS))
+    out = open_rows.group_by("month_end", "portfolio", "segment", "segment_value").agg(
+        pl.col("accounts").sum().alias("open_accounts"),
+        pl.col("balance").sum().alias("open_balance"),
+        pl.col("balance").filter(delinquent).sum().alias("delinquent_balance"),
+    )
+    share = pl.when(pl.col("open_balance") != 0).then(pl.col("delinquent_balance") / pl.col("open_balance"))
+    return out.with_columns(share.alias("delinquent_share")).sort("month_end", "portfolio", "segment", "segment_value")
 
 
 def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, definition: str, as_of: str,
@@ -70,6 +110,7 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
     fmt = ",.2f" if money else ","
 
     def traces(portfolio: str) -> list[go.Bar]:
+        unit = f" {currency_of(portfolio)}" if money and currency_of(portfolio) else ""
         return [
             go.Bar(
                 x=all_months,
@@ -77,7 +118,7 @@ def _stacked(df: pl.DataFrame, buckets: list[str], value: str, title: str, defin
                 name=bucket_label(bucket),
                 legendgroup=bucket,
                 marker_color=bucket_color(bucket),
-                hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}<extra></extra>",
+                hovertemplate=f"{bucket_label(bucket)}: %{{y:{fmt}}}{unit}<extra></extra>",
             )
             for bucket in buckets
         ]
@@ -103,7 +144,8 @@ PAGE = Page(
     "and the accounts that were charged off or closed in the month. Days past due count from the oldest "
     "unpaid due (FIFO), ignoring shortfalls up to the configured tolerance. Use the dropdown on each "
     "chart to switch portfolio.",
-    tables=(TABLE,),
+    tables=(TABLE, SEGMENT_TABLE),
     render=render,
     headline=HEADLINE,
+    absent_ok=(SEGMENT_TABLE,),
 )

@@ -1,7 +1,8 @@
 """The page registry (`PAGES`, `page_for_table`, `MART_TABLES`) and `build_reports`.
 
 Adding a page = a module with a `PAGE = Page(...)` (dashboards.page) and one line in `PAGES` below.
-Optional pages (`optional=True`) are built only when all their tables exist, e.g. the complaints page:
+Optional pages (`optional=True`) are built only when all their tables exist (but those of `absent_ok`), e.g.
+the complaints page:
 
     Page(slug="complaints", tables=("marts.complaint_metrics", "marts.complaints_by_bucket"), optional=True, ...)
 """
@@ -14,11 +15,13 @@ import duckdb
 
 from dashboards import (aging, charge_offs, complaints, cure_rates, definitions, delinquency_rates, roll_forward,
                         roll_rates)
+from dashboards.exports import write_exports
 from dashboards.files import write_plotly_js, write_text
 from dashboards.html_page import page_html
 from dashboards.index import index_html
 from dashboards.page import Context, Page
 from dashboards.reading import latest_month, mart_exists
+from dashboards.workbooks import write_workbooks
 
 PAGES: tuple[Page, ...] = (
     aging.PAGE,
@@ -49,26 +52,32 @@ def page_for_table() -> dict[str, Page]:
 
 def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str,
                   restating: tuple[tuple[str, str, str], ...] = ()) -> list[str]:
-    """Write index.html, every available page and plotly.min.js into `reports_dir`; return their paths.
+    """Write index.html, every available page, plotly.min.js, the CSV of every chart and table
+    (`data/`, dashboards.exports) and one Excel workbook per reporting month (`workbooks/`,
+    dashboards.workbooks) into `reports_dir`; return their paths.
 
     Reads only the aggregated marts tables and published.closes (the index marks restated months;
     `restating` are the months the drawing run restates: (YYYY-MM, approved by, note)). The output is
-    deterministic: the same tables give byte-identical files.
+    deterministic: the same tables give byte-identical files (pages, CSV files and workbooks alike).
     """
     out = Path(reports_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.tables))
+    pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.required))
     ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages, restating=tuple(restating))
 
     written = [write_plotly_js(out)]
     index = out / "index.html"
-    write_text(index, index_html(ctx))
+    texts = [index_html(ctx)]
+    write_text(index, texts[0])
     written.append(index)
     for page in pages:
         path = out / page.filename
         headline = page.headline(ctx) if page.headline else ""
-        write_text(path, page_html(ctx, page.slug, page.title, page.intro, page.render(ctx), headline))
+        texts.append(page_html(ctx, page.slug, page.title, page.intro, page.render(ctx), headline))
+        write_text(path, texts[-1])
         written.append(path)
+    written += write_exports(con, out, texts, ctx.readable)
+    written += write_workbooks(ctx, out)
     return [str(p) for p in written]
 
 

@@ -17,10 +17,10 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dashboards.dimensions import ALL, previous_month_end
+from dashboards.dimensions import ALL, is_all, previous_month_end
 from dashboards.formatting import fmt_int, fmt_money, fmt_per_mille, fmt_rate
 from dashboards.page import Context
-from dashboards.reading import mart_exists, read_mart
+from dashboards.reading import column_names, mart_exists, read_mart
 
 COUNT, MONEY, RATE, PER_MILLE = "count", "money", "rate", "per_mille"
 KINDS = (COUNT, MONEY, RATE, PER_MILLE)
@@ -89,11 +89,22 @@ def _change_words(kind: str, latest, base) -> str:
     return absolute if percent is None else f"{absolute}, {percent}"
 
 
-def change_cells(kind: str, values: dict[str, float | None], month: str) -> tuple[str, str, str]:
-    """The figure at `month`, its change against m−1 and against the m−1…m−3 average, as table text."""
+def change_cells(kind: str, values: dict[str, float | None], month: str,
+                 currency: str | None = None) -> tuple[str, str, str]:
+    """The figure at `month`, its change against m−1 and against the m−1…m−3 average, as table text; an
+    amount names its `currency` ("1,234.56 USD", "+12.00 USD (+1.20%)")."""
     latest = values.get(month)
-    return (fmt_value(kind, latest), fmt_change(kind, latest, previous_value(values, month)),
-            fmt_change(kind, latest, average_value(values, month)))
+    cells = (fmt_value(kind, latest), fmt_change(kind, latest, previous_value(values, month)),
+             fmt_change(kind, latest, average_value(values, month)))
+    if kind != MONEY or currency is None:
+        return cells
+    return tuple(c if c == MISSING else _with_currency(c, currency) for c in cells)
+
+
+def _with_currency(cell: str, currency: str) -> str:
+    """ "1,234.56" -> "1,234.56 USD"; "+12.00 (+1.20%)" -> "+12.00 USD (+1.20%)"."""
+    amount, sep, rest = cell.partition(" (")
+    return f"{amount} {currency}{sep}{rest}"
 
 
 def _is_unchanged(kind: str, latest, base) -> bool:
@@ -155,12 +166,12 @@ class Headline:
     def sentences(self, ctx: Context) -> list[str]:
         if not mart_exists(ctx.con, self.table):
             return []
-        currency = "currency" in _column_names(ctx, self.table)
+        currency = "currency" in column_names(ctx.con, self.table)
         df = read_mart(ctx, self.table, "strftime(month_end, '%Y-%m-%d') AS month_end, portfolio, "
                        + ("currency, " if currency else "") + self.columns, self.order_by)
         groups: dict[str | None, dict[str, list[dict]]] = {}
         for r in df.iter_rows(named=True):
-            if r["portfolio"] == ALL:
+            if is_all(r["portfolio"]):
                 groups.setdefault(r["currency"] if currency else None, {}).setdefault(r["month_end"], []).append(r)
         out = []
         for cur in sorted(groups, key=lambda c: c or ""):
@@ -172,10 +183,3 @@ class Headline:
 
     def __call__(self, ctx: Context) -> str:
         return " ".join(html.escape(s) for s in self.sentences(ctx))
-
-
-def _column_names(ctx: Context, table: str) -> set[str]:
-    schema, name = table.split(".", 1)
-    return {r[0] for r in ctx.con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchall()}

@@ -14,9 +14,11 @@ from dashboards.formatting import slug
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE
 
 TABLE = "marts.cure_rates"
+SEGMENT_TABLE = "marts.cure_rates_by_segment"
 
 # (column, chart title, definition, explanation under the heading)
 METRICS = (
@@ -68,7 +70,37 @@ def render(ctx: Context) -> str:
     return "".join(
         figure_section(title, text + NOTE, _lines(df, column, title, definition, as_of), f"cure-{slug(column)}")
         for column, title, definition, text in METRICS
+    ) + _by_segment(ctx)
+
+
+def _by_segment(ctx: Context) -> str:
+    """The cure rate over every delinquent from-bucket per segment value, from marts.cure_rates_by_segment."""
+    df = read_by_segment(ctx, SEGMENT_TABLE, "from_bucket, accounts::BIGINT AS accounts, "
+                         "cured_accounts::BIGINT AS cured_accounts", "from_bucket")
+    return segment_section(
+        SEGMENT_TABLE, df,
+        "The cure rate of each segment value over all its delinquent accounts (cured accounts / accounts "
+        "1+ days past due at the previous month end, every from-bucket together; the segment is the "
+        "account's at the previous month end). " + SEGMENT_NOTE + SMALL_CELL_NOTE
+        + ' Here n is the delinquent accounts at the previous month end. '
+        '<a href="definitions.html#cure-rates">Definition</a>.',
+        lambda d: segment_figure(
+            cure_totals(d), "cure_rate", "Cure rate by segment (all delinquent buckets)",
+            "open accounts at 0 DPD this month end / accounts 1+ DPD at the previous month end", max(months(d)),
+            count="accounts", customdata=("cured_accounts", "accounts"),
+            hover=lambda cur: "%{y:.2%} (cured %{customdata[0]:,} of %{customdata[1]:,} accounts)",
+            yaxes={"title_text": "Rate", "tickformat": ".0%", "rangemode": "tozero"}),
+        "cure-by-segment",
     )
+
+
+def cure_totals(df: pl.DataFrame) -> pl.DataFrame:
+    """One row per month end, book, segment and value over every from-bucket: accounts, cured accounts and
+    the cure rate (None without accounts), as the page's headline figure (`_cure_rate`)."""
+    out = df.group_by("month_end", "portfolio", "segment", "segment_value").agg(
+        pl.col("accounts").sum(), pl.col("cured_accounts").sum())
+    rate = pl.when(pl.col("accounts") != 0).then(pl.col("cured_accounts") / pl.col("accounts"))
+    return out.with_columns(rate.alias("cure_rate")).sort("month_end", "portfolio", "segment", "segment_value")
 
 
 def _lines(df: pl.DataFrame, column: str, title: str, definition: str, as_of: str) -> go.Figure:
@@ -121,7 +153,8 @@ PAGE = Page(
     intro="Cure rates follow the accounts that were open and delinquent (1+ days past due) in a bucket at "
     "the previous month end. An account is cured when it is open and at 0 days past due; charge-offs, "
     "closures and payoffs are not cures. The month shown is the later month of each pair.",
-    tables=(TABLE,),
+    tables=(TABLE, SEGMENT_TABLE),
     render=render,
     headline=HEADLINE,
+    absent_ok=(SEGMENT_TABLE,),
 )

@@ -8,14 +8,16 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.changes import RATE, Headline
-from dashboards.dimensions import months, over_months, portfolios, rows_by
+from dashboards.dimensions import currency_of, months, over_months, portfolios, rows_by
 from dashboards.figures import SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, figure_section, month_line, portfolio_lines
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE
 
 TABLE = "marts.delinquency_rates"
+SEGMENT_TABLE = "marts.delinquency_rates_by_segment"
 # (level, label, index into the series palette: colour, dash and marker of figures.SERIES_*)
 LEVELS = (("dq30", "30+ DPD", 0), ("dq60", "60+ DPD", 4), ("dq90", "90+ DPD", 1))
 DQ30_DEFINITION = "30+ DPD balance / open balance"
@@ -68,8 +70,27 @@ def render(ctx: Context) -> str:
             dq30_by_portfolio(df, as_of),
             "dq-dq30-by-portfolio",
         ),
+        _by_segment(ctx),
     ]
     return "".join(parts)
+
+
+def _by_segment(ctx: Context) -> str:
+    """The 30+ DPD balance rate per segment value, from marts.delinquency_rates_by_segment."""
+    df = read_by_segment(ctx, SEGMENT_TABLE, "open_accounts::BIGINT AS open_accounts, "
+                         "open_balance::DOUBLE AS open_balance, dq30_balance_rate")
+    return segment_section(
+        SEGMENT_TABLE, df,
+        "The headline delinquency rate (30+ DPD balance / open balance) of each segment value side by side. "
+        + SEGMENT_NOTE + SMALL_CELL_NOTE + ' <a href="definitions.html#delinquency-rates">Definition</a>.',
+        lambda d: segment_figure(
+            d, "dq30_balance_rate", "30+ DPD balance rate by segment", DQ30_DEFINITION, max(months(d)),
+            count="open_accounts", customdata=("open_accounts", "open_balance"),
+            hover=lambda cur: (f"%{{y:.2%}} (open accounts %{{customdata[0]:,}}, open balance "
+                               f"%{{customdata[1]:,.2f}} {cur})"),
+            yaxes={"title_text": "Rate", "tickformat": ".1%", "rangemode": "tozero"}),
+        "dq-by-segment",
+    )
 
 
 def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str) -> go.Figure:
@@ -88,7 +109,7 @@ def _levels(df: pl.DataFrame, kind: str, title: str, definition: str, as_of: str
         return [
             month_line(all_months, over_months(rows, all_months, (portfolio,), f"{level}_{kind}_rate"), label,
                        SERIES_COLORS[k], f"{label}: %{{y:.2%}} (open accounts %{{customdata[0]:,}}, "
-                       "open balance %{customdata[1]:,.2f})<extra></extra>",
+                       f"open balance %{{customdata[1]:,.2f}} {currency_of(portfolio) or ''})<extra></extra>",
                        customdata=custom, dash=SERIES_DASHES[k], symbol=SERIES_SYMBOLS[k], counts=counts)
             for level, label, k in LEVELS
         ]
@@ -117,7 +138,8 @@ PAGE = Page(
     intro="Delinquency rates over the open accounts at each month end: the accounts (and their full "
     "balances) at 30, 60 or 90 or more days past due, divided by all open accounts (and the open "
     "balance). Charged-off and closed accounts are not in the denominator.",
-    tables=(TABLE,),
+    tables=(TABLE, SEGMENT_TABLE),
     render=render,
     headline=HEADLINE,
+    absent_ok=(SEGMENT_TABLE,),
 )

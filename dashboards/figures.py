@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import polars as pl
 
-from dashboards.dimensions import ALL, months, over_months, portfolio_label, portfolios, rows_by
+from dashboards.chart_data import data_links
+from dashboards.dimensions import is_all, months, over_months, portfolio_label, portfolios, rows_by
 from dashboards.html_page import section
 from dashboards.small_cells import point_labels, point_symbols
 
@@ -67,17 +68,17 @@ def style_over_months(fig: go.Figure, all_months: list[str], title: str, definit
 
 def portfolio_color(i: int, portfolio: str) -> str:
     """Line colour of the i-th portfolio in a one-line-per-portfolio chart; 'all' is dark."""
-    return ALL_COLOR if portfolio == ALL else SERIES_COLORS[i % len(SERIES_COLORS)]
+    return ALL_COLOR if is_all(portfolio) else SERIES_COLORS[i % len(SERIES_COLORS)]
 
 
 def series_dash(i: int, portfolio: str) -> str:
     """Line dash of the i-th portfolio beside its colour (`portfolio_color`); 'all' is solid."""
-    return "solid" if portfolio == ALL else SERIES_DASHES[i % len(SERIES_DASHES)]
+    return "solid" if is_all(portfolio) else SERIES_DASHES[i % len(SERIES_DASHES)]
 
 
 def series_symbol(i: int, portfolio: str) -> str:
     """Marker of the i-th portfolio beside its colour (`portfolio_color`); 'all' is a circle."""
-    return "circle" if portfolio == ALL else SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
+    return "circle" if is_all(portfolio) else SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
 
 
 def month_line(all_months: list[str], ys: list, label: str, color: str, hovertemplate: str, *,
@@ -123,7 +124,7 @@ def portfolio_lines(df: pl.DataFrame, column: str, hover: str, title: str, defin
             f"{label}: {hover}<extra></extra>",
             customdata=None if customdata_column is None else over_months(rows, all_months, (portfolio,),
                                                                           customdata_column),
-            width=(3 if portfolio == ALL else 2) if emphasise_all else None,
+            width=(3 if is_all(portfolio) else 2) if emphasise_all else None,
             dash=series_dash(i, portfolio), symbol=series_symbol(i, portfolio),
         ))
     return style_over_months(fig, all_months, title, definition, as_of, layout={"hovermode": "x unified"},
@@ -131,7 +132,8 @@ def portfolio_lines(df: pl.DataFrame, column: str, hover: str, title: str, defin
 
 
 def figure_html(fig: go.Figure, div_id: str) -> str:
-    """The figure as a <div> with a fixed id and no plotly.js (the page loads plotly.min.js once)."""
+    """The figure as a <div> with a fixed id and no plotly.js (the page loads plotly.min.js once), and the
+    link to the CSV of the rows it draws (`dashboards.chart_data`)."""
     div = pio.to_html(
         fig,
         config=CONFIG,
@@ -141,7 +143,7 @@ def figure_html(fig: go.Figure, div_id: str) -> str:
         div_id=div_id,
         validate=True,
     )
-    return f'<div class="chart">{div}</div>'
+    return f'<div class="chart">{div}</div>\n' + data_links(div_id)
 
 
 def figure_section(heading: str, text: str, fig: go.Figure, div_id: str) -> str:

@@ -9,8 +9,11 @@ def fmt_int(value) -> str:
     return "—" if value is None else f"{int(value):,}"
 
 
-def fmt_money(value) -> str:
-    return "—" if value is None else f"{value:,.2f}"
+def fmt_money(value, currency: str | None = None) -> str:
+    """An amount to the cent, followed by its currency where the figure has one ("1,234.56 USD")."""
+    if value is None:
+        return "—"
+    return f"{value:,.2f}" if currency is None else f"{value:,.2f} {currency}"
 
 
 def fmt_rate(value) -> str:

@@ -30,6 +30,8 @@ table.definitions th,table.definitions td{text-align:left}
 table.changes th,table.changes td{padding:5px 8px;white-space:nowrap}
 table.changes thead th{text-align:center}
 ul.pages li{margin:6px 0}
+p.csv{font-size:13px;margin:-8px 0 16px}
+p.csv code{color:#555;font-size:12px}
 footer{color:#777;font-size:12px;padding:0 24px 24px}
 """
 

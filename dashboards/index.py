@@ -9,11 +9,13 @@ from datetime import datetime, timezone
 
 from dashboards import charge_offs, delinquency_rates
 from dashboards.changes import COUNT, MONEY, RATE, change_cells
-from dashboards.dimensions import months, portfolio_label, portfolio_sort_key
+from dashboards.chart_data import data_links
+from dashboards.dimensions import currency_of, months, portfolio_label, portfolio_sort_key
 from dashboards.figures import figure_html
 from dashboards.html_page import page_html
 from dashboards.page import Context
 from dashboards.reading import mart_exists, missing_notice, read_mart
+from dashboards.workbooks import downloads_html
 
 CLOSES = "published.closes"
 
@@ -32,7 +34,7 @@ def index_html(ctx: Context) -> str:
     links = "\n".join(
         f'<li><a href="{p.filename}">{html.escape(p.title)}</a> — {html.escape(p.summary)}</li>' for p in ctx.pages
     )
-    body = _restated(ctx) + f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx)
+    body = _restated(ctx) + f'<h2>Pages</h2>\n<ul class="pages">\n{links}\n</ul>\n' + _headline(ctx) + downloads_html(ctx)
     return page_html(ctx, "index", "Portfolio reports", INDEX_INTRO, body)
 
 
@@ -75,14 +77,14 @@ def _changes_table(div_id: str, figures: list[tuple], values: dict, shown: list[
         f"<tr><td>{html.escape(portfolio_label(p))}</td>" + "".join(
             f"<td>{html.escape(cell)}</td>"
             for table, column, _, kind in figures
-            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest)) + "</tr>"
+            for cell in change_cells(kind, values[(table, column)].get(p, {}), latest, currency_of(p))) + "</tr>"
         for p in shown
     )
     head = ('<tr><th rowspan="2">Portfolio</th>'
             + "".join(f'<th colspan="3">{html.escape(label)}</th>' for _, _, label, _ in figures) + "</tr>\n<tr>"
             + "<th>Value</th><th>vs prev. month</th><th>vs 3-mo. avg</th>" * len(figures) + "</tr>")
     return (f'<table class="headline changes" id="{div_id}">\n<thead>{head}</thead>\n<tbody>\n{body}\n</tbody>\n'
-            "</table>")
+            "</table>\n" + data_links(div_id))
 
 
 def _headline(ctx: Context) -> str:

@@ -58,16 +58,26 @@ class Page:
     intro: str  # a short explanation (HTML) under the page title
     tables: tuple[str, ...]  # the marts tables it draws as its own, full names ("marts.aging")
     render: Callable[[Context], str]
-    optional: bool = False  # built only when all of `tables` exist
+    optional: bool = False  # built only when all of `tables` exist (but those of `absent_ok`)
     # Tables it also reads but that belong to another page (not required for `optional`, not its own).
     also_reads: tuple[str, ...] = ()
     # The latest month's change in words, shown under the intro (HTML; "" for none), e.g. a
     # `dashboards.changes.Headline`.
     headline: Callable[[Context], str] | None = None
+    # Tables of `tables` a warehouse built by an earlier version may lack (e.g. the by-segment marts): the
+    # page is still built, also when `optional`, and says where it would draw them that they are missing.
+    absent_ok: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for table in self.tables + self.also_reads:
             check_table(table)
+        if not set(self.absent_ok) <= set(self.tables):
+            raise ValueError(f"absent_ok {self.absent_ok} must be tables the page draws as its own {self.tables}")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The tables that must exist for an optional page to be built: `tables` but `absent_ok`."""
+        return tuple(t for t in self.tables if t not in self.absent_ok)
 
     @property
     def filename(self) -> str:

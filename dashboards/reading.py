@@ -10,6 +10,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from dashboards.dimensions import BOOK_SQL
 from dashboards.html_page import notice
 from dashboards.page import Context, check_table
 
@@ -29,14 +30,28 @@ def read_mart(ctx: Context, table: str, columns: str, order_by: str) -> pl.DataF
     Only a table of `ctx.readable` is read.
 
     `month_end` should be selected as ISO text (`strftime(month_end, '%Y-%m-%d')`) and money cast to
-    DOUBLE for charting; the order must be total so that the output is deterministic.
+    DOUBLE for charting; the order must be total so that the output is deterministic. In a mart with a
+    `currency` column, `portfolio` is the book key "cards-ca · CAD" (`dimensions.book_key`): a page never
+    puts two currencies under one key; `currency` itself stays selectable.
     """
     if table not in ctx.readable:
         raise ValueError(f"dashboards read only the aggregated marts the pages declare {sorted(ctx.readable)}, "
                          f"not {table!r}")
     if not mart_exists(ctx.con, table):
         return None
-    return ctx.con.sql(f"SELECT {columns} FROM {table} ORDER BY {order_by}").pl()
+    source = table
+    if "currency" in column_names(ctx.con, table):
+        source = f"(SELECT * REPLACE ({BOOK_SQL} AS portfolio) FROM {table})"
+    return ctx.con.sql(f"SELECT {columns} FROM {source} ORDER BY {order_by}").pl()
+
+
+def column_names(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The columns of a marts table, in order."""
+    check_table(table)
+    schema, name = table.split(".", 1)
+    return [r[0] for r in con.sql(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position", params=[schema, name]).fetchall()]
 
 
 def latest_month(con: duckdb.DuckDBPyConnection, table: str) -> str | None:

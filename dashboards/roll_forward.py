@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.changes import MONEY, Headline
-from dashboards.dimensions import months, portfolio_label, portfolio_sort_key, portfolios
+from dashboards.chart_data import data_links
+from dashboards.dimensions import currency_of, months, portfolio_label, portfolio_sort_key, portfolios
 from dashboards.figures import figure_html, style, title_text
 from dashboards.formatting import fmt_money
 from dashboards.html_page import notice, section
@@ -53,7 +54,7 @@ def difference_text(row: dict) -> str:
         return FIRST_MONTH
     if row["difference"] == 0:
         return RECONCILES
-    return f"difference {fmt_money(row['difference'])} — does not reconcile: check {CHECK} fails"
+    return f"difference {fmt_money(row['difference'], currency_of(row.get('portfolio', '')))} — does not reconcile: check {CHECK} fails"
 
 
 def _difference_color(row: dict) -> str:
@@ -71,7 +72,7 @@ def _waterfall(row: dict) -> go.Waterfall:
     first = row["opening_balance"] is None
     # the first reporting month has no opening balance: only the closing bar, the steps are not drawn
     measure = ["absolute"] * len(STEPS) if first else [m for _, _, m, _ in STEPS]
-    text = [None if y is None or (first and column != "closing_balance") else fmt_money(sign * row[column])
+    text = [None if y is None or (first and column != "closing_balance") else fmt_money(sign * row[column], currency_of(row["portfolio"]))
             for (column, _, _, sign), y in zip(STEPS, ys)]
     if first:
         ys = [None] * (len(STEPS) - 1) + ys[-1:]
@@ -145,12 +146,12 @@ def latest_table(df: pl.DataFrame, as_of: str) -> str:
     body = "\n".join(
         "<tr><td>{}</td>{}<td>{}</td></tr>".format(
             html.escape(portfolio_label(r["portfolio"])),
-            "".join(f"<td>{fmt_money(r[c])}</td>" for c in FIGURES),
+            "".join(f"<td>{fmt_money(r[c], currency_of(r['portfolio']))}</td>" for c in FIGURES),
             f'<span style="color:{_difference_color(r)}">{html.escape(difference_text(r))}</span>')
         for r in rows)
     return ('<table class="headline" id="rf-latest">\n<thead><tr><th>Portfolio</th><th>Opening balance</th>'
             "<th>Debits</th><th>Credits</th><th>Charge-offs</th><th>Closing balance</th><th>Difference</th>"
-            f"</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>")
+            f"</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>\n" + data_links("rf-latest"))
 
 
 def failures(df: pl.DataFrame) -> str:
@@ -161,7 +162,7 @@ def failures(df: pl.DataFrame) -> str:
         return (f'<p class="note" id="rf-reconciles">Every month from {html.escape(first)} to '
                 f"{html.escape(last)} reconciles to the cent in every portfolio (difference 0.00; the first "
                 "reporting month has no opening balance).</p>")
-    lines = "; ".join(f"{r['month_end']} {portfolio_label(r['portfolio'])}: difference {fmt_money(r['difference'])}"
+    lines = "; ".join(f"{r['month_end']} {portfolio_label(r['portfolio'])}: difference {fmt_money(r['difference'], currency_of(r['portfolio']))}"
                       for r in sorted(bad, key=lambda r: (r["month_end"], portfolio_sort_key(r["portfolio"]))))
     return notice(f"Warning: the check {CHECK} fails — opening + debits − credits − charge-offs ≠ closing in "
                   f"{lines}.")

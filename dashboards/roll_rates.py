@@ -9,14 +9,16 @@ import polars as pl
 from dashboards.buckets import (BUCKET_DASH, BUCKET_ORDER, BUCKET_OUTLINE, BUCKET_SYMBOL, BUCKETS, OPEN_BUCKETS,
                                 bucket_color, bucket_label)
 from dashboards.changes import RATE, Headline
-from dashboards.dimensions import months, portfolio_label, portfolios, previous_month_end, rows_by
+from dashboards.dimensions import currency_of, months, portfolio_label, portfolios, previous_month_end, rows_by
 from dashboards.figures import figure_section, month_line, style, title_text
 from dashboards.page import Context, Page
 from dashboards.portfolio_menu import portfolio_menu_figure
 from dashboards.reading import missing_notice, read_mart
+from dashboards.segment_menu import SEGMENT_NOTE, read_by_segment, segment_figure, segment_section
 from dashboards.small_cells import SMALL_CELL_NOTE, rate_text
 
 TABLE = "marts.roll_rates"
+SEGMENT_TABLE = "marts.roll_rates_by_segment"
 
 # The delinquent chain: each open bucket to the next one; 180+ DPD flows on to charge-off.
 CHAIN = tuple(zip(OPEN_BUCKETS, OPEN_BUCKETS[1:] + ("charged_off",)))
@@ -60,7 +62,42 @@ def render(ctx: Context) -> str:
         '<a href="definitions.html#flow-rates">Definition</a>.',
         _flows(df, as_of),
         "roll-flow-rates",
+    ) + _by_segment(ctx)
+
+
+def _by_segment(ctx: Context) -> str:
+    """The Current → 1–29 DPD account rate per segment value, from marts.roll_rates_by_segment."""
+    df = read_by_segment(ctx, SEGMENT_TABLE, "from_bucket, to_bucket, accounts::BIGINT AS accounts",
+                         "from_bucket, to_bucket")
+    entry = f"{bucket_label(CHAIN[0][0])} → {bucket_label(CHAIN[0][1])}"
+    return segment_section(
+        SEGMENT_TABLE, df,
+        f"The roll rate into delinquency ({entry}, by accounts) of each segment value: the first link of "
+        "the flow-rate chain, where a worse segment shows first. The segment is the account's at the "
+        "previous month end; 0 when the segment had current accounts and none rolled, a gap when it had "
+        "none. " + SEGMENT_NOTE + SMALL_CELL_NOTE + " Here n is the segment's current accounts at the "
+        'previous month end. <a href="definitions.html#roll-rates">Definition</a>.',
+        lambda d: segment_figure(
+            entry_rates(d), "entry_rate", f"Roll rate {entry} by segment",
+            f"accounts moving {entry} / accounts current at the previous month end", max(months(d)),
+            count="current_accounts", customdata=("rolled_accounts", "current_accounts"),
+            hover=lambda cur: "%{y:.2%} (%{customdata[0]:,} of %{customdata[1]:,} current accounts)",
+            yaxes={"title_text": "Account rate", "tickformat": ".1%", "rangemode": "tozero"}),
+        "roll-by-segment",
     )
+
+
+def entry_rates(df: pl.DataFrame) -> pl.DataFrame:
+    """One row per month end, book, segment and value whose current bucket had accounts at the previous
+    month end: those accounts, the ones that rolled to 1–29 DPD and their share (as `_entry_rate`)."""
+    start, to = CHAIN[0]
+    current = df.filter(pl.col("from_bucket") == start)
+    out = current.group_by("month_end", "portfolio", "segment", "segment_value").agg(
+        pl.col("accounts").sum().alias("current_accounts"),
+        pl.col("accounts").filter(pl.col("to_bucket") == to).sum().alias("rolled_accounts"),
+    )
+    rate = pl.when(pl.col("current_accounts") != 0).then(pl.col("rolled_accounts") / pl.col("current_accounts"))
+    return out.with_columns(rate.alias("entry_rate")).sort("month_end", "portfolio", "segment", "segment_value")
 
 
 def _from_accounts(df: pl.DataFrame) -> dict[tuple[str, str, str], int]:
@@ -119,7 +156,8 @@ def _matrix(df: pl.DataFrame, as_of: str) -> go.Figure:
                     hovertemplate=(
                         f"{portfolio_label(portfolio)}, {m}<br>From %{{y}} to %{{x}}<br>Account rate: %{{z:.2%}}"
                         "<br>Accounts: %{customdata[0]:,} of %{customdata[3]:,}"
-                        "<br>Balance (previous month end): %{customdata[1]:,.2f}<br>Balance rate: %{customdata[2]:.2%}"
+                        f"<br>Balance (previous month end): %{{customdata[1]:,.2f}} {currency_of(portfolio) or ''}"
+                        "<br>Balance rate: %{customdata[2]:.2%}"
                         "<extra></extra>"
                     ),
                     name=f"{portfolio_label(portfolio)} {m}",
@@ -229,7 +267,8 @@ PAGE = Page(
     "are in at the next month end (any of the ten states, including charged off and closed). The "
     "account rate is the share of the from-bucket's accounts; the balance rate weights them by their "
     "balance at the previous month end. Empty cells had no account moving that way.",
-    tables=(TABLE,),
+    tables=(TABLE, SEGMENT_TABLE),
     render=render,
     headline=HEADLINE,
+    absent_ok=(SEGMENT_TABLE,),
 )

@@ -70,10 +70,13 @@ def _strip_axis(fig: go.Figure, axis: str) -> None:
     )
 
 
-def _strip_trace(all_months: list[str], notes: dict[str, list[str]], axis: str, showlegend: bool = True):
+def _strip_trace(all_months: list[str], notes: dict[str, list[str]], axis: str, showlegend: bool = True,
+                 always: bool = False):
     """Grey × at every month with a suppressed figure; its hover names what was suppressed. None when
-    nothing was. Carries every month (None where nothing is suppressed) to keep the category order."""
-    if not any(notes.get(m) for m in all_months):
+    nothing was, unless `always` (then a strip without markers, so that a chart's monthly and rolling
+    views hold the same traces). Carries every month (None where nothing is suppressed) to keep the
+    category order."""
+    if not always and not any(notes.get(m) for m in all_months):
         return None
     return go.Scatter(
         x=all_months,
@@ -89,9 +92,10 @@ def _strip_trace(all_months: list[str], notes: dict[str, list[str]], axis: str, 
     )
 
 
-def strip_traces(all_months: list[str], notes: dict[str, list[str]], axis: str) -> list[go.Scatter]:
-    """The suppression strip as a list: one trace when anything was suppressed, else none."""
-    strip = _strip_trace(all_months, notes, axis)
+def strip_traces(all_months: list[str], notes: dict[str, list[str]], axis: str,
+                 always: bool = False) -> list[go.Scatter]:
+    """The suppression strip as a list: one trace when anything was suppressed (or `always`), else none."""
+    strip = _strip_trace(all_months, notes, axis, always=always)
     return [] if strip is None else [strip]
 
 

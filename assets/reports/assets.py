@@ -26,8 +26,11 @@ def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     """Dashboards in the reports folder (index.html links the pages): aging, roll rates, cure rates,
     delinquency rates, charge-offs, complaints. Each page reads only the aggregated marts tables —
     no account id or any per-person value is read or written — and opens offline from disk (plotly.js
-    is shipped once, beside the pages). The same marts give byte-identical files; each file's sha256
-    is recorded here so an auditor can compare a re-run.
+    is shipped once, beside the pages). Under each chart and table, a link to its data as a CSV file
+    (data/: the mart rows it draws, as stored); on the index, one Excel workbook per reporting month
+    (workbooks/: every aggregated mart's rows of that month, one sheet each). The same marts give
+    byte-identical files; each file's sha256 is recorded here (by its path in the folder) so an auditor
+    can compare a re-run.
 
     The pages are written into a draft folder beside the reports folder and replace the published
     pages only when the whole run passes, so a failed or killed run never leaves a mix of old and new
@@ -42,7 +45,7 @@ def dashboards(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     hashes = {}
     for p in sorted(paths):
         with open(p, "rb") as fh:
-            hashes[os.path.basename(p)] = hashlib.sha256(fh.read()).hexdigest()
+            hashes[os.path.relpath(p, draft).replace(os.sep, "/")] = hashlib.sha256(fh.read()).hexdigest()
     fault_point("asset:reports.dashboards")
     seal_draft(warehouse.reports, context.run_id)
     index = os.path.abspath(os.path.join(warehouse.reports, "index.html"))

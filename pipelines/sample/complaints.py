@@ -74,7 +74,8 @@ class ComplaintBook:
         self.issue, self.sub, self.responded, self.closed, self.response = z, z, z, z, z
 
     def receive(self, rng: np.random.Generator, ctx, idx: np.ndarray, bucket: np.ndarray) -> int:
-        """Draw this month's complaints from accounts idx with their previous-month-end bucket."""
+        """Draw this month's complaints from accounts idx with their previous-month-end bucket; every
+        draw comes from `rng` (the complaints' own stream), none from ctx.rng."""
         hit = rng.random(idx.size) < M.COMPLAINT_RATE[bucket]
         acct, bucket = idx[hit], bucket[hit]
         n = acct.size
@@ -97,7 +98,7 @@ class ComplaintBook:
             issue[sel], sub[sel] = t.issue[pick], t.sub[pick]
 
         via = rng.choice(len(VIA), size=n, p=np.array([p for _, p in M.SUBMITTED_VIA]))
-        received = ctx.ms + ctx.rand_days(np.ones(n, dtype=np.int64), np.full(n, ctx.ml)) - 1
+        received = ctx.ms + np.floor(rng.random(n) * ctx.ml).astype(np.int64)  # a day of the month, from rng
         lag = _mixture(rng, M.RESPONSE_LAG, n)
         responded = received + lag
         closed = responded + _mixture(rng, M.CLOSE_AFTER_RESPONSE, n)

@@ -164,7 +164,10 @@ RECOVERY_HORIZON_MONTHS = 36
 # ---------------------------------------------------------------- complaints
 # per account and month, by bucket at the previous month end:
 # current, 1-29, 30-59, 60-89, 90-119, 120-149, 150-179, 180+, charged_off, closed
-COMPLAINT_RATE = np.array([0.0005, 0.002, 0.005, 0.009, 0.013, 0.015, 0.015, 0.015, 0.012, 0.0005])
+# Internal complaints across all channels (a modelling assumption, docs/sample-model.md#complaints): a few
+# per 1,000 open accounts a month, 4x (1-29 DPD) to 22.5x (120+ DPD) the current accounts' rate.
+COMPLAINT_RATE = np.array([0.002, 0.008, 0.025, 0.035, 0.040, 0.045, 0.045, 0.045, 0.040, 0.001])
+COMPLAINT_STREAM = 1  # complaints draw from their own random stream: their rates never move the ledger
 DEBT_COLLECTION_SHARE = 0.65  # of complaints from accounts 30+ DPD or charged off
 LEGACY_WORDING_SHARE = 0.05  # of debt-collection complaints, in pre-2017 wording
 NO_ACCOUNT_SHARE = 0.02  # complaints the lender could not match to an account

@@ -34,6 +34,8 @@ def write_sample(out_dir: str | Path, accounts: int, months: int, seed: int, fmt
     out.mkdir(parents=True, exist_ok=True)
     grid = month_grid(end_month, int(months))
     rng = np.random.Generator(np.random.PCG64(int(seed)))
+    # complaints from a stream of their own (same seed): tuning their rates leaves accounts and ledger as they are
+    crng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=(M.COMPLAINT_STREAM,))))
     n = int(accounts)
     pop = draw_population(rng, n, grid)
     book = Book(n)
@@ -47,7 +49,7 @@ def write_sample(out_dir: str | Path, accounts: int, months: int, seed: int, fmt
     for mi in range(len(grid)):
         ctx = MonthCtx(rng, pop, book, grid, mi, MonthEntries(n, int(grid.start[mi]), int(grid.length[mi]), grid.yyyymm(mi)), carry)
         act = _open_accounts(ctx)
-        _complaints(ctx, cbook)
+        _complaints(ctx, cbook, crng)
         behaviour.post_pending(ctx, pending)
         pending = _simulate(ctx, act)
         events.recoveries(ctx)
@@ -97,8 +99,9 @@ def _open_accounts(ctx: MonthCtx) -> np.ndarray:
     return act
 
 
-def _complaints(ctx: MonthCtx, cbook: ComplaintBook) -> None:
-    """Complaints from accounts that had a row at the previous month end, by their bucket then."""
+def _complaints(ctx: MonthCtx, cbook: ComplaintBook, rng: np.random.Generator) -> None:
+    """Complaints from accounts that had a row at the previous month end, by their bucket then (drawn
+    from the complaints' own stream `rng`)."""
     pop, book = ctx.pop, ctx.book
     seasoned_open = (book.status == M.OPEN) & (pop.opened_on < ctx.ms)
     just_left = book.term_month == ctx.mi - 1
@@ -106,7 +109,7 @@ def _complaints(ctx: MonthCtx, cbook: ComplaintBook) -> None:
     st = book.status[idx]
     bucket = np.where(st == M.OPEN, bucket_of(book.dpd[idx]),
                       np.where(st == M.CHARGED_OFF, BUCKET_CHARGED_OFF, BUCKET_CLOSED))
-    cbook.receive(ctx.rng, ctx, idx, bucket)
+    cbook.receive(rng, ctx, idx, bucket)
 
 
 def _simulate(ctx: MonthCtx, act: np.ndarray) -> behaviour.Pending:

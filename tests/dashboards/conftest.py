@@ -166,3 +166,90 @@ def hand_marts() -> SimpleNamespace:
     slices with fewer than 5 complaints, which no page may show) are what the tests look for."""
     return SimpleNamespace(make_marts=_make_marts, MARTS_DDL=MARTS_DDL, AS_OF=AS_OF,
                            SECRET_IDS=SECRET_IDS, SUPPRESSED_VALUES=SUPPRESSED_VALUES)
+
+
+# ---- the by-segment marts (marts.<mart>_by_segment), hand-made ------------------------------------------
+# Columns: month_end, portfolio, currency, segment, segment_value, then the base mart's columns in its order.
+# Four books (two currencies): b = the index in SEGMENT_BOOKS. Each (segment, value) has a base count C;
+# its row in month i (0..2 over MONTHS) of book b is built over N = C + 10·b + i accounts. 'bankrupt'
+# (C = 2) is a small cell in every book but cards-ca · CAD (N = 32..34); '25,000+' exists in the CAD books only.
+SEGMENT_BOOKS = (("all", "USD"), ("cards", "USD"), ("all", "CAD"), ("cards-ca", "CAD"))
+SEGMENT_VALUES = {  # segment -> ((value, C), ...), values in the order the tables list them (not the page's)
+    "product_type": (("revolving", 100), ("installment", 60)),
+    "region": (("North", 120), ("(none)", 40)),
+    "vintage_year": (("2024", 80), ("2023", 80)),
+    "hardship_flag": (("none", 150), ("bankrupt", 2)),
+    "limit_band": (("5,000–9,999.99", 70), ("10,000–24,999.99", 50), ("1,000–4,999.99", 40), ("25,000+", 30)),
+}
+SEGMENT_DDL = """
+CREATE TABLE marts.aging_by_segment (month_end DATE, portfolio VARCHAR, currency VARCHAR, segment VARCHAR,
+    segment_value VARCHAR, bucket VARCHAR, accounts BIGINT, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2));
+CREATE TABLE marts.delinquency_rates_by_segment (month_end DATE, portfolio VARCHAR, currency VARCHAR,
+    segment VARCHAR, segment_value VARCHAR, open_accounts BIGINT, open_balance DECIMAL(18,2),
+    dq30_account_rate DOUBLE, dq30_balance_rate DOUBLE, dq60_account_rate DOUBLE, dq60_balance_rate DOUBLE,
+    dq90_account_rate DOUBLE, dq90_balance_rate DOUBLE);
+CREATE TABLE marts.roll_rates_by_segment (month_end DATE, portfolio VARCHAR, currency VARCHAR, segment VARCHAR,
+    segment_value VARCHAR, from_bucket VARCHAR, to_bucket VARCHAR, accounts BIGINT, balance DECIMAL(18,2),
+    account_rate DOUBLE, balance_rate DOUBLE);
+CREATE TABLE marts.cure_rates_by_segment (month_end DATE, portfolio VARCHAR, currency VARCHAR, segment VARCHAR,
+    segment_value VARCHAR, from_bucket VARCHAR, accounts BIGINT, balance DECIMAL(18,2), cured_accounts BIGINT,
+    cure_rate DOUBLE, balance_cure_rate DOUBLE, cured_within_3m_rate DOUBLE, redefault_6m_rate DOUBLE);
+CREATE TABLE marts.charge_offs_by_segment (month_end DATE, portfolio VARCHAR, currency VARCHAR, segment VARCHAR,
+    segment_value VARCHAR, gross_charge_off DECIMAL(18,2), recoveries DECIMAL(18,2), net_charge_off DECIMAL(18,2),
+    average_balance DECIMAL(18,2), nco_rate_annualized DOUBLE);
+"""
+
+
+def _segment_rows():
+    """(i, month_end, b, portfolio, currency, segment, value, k, N) for every row of the by-segment marts: k is
+    the value's index in SEGMENT_VALUES."""
+    for i, m in enumerate(MONTHS):
+        for b, (p, cur) in enumerate(SEGMENT_BOOKS):
+            for segment, values in SEGMENT_VALUES.items():
+                for k, (value, c) in enumerate(values):
+                    if value == "25,000+" and cur != "CAD":
+                        continue
+                    yield i, m, b, p, cur, segment, value, k, c + 10 * b + i
+
+
+def _make_segment_marts(con) -> None:
+    """The five by-segment marts (SEGMENT_DDL), filled by hand-checkable formulas (N as in SEGMENT_VALUES):
+    - aging: current N accounts, 1,000.00·N; dpd_1_29 2 accounts, 500.00 + 100·k; dpd_30_59 1, 250.25;
+      closed 1, 0.00. Open accounts N + 3, open balance 1,000·N + 750.25 + 100·k, 1+ DPD 750.25 + 100·k.
+    - delinquency: open accounts N, open balance 1,000.00·N + i, dq30 balance rate 0.01·(k+1) + 0.001·i +
+      0.0001·b (rounded to 6 places).
+    - roll rates (months 2 and 3): current → current N, current → dpd_1_29 k + 1 + i accounts: the entry rate
+      (k + 1 + i) / (N + k + 1 + i) over N + k + 1 + i current accounts; dpd_1_29 → current 1.
+    - cure rates (months 2 and 3): dpd_1_29 N accounts, k + 1 + i cured; dpd_30_59 5 accounts, 1 cured: the
+      cure rate (k + 2 + i) / (N + 5).
+    - charge-offs: gross 100.00·(k+1) + 10·b + i, recoveries 10.00, net gross − 10, average balance 1,000·N
+      and NCO rate round(net·12 / (1,000·N), 6), both NULL in the first month."""
+    con.execute(SEGMENT_DDL)
+    aging, dq, roll, cure, co = [], [], [], [], []
+    for i, m, b, p, cur, segment, value, k, n in _segment_rows():
+        key = (m, p, cur, segment, value)
+        aging += [(*key, "current", n, 1000.00 * n, 0.00), (*key, "dpd_1_29", 2, 500.00 + 100 * k, 80.00),
+                  (*key, "dpd_30_59", 1, 250.25, 120.00), (*key, "closed", 1, 0.00, 0.00)]
+        dq.append((*key, n, 1000.00 * n + i, 0.05, round(0.01 * (k + 1) + 0.001 * i + 0.0001 * b, 6),
+                   0.02, 0.03, 0.01, 0.015))
+        gross = 100.00 * (k + 1) + 10 * b + i
+        co.append((*key, gross, 10.00, gross - 10.00, None if i == 0 else 1000.00 * n,
+                   None if i == 0 else round((gross - 10.00) * 12 / (1000.00 * n), 6)))
+        if i == 0:
+            continue
+        rolled = k + 1 + i
+        roll += [(*key, "current", "current", n, 1000.00 * n, n / (n + rolled), n / (n + rolled)),
+                 (*key, "current", "dpd_1_29", rolled, 900.00, rolled / (n + rolled), 0.01),
+                 (*key, "dpd_1_29", "current", 1, 500.00, 1.0, 1.0)]
+        cure += [(*key, "dpd_1_29", n, 400.00 * n, k + 1 + i, (k + 1 + i) / n, 0.5, None, None),
+                 (*key, "dpd_30_59", 5, 250.25, 1, 0.2, 0.2, None, None)]
+    for table, rows in (("aging", aging), ("delinquency_rates", dq), ("roll_rates", roll), ("cure_rates", cure),
+                        ("charge_offs", co)):
+        _insert(con, f"marts.{table}_by_segment", rows)
+
+
+@pytest.fixture(scope="session")
+def hand_segment_marts() -> SimpleNamespace:
+    """make(con) adds the five hand-made by-segment marts to a warehouse filled by `hand_marts.make_marts`;
+    BOOKS and VALUES are what they hold (see SEGMENT_VALUES), DDL creates them empty."""
+    return SimpleNamespace(make=_make_segment_marts, DDL=SEGMENT_DDL, BOOKS=SEGMENT_BOOKS, VALUES=SEGMENT_VALUES)

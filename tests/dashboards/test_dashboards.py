@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -15,6 +16,22 @@ from dashboards import PAGES, build_reports, page_for_table
 
 PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
               "roll_forward.html", "complaints.html", "definitions.html")
+# The exports (tests/dashboards/test_exports.py, test_workbooks.py): the CSV of every chart and table, one
+# workbook per month.
+EXPORT_FILES = tuple(f"data/{name}.csv" for name in (
+    "headline.delinquency_rates", "headline-rates.delinquency_rates", "headline-rates.charge_offs",
+    "index-dq30-by-portfolio.delinquency_rates",
+    "aging-balance.aging", "aging-delinquent-balance.aging", "aging-accounts.aging",
+    "roll-matrix.roll_rates", "roll-flow-rates.roll_rates",
+    "cure-cure-rate.cure_rates", "cure-balance-cure-rate.cure_rates", "cure-cured-within-3m-rate.cure_rates",
+    "cure-redefault-6m-rate.cure_rates",
+    "dq-balance-rates.delinquency_rates", "dq-account-rates.delinquency_rates",
+    "dq-dq30-by-portfolio.delinquency_rates", "co-nco-rate.charge_offs", "co-amounts.charge_offs",
+    "rf-bridge.roll_forward", "rf-latest.roll_forward",
+    "cmp-latest.complaint_metrics", "cmp-latest.delinquency_rates", "cmp-per-1000-by-issue.complaint_metrics",
+    "cmp-conduct.complaint_metrics", "cmp-conduct.delinquency_rates", "cmp-by-bucket.complaints_by_bucket",
+    "cmp-timeliness.complaint_metrics", "cmp-backlog.complaint_metrics", "cmp-rolling.complaint_metrics",
+)) + ("workbooks/arrears-2026-08.xlsx", "workbooks/arrears-2026-09.xlsx", "workbooks/arrears-2026-10.xlsx")
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +46,8 @@ def con(hand_marts):
 def reports(con, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
     written = build_reports(con, str(out))
-    assert sorted(Path(p).name for p in written) == sorted(PAGE_FILES + ("plotly.min.js",))
+    assert sorted(Path(p).relative_to(out).as_posix() for p in written) == sorted(
+        PAGE_FILES + ("plotly.min.js",) + EXPORT_FILES)
     return out
 
 
@@ -136,17 +154,21 @@ def test_cure_and_delinquency_values(reports):
 def test_deterministic_output(con, reports, tmp_path):
     again = tmp_path / "again"
     build_reports(con, str(again))
-    for name in PAGE_FILES + ("plotly.min.js",):
+    for name in PAGE_FILES + ("plotly.min.js",) + EXPORT_FILES:
         assert (reports / name).read_bytes() == (again / name).read_bytes(), name
     build_reports(con, str(reports))  # rebuilding in place changes nothing either
-    for name in PAGE_FILES:
+    for name in PAGE_FILES + EXPORT_FILES:
         assert (reports / name).read_bytes() == (again / name).read_bytes(), name
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}", (reports / "roll_rates.html").read_text("utf-8"))
 
 
 def test_no_account_level_data(reports, hand_marts):
-    for path in reports.iterdir():
-        text = path.read_text("utf-8", errors="replace")
+    for path in sorted(p for p in reports.rglob("*") if p.is_file()):
+        if path.suffix == ".xlsx":  # every string of a workbook (cells, sheet names) is in its XML parts
+            with zipfile.ZipFile(path) as book:
+                text = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+        else:
+            text = path.read_text("utf-8", errors="replace")
         for secret in hand_marts.SECRET_IDS:
             assert secret not in text, (path.name, secret)
         assert "account_id" not in text, path.name
@@ -162,6 +184,7 @@ def test_empty_marts_say_so(tmp_path, hand_marts):
         assert "No data: the table marts." in page and "is empty" in page, name
         assert "Plotly.newPlot" not in page
     assert "is empty" in (tmp_path / "index.html").read_text("utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(PAGE_FILES + ("plotly.min.js",))  # nothing to export
 
 
 def test_optional_page_only_when_its_table_exists(tmp_path, hand_marts):
@@ -193,7 +216,8 @@ def test_a_build_reads_only_the_tables_of_its_pages(con):
     from dashboards.page import Context
 
     ctx = Context(con=con, as_of=None, pages=(aging.PAGE,))
-    assert ctx.readable == {"marts.aging", "published.closes"}  # the closes: every index reads them
+    # its mart and its by-segment mart; the closes: every index reads them
+    assert ctx.readable == {"marts.aging", "marts.aging_by_segment", "published.closes"}
     assert reading.read_mart(ctx, "marts.aging", "count(*) AS n", "1")["n"].to_list() == [con.sql(
         "SELECT count(*) FROM marts.aging").fetchall()[0][0]]
     with pytest.raises(ValueError, match="marts.roll_rates"):  # declared by another page, not built here
@@ -213,12 +237,18 @@ def test_pages_keyed_by_table():
     from dashboards.build import MART_TABLES
 
     tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
-              "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket"}
+              "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket",
+              "marts.aging_by_segment", "marts.roll_rates_by_segment", "marts.cure_rates_by_segment",
+              "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment"}
     by_table = {t: p.slug for t, p in page_for_table().items()}
     assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
                         "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
                         "marts.roll_forward": "roll_forward",
-                        "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints"}
+                        "marts.complaint_metrics": "complaints", "marts.complaints_by_bucket": "complaints",
+                        "marts.aging_by_segment": "aging", "marts.roll_rates_by_segment": "roll_rates",
+                        "marts.cure_rates_by_segment": "cure_rates",
+                        "marts.delinquency_rates_by_segment": "delinquency",
+                        "marts.charge_offs_by_segment": "charge_offs"}
     assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
 
 

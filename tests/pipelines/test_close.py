@@ -91,6 +91,11 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     import hashlib
 
     assert pages["index.html"] == hashlib.sha256((book.reports / "index.html").read_bytes()).hexdigest()
+    # the exports are published with the pages, by their path in the folder: what finance takes away
+    exports = sorted(p.relative_to(book.reports).as_posix() for p in book.reports.rglob("*.*") if p.parent != book.reports)
+    assert "data/aging-balance.aging.csv" in exports and "workbooks/arrears-2026-10.xlsx" in exports
+    assert {f: pages[f] for f in exports} == {f: hashlib.sha256((book.reports / f).read_bytes()).hexdigest()
+                                              for f in exports}
     assert book.query("SELECT count(*) FROM published.check_results") == book.query(
         "SELECT count(*) FROM audit.check_results WHERE run_id = ?", [run_id])
     published = marts_of(book, "2026-10 v1")
@@ -121,8 +126,8 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     # A1's October balance 30.00 → 35.00 and its payments to date 70.00 → 65.00; p1 and all: balance
     # 180.00 → 185.00, October's credits 80.00 → 75.00, the average open balance (260 + 180) / 2 = 220.00
     # → (260 + 185) / 2 = 222.50. September → October roll rates weigh September's balances: unchanged.
-    key = lambda p: f'{{"month_end":"2026-10-31","portfolio":"{p}"}}'
-    aging_key = lambda p: f'{{"month_end":"2026-10-31","portfolio":"{p}","bucket":"current"}}'
+    key = lambda p: f'{{"month_end":"2026-10-31","portfolio":"{p}","currency":"USD"}}'
+    aging_key = lambda p: f'{{"month_end":"2026-10-31","portfolio":"{p}","currency":"USD","bucket":"current"}}'
     a1 = '{"month_end":"2026-10-31","account_id":"A1"}'
     assert moved == sorted([
         ("marts.account_month", a1, "balance", "30.00", "35.00"),
@@ -226,7 +231,7 @@ def test_a_later_month_that_only_matures_figures_is_not_a_restatement(hand_book,
                              ORDER BY ALL""")
     aug, octo = date(2026, 8, 31), date(2026, 10, 31)
     cm = '{"month_end":"2026-08-31","portfolio":"all","issue_group":"%s"}'
-    cure = '{"month_end":"2026-08-31","portfolio":"all","from_bucket":"dpd_1_29"}'
+    cure = '{"month_end":"2026-08-31","portfolio":"all","currency":"USD","from_bucket":"dpd_1_29"}'
     expected = []
     for group in ("Communication tactics", "all"):
         expected += [("marts.complaint_metrics", cm % group, "closed_within_60d_denominator", 0.0, aug, 1.0, octo),

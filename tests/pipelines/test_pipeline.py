@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 
 import duckdb
 import pytest
@@ -70,37 +71,50 @@ def test_marts_row_counts(sample_run):
         FROM staging.accounts a LEFT JOIN t USING (account_id), r""")
     assert q("SELECT count(DISTINCT month_end) FROM marts.roll_rates") == MONTHS - 1
     assert q("SELECT count(DISTINCT month_end) FROM marts.delinquency_rates") == MONTHS
-    assert q("SELECT count(*) FROM marts.delinquency_rates") == MONTHS * (portfolios + 1)
+    # each portfolio holds one currency; 'all' once per currency: USD and cards-ca's CAD
+    assert q("SELECT list(DISTINCT currency ORDER BY currency) FROM staging.accounts") == ["CAD", "USD"]
+    assert q("SELECT count(*) FROM marts.delinquency_rates") == MONTHS * (portfolios + 2)
     assert q("SELECT count(*) FROM marts.aging") == q(
-        "SELECT count(*) FROM (SELECT DISTINCT month_end, portfolio, bucket FROM marts.account_month "
-        "UNION ALL SELECT DISTINCT month_end, 'all', bucket FROM marts.account_month)")
-    assert q("SELECT count(*) FROM marts.roll_forward") == MONTHS * (portfolios + 1)
+        "SELECT count(*) FROM (SELECT DISTINCT month_end, portfolio, currency, bucket FROM marts.account_month "
+        "UNION ALL SELECT DISTINCT month_end, 'all', currency, bucket FROM marts.account_month)")
+    assert q("SELECT count(*) FROM marts.roll_forward") == MONTHS * (portfolios + 2)
     assert q("SELECT count(*) FROM marts.roll_forward WHERE difference <> 0") == 0
     assert q("SELECT count(*) FROM audit.source_files WHERE rows_read <> rows_loaded + rows_rejected") == 0
     assert q("SELECT count(*) FROM audit.rejected_rows") == 0  # the sample is contract-valid
-    assert q("SELECT count(*) FROM marts.cure_rates WHERE portfolio = 'all'") == 73
-    assert q("SELECT count(*) FROM staging.complaints") == 6
+    assert q("SELECT count(*) FROM marts.cure_rates WHERE portfolio = 'all' AND currency = 'USD'") == 70
+    assert q("SELECT count(*) FROM staging.complaints") == 31
 
 
 def test_dashboards_exist_and_hold_no_account_id(sample_run):
     _, con, settings = sample_run
     files = sorted(os.listdir(settings.reports))
     assert files == [".arrears-run", "aging.html", "charge_offs.html", "complaints.html", "cure_rates.html",
-                     "definitions.html", "delinquency.html", "index.html", "plotly.min.js", "roll_forward.html",
-                     "roll_rates.html"]
+                     "data", "definitions.html", "delinquency.html", "index.html", "plotly.min.js",
+                     "roll_forward.html", "roll_rates.html", "workbooks"]
     outcome = sample_run[0]
     assert open(os.path.join(settings.reports, ".arrears-run")).read() == outcome.run_id + "\n"  # the run that wrote them
     files.remove(".arrears-run")
+    # the exports: the CSV of every chart and table, one workbook per reporting month
+    files = [f for f in files if f not in ("data", "workbooks")]
+    files += [f"data/{f}" for f in sorted(os.listdir(os.path.join(settings.reports, "data")))]
+    months = [m for (m,) in con.execute("SELECT strftime(month_end, '%Y-%m') FROM staging.reporting_months "
+                                        "ORDER BY 1").fetchall()]
+    assert sorted(os.listdir(os.path.join(settings.reports, "workbooks"))) == [f"arrears-{m}.xlsx" for m in months]
     ids = {r[0] for r in con.execute("SELECT account_id FROM staging.accounts").fetchall()}
     pattern = re.compile("|".join(sorted({re.escape(i) for i in ids}, key=len, reverse=True)))
     for name in files:
         if name == "plotly.min.js":
             continue
         text = open(os.path.join(settings.reports, name), encoding="utf-8").read()
+        assert "account_id" not in text, name
         # account ids are matched as whole tokens (not inside longer numbers)
         hits = [m.group(0) for m in pattern.finditer(text)
                 if not text[max(0, m.start() - 1):m.start()].isalnum() and not text[m.end():m.end() + 1].isalnum()]
         assert hits == [], (name, hits[:5])
+    for month in (months[0], months[-1]):  # every string of a workbook (cells, sheet names) is in its XML
+        with zipfile.ZipFile(os.path.join(settings.reports, "workbooks", f"arrears-{month}.xlsx")) as book:
+            text = "".join(book.read(n).decode("utf-8") for n in book.namelist() if n.endswith(".xml"))
+        assert "account_id" not in text and not [i for i in ids if f">{i}<" in text], month
 
 
 def test_refused_file_stops_the_run_naming_file_and_columns(tmp_path, capsys):
