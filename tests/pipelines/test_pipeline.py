@@ -43,13 +43,15 @@ def test_run_succeeds_and_every_check_passed(sample_run):
     defined = {(k.asset_key.to_user_string(), k.name) for c in all_checks() for k in c.check_keys}
     ran = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations}
     assert ran == defined
-    assert len(ran) == 56
+    assert len(ran) == 56 + 17  # the segments: 2 of intermediate.account_segments, 3 of each by-segment mart
     materialized = {e.asset_key.to_user_string() for e in outcome.result.get_asset_materialization_events()}
     assert materialized == {  # every asset of the graph
         "raw/accounts", "raw/ledger", "raw/complaints", "staging/accounts", "staging/ledger", "staging/complaints",
         "audit/rejected_rows", "audit/source_files", "intermediate/ledger_flows", "marts/account_month",
         "marts/aging", "marts/charge_offs", "marts/complaint_metrics", "marts/complaints_by_bucket",
         "marts/cure_rates", "marts/delinquency_rates", "marts/roll_forward", "marts/roll_rates",
+        "intermediate/account_segments", *(f"marts/{m}_by_segment" for m in (
+            "aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs")),
         "reports/dashboards"}
 
 
