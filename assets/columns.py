@@ -281,6 +281,37 @@ COLUMNS: dict[str, Columns] = {
     ),
 }
 
+# The segments (docs/spec/metrics.md, "Segments"): the account-months' segment values, and each by-segment
+# mart with the base mart's columns, `segment` and `segment_value` after currency.
+_AS_OF = ("Taken as of the month end, from the account version in force then (delivered by the latest "
+          "accounts file up to the month end that holds the account).")
+COLUMNS["intermediate.account_segments"] = (
+    ("month_end", "DATE", "The account-month's month end (or the month of a recovery on an account with no row "
+                          "that month)."),
+    ("account_key", "INTEGER", _ACCOUNT_KEY),
+    ("product_type", "VARCHAR", "`revolving` or `installment` (the account's latest version, as its portfolio)."),
+    ("region", "VARCHAR", f"The account's region, `(none)` when empty. {_AS_OF}"),
+    ("vintage_year", "VARCHAR", "The year of opened_on, `YYYY` (latest version)."),
+    ("hardship_flag", "VARCHAR", f"`none`, `bankrupt`, `deceased` or `fraud`. {_AS_OF}"),
+    ("limit_band", "VARCHAR", "The band of credit_limit (revolving) or original_principal (installment), in the "
+                              "account's currency: `0–999.99`, `1,000–4,999.99`, `5,000–9,999.99`, "
+                              f"`10,000–24,999.99`, `25,000+` (lower bound inclusive). {_AS_OF}"),
+)
+_SEGMENT_OF = {
+    "aging": "at the month end", "delinquency_rates": "at the month end",
+    "roll_rates": "at the from-month m−1 (the cohort)", "cure_rates": "at the from-month m−1 (the cohort)",
+    "charge_offs": "at the month end for the month's entries and open balance, at m−1 for the open balance at m−1",
+}
+for _mart, _when in _SEGMENT_OF.items():
+    _base = COLUMNS[f"marts.{_mart}"]
+    COLUMNS[f"marts.{_mart}_by_segment"] = (
+        *_base[:3],
+        ("segment", "VARCHAR", "The attribute the row is cut by: `product_type`, `region`, `vintage_year`, "
+                               "`hardship_flag` or `limit_band`."),
+        ("segment_value", "VARCHAR", f"The account's value of that attribute {_when} (intermediate.account_segments); "
+                                     f"for each segment the values' rows add up to the marts.{_mart} row."),
+        *_base[3:])
+
 
 # ---- the fx files and the converted marts (assets/marts/converted.py) ---------------------------------------
 

@@ -64,3 +64,7 @@ def parse_tolerance(value: Decimal | str | float | int) -> Decimal:
     if not tau.is_finite() or tau < 0:
         raise ValueError(f"dpd_tolerance must be a finite amount >= 0, got {value!r}")
     return tau.quantize(Decimal("0.01"))
+
+# The segments of the by-segment marts, in this order (docs/spec/metrics.md, "Segments"): the attributes of
+# intermediate.account_segments that marts.<mart>_by_segment cut the figures by.
+SEGMENTS = ("product_type", "region", "vintage_year", "hardship_flag", "limit_band")

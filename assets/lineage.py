@@ -162,6 +162,41 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
     },
 }
 
+# The segments: the account-months' segment values, and each by-segment mart fed as its base mart is, its
+# rows cut by the segment values (as of m, or m−1 for roll and cure rates and charge-offs' m−1 balance).
+SEGMENTS = "intermediate.account_segments"
+_LINEAGE[SEGMENTS] = {
+    "month_end": _AM_MONTH + _cols(LEDGER, "entry_type", "posted_on"),
+    "account_key": _cols(AM, "account_key") + _cols(LEDGER, "account_key"),
+    "product_type": _cols(ACCOUNTS, "product_type"),
+    "region": _cols(ACCOUNTS, "region", "source_file"),
+    "vintage_year": _cols(ACCOUNTS, "opened_on"),
+    "hardship_flag": _cols(ACCOUNTS, "hardship_flag", "source_file"),
+    "limit_band": _cols(ACCOUNTS, "product_type", "credit_limit", "original_principal", "source_file"),
+}
+_SEGMENT_COLUMNS = ("product_type", "region", "vintage_year", "hardship_flag", "limit_band")
+_CUT = _cols(SEGMENTS, "account_key", "month_end", *_SEGMENT_COLUMNS)  # which account-months a row holds
+for _mart in ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs"):
+    _base = _LINEAGE[f"marts.{_mart}"]
+    _columns = list(_base)
+    _LINEAGE[f"marts.{_mart}_by_segment"] = {
+        **{c: _base[c] for c in _columns[:3]},
+        "segment": _cols(SEGMENTS, *_SEGMENT_COLUMNS),
+        "segment_value": _cols(SEGMENTS, *_SEGMENT_COLUMNS),
+        **{c: _base[c] + _CUT for c in _columns[3:]},
+    }
+# charge_offs_by_segment sums the charge-off and recovery entries per account itself (the flows are per portfolio)
+_ENTRIES = _cols(LEDGER, "amount", "entry_type", "posted_on")
+_LINEAGE["marts.charge_offs_by_segment"].update({
+    "month_end": _AM_MONTH + _cols(LEDGER, "posted_on"),
+    "portfolio": _AM_PORTFOLIO + _cols(ACCOUNTS, "portfolio"),
+    "currency": _AM_CURRENCY + _cols(ACCOUNTS, "currency"),
+    "gross_charge_off": _ENTRIES + _CUT,
+    "recoveries": _ENTRIES + _CUT,
+    "net_charge_off": _ENTRIES + _CUT,
+    "nco_rate_annualized": _ENTRIES + _cols(AM, "balance", "status", "month_end") + _CUT,
+})
+
 
 # The converted marts (assets/marts/converted.py): each column from the same column of the native mart; the
 # converted figures and the record of the conversion also from the rates (staging.fx_rates).

@@ -55,6 +55,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "marts.delinquency_rates_converted": ("month_end", "portfolio", "currency"),
     "marts.charge_offs_converted": ("month_end", "portfolio", "currency"),
     "marts.roll_forward_converted": ("month_end", "portfolio", "currency"),
+    "marts.aging_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value", "bucket"),
+    "marts.roll_rates_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value", "from_bucket",
+                                    "to_bucket"),
+    "marts.cure_rates_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value", "from_bucket"),
+    "marts.delinquency_rates_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value"),
+    "marts.charge_offs_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value"),
 }
 
 # Figures of a month that become known only later (docs/spec/metrics.md, "Figures that mature"): they
@@ -64,6 +70,7 @@ MATURING: dict[str, tuple[str, ...]] = {
     # m, m+1, m+2 / m+1 … m+6: NULL until those months are observed
     "marts.cure_rates": ("cured_within_3m_rate", "redefault_6m_rate"),
     "marts.cure_rates_converted": ("cured_within_3m_rate", "redefault_6m_rate"),
+    "marts.cure_rates_by_segment": ("cured_within_3m_rate", "redefault_6m_rate"),
     # judged as of L, with responded_on / closed_on / company_response of the latest complaint version
     "marts.complaint_metrics": (
         "timely_response_rate", "timely_response_denominator",

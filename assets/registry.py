@@ -15,18 +15,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assets.intermediate.account_segments import build_account_segments
 from assets.intermediate.ledger_flows import build_ledger_flows
 from assets.marts.account_month import build_account_month
-from assets.marts.aging import build_aging
-from assets.marts.charge_offs import build_charge_offs
+from assets.marts.aging import build_aging, build_aging_by_segment
+from assets.marts.charge_offs import build_charge_offs, build_charge_offs_by_segment
 from assets.marts.complaint_metrics import build_complaint_metrics
 from assets.marts.complaints_by_bucket import build_complaints_by_bucket
 from assets.marts.converted import BUILDERS as CONVERTED_BUILDERS
 from assets.marts.converted import CONVERTED
-from assets.marts.cure_rates import build_cure_rates
-from assets.marts.delinquency_rates import build_delinquency_rates
+from assets.marts.cure_rates import build_cure_rates, build_cure_rates_by_segment
+from assets.marts.delinquency_rates import build_delinquency_rates, build_delinquency_rates_by_segment
 from assets.marts.roll_forward import build_roll_forward
-from assets.marts.roll_rates import build_roll_rates
+from assets.marts.roll_rates import build_roll_rates, build_roll_rates_by_segment
 from assets.staging.accounts import build_accounts
 from assets.staging.audit import build_rejected_rows, build_source_files
 from assets.staging.complaints import build_complaints
@@ -77,6 +78,7 @@ class Table:
 
 
 ACCOUNT_MONTH = "marts.account_month"
+SEGMENTS = "intermediate.account_segments"
 
 TABLES: tuple[Table, ...] = (
     Table("staging.accounts", build_accounts, ("raw.accounts",), params=("reread", "log"),
@@ -108,6 +110,19 @@ TABLES: tuple[Table, ...] = (
           months=((ACCOUNT_MONTH, (-1, 0)),)),
     Table("marts.roll_forward", build_roll_forward, (ACCOUNT_MONTH, "intermediate.ledger_flows"), per_month=True,
           months=((ACCOUNT_MONTH, (-1, 0)),)),
+    # The segments of each account-month (as of its month end), and the five marts per segment: the same
+    # SQL as the mart, grouped once more by segment (roll and cure rates by the segment at m−1).
+    Table(SEGMENTS, build_account_segments, (ACCOUNT_MONTH, "staging.accounts", "staging.ledger"), per_month=True),
+    Table("marts.aging_by_segment", build_aging_by_segment, (ACCOUNT_MONTH, SEGMENTS), per_month=True),
+    Table("marts.roll_rates_by_segment", build_roll_rates_by_segment, (ACCOUNT_MONTH, SEGMENTS), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 0)), (SEGMENTS, (-1, 0)))),
+    Table("marts.cure_rates_by_segment", build_cure_rates_by_segment, (ACCOUNT_MONTH, SEGMENTS), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 6)), (SEGMENTS, (-1, 6)))),
+    Table("marts.delinquency_rates_by_segment", build_delinquency_rates_by_segment, (ACCOUNT_MONTH, SEGMENTS),
+          per_month=True),
+    Table("marts.charge_offs_by_segment", build_charge_offs_by_segment,
+          (ACCOUNT_MONTH, SEGMENTS, "staging.accounts", "staging.ledger"), per_month=True,
+          months=((ACCOUNT_MONTH, (-1, 0)), (SEGMENTS, (-1, 0)))),
     # The complaint figures are judged as of the latest reporting month end and read the latest version
     # of every complaint (a later version may answer or close a complaint of any earlier month): they
     # are rebuilt whole by every run, reading every month of marts.account_month.

@@ -9,7 +9,9 @@ Month c's account-months and ledger flows can change when
 * c's ledger file is new, changed or removed (and every later month: balances are cumulative);
 * a new accounts file brings a version of an account that differs from the one the warehouse holds in
   what the figures read (portfolio, product_type, opened_on, closed_on, currency), or a new account: every month
-  of that account from its opening (from the earlier closed_on when only that moved);
+  of that account from its opening (from the earlier closed_on when only that moved); or one that differs
+  in what the segments take as of each month end (region, hardship_flag, credit_limit, original_principal):
+  the months from the file's month on, where that version is in force;
 
 and a change at c changes the figures of c − 6 … c + 1 (cure rates look six months ahead, roll rates,
 charge-offs and the roll-forward one month back), so the range starts six months before the first
@@ -44,8 +46,10 @@ from assets.sql import table_exists
 
 from .settings import Settings
 
-# What of an account's version the per-month figures read (marts.account_month, the ledger's rules).
-ACCOUNT_FIELDS = ("portfolio", "product_type", "opened_on", "closed_on", "currency")
+# What of an account's version the per-month figures read (marts.account_month, the ledger's rules), and
+# then what the by-segment marts read as of each month end (intermediate.account_segments).
+ACCOUNT_FIELDS = ("portfolio", "product_type", "opened_on", "closed_on", "currency",
+                  "region", "hardship_flag", "credit_limit", "original_principal")
 
 
 @dataclass
@@ -178,21 +182,29 @@ def _accounts_moved(con: duckdb.DuckDBPyConnection, f: LandingFile, first: date)
             WITH n AS (SELECT {col("account_id")} AS account_id, {col("portfolio")} AS portfolio,
                               {col("product_type")} AS product_type, {col("currency")} AS currency,
                               try_cast({col("opened_on")} AS DATE) AS opened_on,
-                              try_cast({col("closed_on")} AS DATE) AS closed_on
+                              try_cast({col("closed_on")} AS DATE) AS closed_on,
+                              coalesce({col("region")}, '') AS region, coalesce({col("hardship_flag")}, 'none') AS hardship_flag,
+                              try_cast({col("credit_limit")} AS DECIMAL(18,2)) AS credit_limit,
+                              try_cast({col("original_principal")} AS DECIMAL(18,2)) AS original_principal
                        FROM {source}),
             d AS (SELECT n.*, a.account_id IS NULL AS new_account,
                          a.opened_on AS old_opened, a.closed_on AS old_closed,
                          a.portfolio IS DISTINCT FROM n.portfolio OR a.product_type IS DISTINCT FROM n.product_type
                          OR a.currency IS DISTINCT FROM n.currency OR a.opened_on IS DISTINCT FROM n.opened_on AS moved,
-                         a.closed_on IS DISTINCT FROM n.closed_on AS closed_moved
+                         a.closed_on IS DISTINCT FROM n.closed_on AS closed_moved,
+                         coalesce(trim(a.region), '') IS DISTINCT FROM n.region
+                         OR CAST(a.hardship_flag AS VARCHAR) IS DISTINCT FROM n.hardship_flag
+                         OR a.credit_limit IS DISTINCT FROM n.credit_limit
+                         OR a.original_principal IS DISTINCT FROM n.original_principal AS segment_moved
                   FROM n LEFT JOIN staging.accounts a USING (account_id)
                   WHERE n.account_id IS NOT NULL)
-            SELECT min(CASE WHEN new_account THEN opened_on
-                            WHEN moved THEN least(old_opened, coalesce(opened_on, old_opened))
-                            WHEN closed_moved THEN least(coalesce(old_closed, closed_on), coalesce(closed_on, old_closed))
-                       END),
+            SELECT min(least(CASE WHEN new_account THEN opened_on
+                                  WHEN moved THEN least(old_opened, coalesce(opened_on, old_opened))
+                                  WHEN closed_moved THEN least(coalesce(old_closed, closed_on), coalesce(closed_on, old_closed))
+                             END,
+                             CASE WHEN NOT new_account AND segment_moved THEN DATE '{f.month_start.isoformat()}' END)),
                    count(*) FILTER (WHERE new_account AND opened_on IS NOT NULL),
-                   count(*) FILTER (WHERE NOT new_account AND (moved OR closed_moved))
+                   count(*) FILTER (WHERE NOT new_account AND (moved OR closed_moved OR segment_moved))
             FROM d""").fetchone()
     except duckdb.Error:
         return everything

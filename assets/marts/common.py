@@ -1,4 +1,5 @@
-"""Shared pieces of the marts: the 'all' portfolio, month arithmetic and the money type of the outputs."""
+"""Shared pieces of the marts: the 'all' portfolio, the segments of the by-segment tables, month arithmetic and the
+money type of the outputs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 
 import duckdb
 
+from assets.domain import SEGMENTS
 from assets.partitions import in_months, write_months
 
 
@@ -18,6 +20,56 @@ def by_portfolio(keys: str) -> str:
 
 
 PORTFOLIO = "coalesce(portfolio, 'all') AS portfolio, currency"
+
+# The by-segment tables (marts.<mart>_by_segment): the same SQL as the mart, its account rows joined with
+# their segment values (intermediate.account_segments) and grouped once more by each of the five segments,
+# one GROUPING SETS over a single scan. `segment` names the attribute a row is grouped by, `segment_value`
+# its value; the key becomes month_end × portfolio × currency × segment × segment_value × the mart's keys.
+SEGMENT_TABLE = "intermediate.account_segments"
+
+
+def account_rows(segmented: bool) -> str:
+    """FROM item of the account-months: marts.account_month, segmented with each row's five segment values
+    at its month end as columns by_<segment> (by_product_type, …)."""
+    if not segmented:
+        return "marts.account_month"
+    return (f"(SELECT am.*, {', '.join(f'seg.{s} AS by_{s}' for s in SEGMENTS)} FROM marts.account_month am "
+            f"JOIN {SEGMENT_TABLE} seg USING (account_key, month_end))")
+
+
+def segment_values(segmented: bool, alias: str = "") -> str:
+    """Select list ', by_product_type, …' carrying the segment columns through a CTE ('' unsegmented)."""
+    prefix = f"{alias}." if alias else ""
+    return "".join(f", {prefix}by_{s}" for s in SEGMENTS) if segmented else ""
+
+
+def grouped(keys: str, segmented: bool = False) -> str:
+    """GROUP BY clause producing per-portfolio rows and 'all' rows, each per currency, for the other `keys`;
+    segmented: the same for each of the five segment columns in turn (ten grouping sets)."""
+    if not segmented:
+        return by_portfolio(keys)
+    sets = ", ".join(f"(portfolio, currency, by_{s}, {keys}), (currency, by_{s}, {keys})" for s in SEGMENTS)
+    return f"GROUP BY GROUPING SETS ({sets})"
+
+
+def portfolio_columns(segmented: bool = False) -> str:
+    """Select list of the grouped row's portfolio ('all' for the whole book), currency and, segmented,
+    segment and segment_value (of a row grouped by `grouped(…, True)`)."""
+    if not segmented:
+        return PORTFOLIO
+    which = " ".join(f"WHEN grouping(by_{s}) = 0 THEN '{s}'" for s in SEGMENTS)
+    return (f"{PORTFOLIO}, CASE {which} END AS segment, "
+            f"coalesce({', '.join(f'by_{s}' for s in SEGMENTS)}) AS segment_value")
+
+
+def keys_of(segmented: bool, *keys: str) -> tuple[str, ...]:
+    """A table's key columns after month_end, portfolio, currency: segment, segment_value first when segmented."""
+    return (("segment", "segment_value") if segmented else ()) + keys
+
+
+def row_order(keys: Sequence[str]) -> str:
+    """ORDER BY list of a table's rows: month_end, portfolio, currency, then its other `keys`."""
+    return ", ".join(("month_end", "portfolio", "currency", *keys))
 
 
 def prev_month_end(expr: str) -> str:

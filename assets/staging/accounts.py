@@ -77,7 +77,8 @@ def build_accounts(con: duckdb.DuckDBPyConnection, reread: bool = False, log=lam
 
     Built with it: staging.account_versions (every distinct master record each account was delivered
     with: the first and last file month that carried it, in how many files, and the file and line that
-    first delivered it — a credit-limit change shows as a second version), staging.account_rows_loaded
+    first delivered it — a credit-limit change shows as a second version — and `file_months`, every
+    file month that delivered it, from which the version in force at each month end is read), staging.account_rows_loaded
     (valid rows per file, for audit.source_files) and staging.accounts_rejected (rows breaking a rule,
     with the reason).
 
@@ -115,24 +116,32 @@ def build_accounts(con: duckdb.DuckDBPyConnection, reread: bool = False, log=lam
     # (as one row each, their first and last packed again): a version is the same record, wherever it
     # was delivered, so this gives the versions of grouping every file's rows.
     pk = f"(datediff('month', {MONTH0}, file_month)::BIGINT << 40) | line_number"
-    rows = f"SELECT account_id, {attrs}, {pk} AS first_pk, {pk} AS last_pk, 1 AS n FROM _valid"
+    # Each version also keeps the file months that delivered it (`file_months`, ascending): the version
+    # in force at a month end is the one delivered by the latest file up to then that holds the account
+    # (intermediate.account_segments), which first and last month alone cannot tell when an account
+    # returns to an earlier record (A → B → A).
+    delivered, months = "file_month", "list_sort(list(fm))"
+    if files is not None:  # the stored versions bring their lists of months, the new rows one month each
+        delivered, months = "[file_month]", "list_sort(flatten(list(fm)))"
+    rows = f"SELECT account_id, {attrs}, {pk} AS first_pk, {pk} AS last_pk, 1 AS n, {delivered} AS fm FROM _valid"
     if files is not None:
         stored_pk = "(datediff('month', {m0}, {month})::BIGINT << 40) | {line}"
         rows += f"""
             UNION ALL
             SELECT account_id, {attrs},
                    {stored_pk.format(m0=MONTH0, month="first_file_month", line="line_number")},
-                   {stored_pk.format(m0=MONTH0, month="last_file_month", line="last_line_number")}, files
+                   {stored_pk.format(m0=MONTH0, month="last_file_month", line="last_line_number")}, files, file_months
             FROM staging.account_versions"""
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _versions AS
-        WITH v AS (SELECT account_id, {attrs}, min(first_pk) AS first_pk, max(last_pk) AS last_pk, sum(n)::BIGINT AS files
+        WITH v AS (SELECT account_id, {attrs}, min(first_pk) AS first_pk, max(last_pk) AS last_pk, sum(n)::BIGINT AS files,
+                          {months} AS file_months
                    FROM ({rows})
                    GROUP BY ALL),
         d AS (SELECT *, ({MONTH0} + to_months((first_pk >> 40)::INTEGER))::DATE AS first_file_month,
                         ({MONTH0} + to_months((last_pk >> 40)::INTEGER))::DATE AS last_file_month FROM v)
         SELECT d.account_id, {", ".join(f"d.{a}" for a in ATTRIBUTES)}, d.first_file_month, d.last_file_month,
                d.files, f.source_file, d.first_pk & {LINE_MASK} AS line_number,
-               l.source_file AS last_source_file, d.last_pk & {LINE_MASK} AS last_line_number
+               l.source_file AS last_source_file, d.last_pk & {LINE_MASK} AS last_line_number, d.file_months
         FROM d JOIN {files_by_month("accounts")} f ON f.file_month = d.first_file_month
                JOIN {files_by_month("accounts")} l ON l.file_month = d.last_file_month""")
     con.execute("CREATE OR REPLACE TABLE staging.account_versions AS SELECT * FROM _versions")

@@ -1,6 +1,6 @@
 """Mart invariants: the laws of the account-month table and of the metrics built on it."""
 
-from assets.domain import bucket_of_dpd_sql, signed_amount_sql
+from assets.domain import SEGMENTS, bucket_of_dpd_sql, signed_amount_sql
 from assets.marts.converted import CONVERTED, COUNT, MONEY_RULE
 from assets.staging.duplicate_keys import duplicate_keys_sql
 from checks.sql import Invariant
@@ -27,6 +27,62 @@ def _balance_reconciliation_sql(con) -> str:
                SELECT a.account_id, a.month_end, a.balance, coalesce(b.ledger_balance, 0) AS ledger_balance
                FROM last a LEFT JOIN booked b USING (account_id)
                WHERE a.balance <> coalesce(b.ledger_balance, 0)"""
+
+
+def _sums_to_base(mart: str, keys: tuple[str, ...], exact: dict[str, str], near: dict[str, tuple[str, float]]) -> str:
+    """The offending rows of marts.<mart>_by_segment: for every segment, the sums over its values of each
+    `exact` figure (an expression over a row: a count, an amount, or a rate's numerator rounded to a count)
+    differ from the figure of marts.<mart>'s row of the same month, portfolio, currency and `keys`; or
+    the sum of a `near` figure (expression, per-row rounding) differs by more than that rounding for each
+    row summed and the base row's. A row of either side with no counterpart counts as zeros, so a segment
+    missing from a month, or a segment row without a base row, is found."""
+    k = "".join(f", {c}" for c in keys)
+    figures = {**exact, **{n: e for n, (e, _) in near.items()}}
+    base = ", ".join(f"{e} AS {n}" for n, e in figures.items())
+    summed = ", ".join(f"sum({e}) AS {n}" for n, e in figures.items())
+    differs = " OR ".join([f"coalesce(b.{n}, 0) <> coalesce(s.{n}, 0)" for n in exact]
+                          + [f"abs(coalesce(b.{n}, 0) - coalesce(s.{n}, 0)) > {tol} * (coalesce(s.n, 0) + 1)"
+                             for n, (_, tol) in near.items()])
+    shown = ", ".join(f"b.{n} AS base_{n}, s.{n} AS segments_{n}" for n in figures)
+    segments = ", ".join(f"'{s}'" for s in SEGMENTS)
+    return f"""WITH b AS (SELECT month_end, portfolio, currency, segment{k}, {base}
+                         FROM marts.{mart}, (SELECT unnest([{segments}]) AS segment)),
+                s AS (SELECT month_end, portfolio, currency, segment{k}, {summed}, count(*) AS n
+                      FROM marts.{mart}_by_segment GROUP BY ALL)
+               SELECT month_end, portfolio, currency, segment{k}, {shown}
+               FROM b FULL JOIN s USING (month_end, portfolio, currency, segment{k}) WHERE {differs}"""
+
+
+def _segment_sums(mart: str, keys: tuple[str, ...], exact: dict[str, str], near=None) -> Invariant:
+    figures = ", ".join([*exact, *(near or {})])
+    return Invariant(
+        f"marts.{mart}_by_segment", "segments_sum_to_portfolio",
+        f"For every segment, the rows of its values add up to the marts.{mart} row of the same month_end, "
+        f"portfolio, currency{''.join(f', {c}' for c in keys)} ({figures}; a rate by its numerator"
+        f"{', average_balance within half a cent per row rounded' if near else ''}).",
+        _sums_to_base(mart, keys, exact, near or {}))
+
+
+_DQ = {f"dq{n}_accounts": f"round(dq{n}_account_rate * open_accounts)" for n in (30, 60, 90)}
+_DQ_BALANCE = {f"dq{n}_balance": (f"coalesce(dq{n}_balance_rate, 0) * CAST(open_balance AS DOUBLE)", 0.000001)
+               for n in (30, 60, 90)}
+SEGMENT_INVARIANTS = [
+    Invariant("intermediate.account_segments", "every_account_month_has_its_segments",
+              "Every row of marts.account_month has its segment values (the by-segment marts join them: a row "
+              "without them would be left out of every segment).",
+              """SELECT am.account_id, am.month_end FROM marts.account_month am
+                 ANTI JOIN intermediate.account_segments s USING (account_key, month_end)"""),
+    _segment_sums("aging", ("bucket",), {c: c for c in ("accounts", "balance", "past_due_amount")}),
+    _segment_sums("delinquency_rates", (), {"open_accounts": "open_accounts", "open_balance": "open_balance", **_DQ},
+                  _DQ_BALANCE),
+    _segment_sums("roll_rates", ("from_bucket", "to_bucket"), {"accounts": "accounts", "balance": "balance"}),
+    _segment_sums("cure_rates", ("from_bucket",),
+                  {"accounts": "accounts", "balance": "balance", "cured_accounts": "cured_accounts",
+                   "cured_within_3m": "round(coalesce(cured_within_3m_rate, 0) * accounts)",
+                   "redefaulted_6m": "round(coalesce(redefault_6m_rate, 0) * cured_accounts)"}),
+    _segment_sums("charge_offs", (), {c: c for c in ("gross_charge_off", "recoveries", "net_charge_off")},
+                  {"average_balance": ("average_balance", 0.005)}),
+]
 
 
 INVARIANTS = [
@@ -112,7 +168,7 @@ INVARIANTS = [
                  m AS (SELECT month_end, complaints AS n FROM marts.complaint_metrics WHERE portfolio = 'all' AND issue_group = 'all')
                  SELECT coalesce(s.month_end, m.month_end) AS month_end, s.n AS in_staging, m.n AS in_mart
                  FROM s FULL JOIN m USING (month_end) WHERE s.n IS DISTINCT FROM m.n"""),
-]
+] + SEGMENT_INVARIANTS
 
 
 # ---- the converted marts (assets/marts/converted.py) --------------------------------------------------------

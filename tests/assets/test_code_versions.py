@@ -31,6 +31,10 @@ BUILDERS = {
     "raw/fx": "assets.raw.load", "staging/fx_rates": "assets.staging.fx_rates",
     **{f"marts/{t}_converted": "assets.marts.converted" for t in ("aging", "roll_rates", "cure_rates",
                                                                  "delinquency_rates", "charge_offs", "roll_forward")},
+    # the segments: each by-segment mart is built by its base mart's module
+    "intermediate/account_segments": "assets.intermediate.account_segments",
+    **{f"marts/{m}_by_segment": f"assets.marts.{m}"
+       for m in ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs")},
 }
 
 PRINT_VERSIONS = """
@@ -70,8 +74,9 @@ def test_each_asset_has_the_version_of_its_builder_module():
     assert set(versions) == set(BUILDERS)
     assert versions == {key: code_version_of(module) for key, module in BUILDERS.items()}
     assert all(len(v) == 16 for v in versions.values())
-    # 27 assets; the raw four, the audit two and the six converted marts share a builder
-    assert len(set(versions.values())) == 18
+    # 33 assets; the raw four and the audit two share a builder, the six converted marts one, and each
+    # by-segment mart its base mart's
+    assert len(set(versions.values())) == 19
 
 
 @pytest.fixture(scope="module")
@@ -100,4 +105,4 @@ def test_an_edit_changes_the_assets_built_by_or_importing_the_module_and_no_othe
     same, changed = edited
     # flows.py is imported by charge_offs.py and roll_forward.py only; dashboards/aging.py by dashboards/build.py
     assert {k for k in same if same[k] != changed[k]} == {"marts/charge_offs", "marts/roll_forward",
-                                                          "reports/dashboards"}
+                                                          "marts/charge_offs_by_segment", "reports/dashboards"}

@@ -13,7 +13,7 @@ from assets.columns import COLUMNS
 from assets.lineage import column_lineage, lineage_markdown
 from assets.registry import BY_NAME, MARTS
 
-WITH_LINEAGE = ["intermediate.ledger_flows", *(t.name for t in MARTS)]
+WITH_LINEAGE = ["intermediate.ledger_flows", "intermediate.account_segments", *(t.name for t in MARTS)]
 
 
 def test_every_mart_and_the_flows_have_lineage():
@@ -40,10 +40,12 @@ def test_every_upstream_column_exists_in_the_built_table(small_run):
     assert referenced - built == set()
     # of the staging tables' columns, these feed the marts (each ledger column an entry's effect depends on;
     # the reporting months come from the ledger files' names)
+    # (the segments: the account of a recovery, and the attributes of the account version in force, by its file)
     assert sorted(c for t, c in referenced if t == "staging.ledger") == [
-        "amount", "due_on", "entry_id", "entry_type", "posted_on", "source_file"]
+        "account_key", "amount", "due_on", "entry_id", "entry_type", "posted_on", "source_file"]
     assert sorted(c for t, c in referenced if t == "staging.accounts") == [
-        "account_id", "account_key", "closed_on", "currency", "opened_on", "portfolio", "product_type"]
+        "account_id", "account_key", "closed_on", "credit_limit", "currency", "hardship_flag", "opened_on",
+        "original_principal", "portfolio", "product_type", "region", "source_file"]
 
 
 def test_the_example_of_the_issue():

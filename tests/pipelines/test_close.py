@@ -133,7 +133,14 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     assert found == [(failed[0], date(2026, 10, 31), "2026-10 v1", "file changed", "ledger/ledger_2026-10.csv",
                       old_sha, new_sha, None)]
     moved = book.query("""SELECT table_name, row_key, column_name, published_value, recomputed_value
-        FROM audit.restatements WHERE cause_kind = 'figures moved' AND run_id = ? ORDER BY ALL""", [failed[0]])
+        FROM audit.restatements WHERE cause_kind = 'figures moved' AND run_id = ?
+         AND NOT suffix(table_name, '_by_segment') ORDER BY ALL""", [failed[0]])
+    # the by-segment marts move with them: A1's value of each of the five segments, in p1 and all
+    by_segment = book.query("""SELECT table_name, column_name, count(*) FROM audit.restatements
+        WHERE cause_kind = 'figures moved' AND run_id = ? AND suffix(table_name, '_by_segment')
+        GROUP BY ALL ORDER BY ALL""", [failed[0]])
+    assert by_segment == [("marts.aging_by_segment", "balance", 10), ("marts.charge_offs_by_segment", "average_balance", 10),
+                          ("marts.delinquency_rates_by_segment", "open_balance", 10)]
     # A1's October balance 30.00 → 35.00 and its payments to date 70.00 → 65.00; p1 and all: balance
     # 180.00 → 185.00, October's credits 80.00 → 75.00, the average open balance (260 + 180) / 2 = 220.00
     # → (260 + 185) / 2 = 222.50. September → October roll rates weigh September's balances: unchanged.
@@ -237,6 +244,7 @@ def test_a_later_month_that_only_matures_figures_is_not_a_restatement(hand_book,
     maturing = book.query("""SELECT table_name, row_key, column_name, value_at_close, as_of_close, latest_value,
                                     latest_as_of FROM published.maturing_figures
                              WHERE row_key LIKE '%"portfolio":"all"%' AND (value_at_close IS NOT NULL OR latest_value IS NOT NULL)
+                               AND NOT suffix(table_name, '_by_segment')
                              ORDER BY ALL""")
     aug, octo = date(2026, 8, 31), date(2026, 10, 31)
     cm = '{"month_end":"2026-08-31","portfolio":"all","issue_group":"%s"}'

@@ -102,6 +102,13 @@ def test_the_partition_mappings_are_the_months_each_figure_reads(monkeypatch, tm
     assert reads("marts/roll_forward") == {am: (-1, 0), "intermediate/ledger_flows": (0, 0)}
     assert reads("marts/aging") == {am: (0, 0)}
     assert reads("marts/delinquency_rates") == {am: (0, 0)}
+    seg = "intermediate/account_segments"  # the segments: at the month(s) whose attributes a figure takes
+    assert reads(seg) == {am: (0, 0)}
+    assert reads("marts/aging_by_segment") == {am: (0, 0), seg: (0, 0)}
+    assert reads("marts/delinquency_rates_by_segment") == {am: (0, 0), seg: (0, 0)}
+    assert reads("marts/roll_rates_by_segment") == {am: (-1, 0), seg: (-1, 0)}
+    assert reads("marts/cure_rates_by_segment") == {am: (-1, 6), seg: (-1, 6)}
+    assert reads("marts/charge_offs_by_segment") == {am: (-1, 0), seg: (-1, 0)}
     assert reads("marts/complaint_metrics") == {am: "all"}  # judged as of the latest month end
     assert reads("marts/complaints_by_bucket") == {am: "all"}
     # a converted mart reads its native mart's same month, and every rate (staging is not partitioned)
@@ -111,7 +118,9 @@ def test_the_partition_mappings_are_the_months_each_figure_reads(monkeypatch, tm
                                                   "charge_offs", "roll_forward")}
     assert partitioned == {"landing/accounts", "landing/ledger", "landing/complaints", "landing/fx", am,
                            "intermediate/ledger_flows", "marts/aging", "marts/roll_rates", "marts/cure_rates",
-                           "marts/delinquency_rates", "marts/charge_offs", "marts/roll_forward", *converted}
+                           "marts/delinquency_rates", "marts/charge_offs", "marts/roll_forward", *converted, seg,
+                           *(f"marts/{m}_by_segment" for m in ("aging", "roll_rates", "cure_rates",
+                                                               "delinquency_rates", "charge_offs"))}
     for key in partitioned - {"landing/accounts", "landing/ledger", "landing/complaints", "landing/fx"}:
         policy = graph.get(dg.AssetKey(key.split("/"))).backfill_policy
         assert policy == dg.BackfillPolicy.single_run(), key

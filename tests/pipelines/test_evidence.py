@@ -37,7 +37,8 @@ CONTROL = "control/control_2026-10.json"
 FIGURES = ("aging", "charge_offs", "complaint_metrics", "complaints_by_bucket", "cure_rates",
            "delinquency_rates", "roll_forward", "roll_rates",
            *(f"{t}_converted" for t in ("aging", "charge_offs", "cure_rates", "delinquency_rates", "roll_forward",
-                                        "roll_rates")))
+                                        "roll_rates")),
+           *(f"{m}_by_segment" for m in ("aging", "charge_offs", "cure_rates", "delinquency_rates", "roll_rates")))
 PACK_FILES = {"index.html", "manifest.json", "rejections.csv", "checks.csv", "checks.json", "checks.html",
               "lineage.json", "lineage.html"} | {f"figures/{t}.csv" for t in FIGURES}
 
@@ -191,7 +192,7 @@ def test_the_manifest_records_the_run_its_code_parameters_and_libraries(book, wh
                                                   "code_version": code_version_of("assets.marts.aging")}
     assert m["code"]["assets"]["raw/ledger"]["module"] == "assets.raw.load"
     assert m["parameters"]["reporting_currency"] == "USD"
-    assert len(m["code"]["assets"]) == 27  # every asset of the graph
+    assert len(m["code"]["assets"]) == 27 + 6  # every asset of the graph (+ the segments and the five by-segment marts)
     assert m["libraries"]["duckdb"] == duckdb.__version__
     assert m["libraries"]["python"] == platform.python_version()
     assert set(m["libraries"]) == {"python", "dagster", "duckdb", "polars", "great_expectations", "plotly",
@@ -250,8 +251,9 @@ def test_rejections_and_checks(book, wh):
     with open(book.pack / "checks.csv", encoding="utf-8", newline="") as fh:
         got = [(r["asset"], r["check_name"], r["severity"], r["passed"] == "true") for r in csv.DictReader(fh)]
     # 63 checks of the stages (46, raw.fx's 3, staging.fx_rates' suite, the converted marts' 6 suites, 6
-    # all_is_the_sum_of_its_currencies and foots) and the 16 closed-month checks
-    assert got == want and len(got) == 79
+    # all_is_the_sum_of_its_currencies and foots) and the 16 closed-month checks; the segments: 2 of
+    # intermediate.account_segments, 2 of each by-segment mart and its 5 closed-month checks
+    assert got == want and len(got) == 79 + 17
     checks = json.loads((book.pack / "checks.json").read_text("utf-8"))
     assert [c["check_name"] for c in checks] == [w[1] for w in want]
     aging = next(c for c in checks if (c["asset"], c["check_name"]) == ("marts/aging", "gx_suite"))

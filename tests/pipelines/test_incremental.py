@@ -201,6 +201,32 @@ def test_a_portfolio_transfer_recomputes_the_accounts_earlier_months(tmp_path, b
     assert_same_tables(history, rebuilt)
 
 
+HARDSHIP = """SELECT month_end, segment_value, accounts, balance FROM marts.aging_by_segment
+               WHERE portfolio = 'all' AND segment = 'hardship_flag' AND month_end >= DATE '2026-07-31' ORDER BY ALL"""
+
+
+def test_a_hardship_flag_in_a_later_accounts_file_rebuilds_the_segments_from_its_month(tmp_path):
+    landing, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    book(landing, MONTHS)  # ledger files January … September, one accounts file (January)
+    run(landing, history)
+    # August's accounts file: A1 is now bankrupt; A2 as before (its limit written without decimals)
+    write(landing, "accounts", "2026-08", ACC + ["region", "hardship_flag"], [
+        ["A1", "cards", "revolving", "2026-01-05", "", "USD", "1000.00", "", "", "bankrupt"],
+        ["A2", "cards", "revolving", "2026-01-06", "", "USD", "1000", "", "", ""]])
+    p = plan(landing, history)
+    # the flag is in force from August: without it only September would be rebuilt
+    assert (p.first, p.last, p.full) == ("2026-02", "2026-09", False)
+    assert p.reasons[0] == "accounts/accounts_2026-08.csv: 0 new and 1 changed accounts"
+    run(landing, history)
+    jul, aug, sep = date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30)
+    assert _rows(history, HARDSHIP) == [
+        (jul, "none", 2, Decimal("210.00")),
+        (aug, "bankrupt", 1, Decimal("100.00")), (aug, "none", 1, Decimal("120.00")),
+        (sep, "bankrupt", 1, Decimal("100.00")), (sep, "none", 1, Decimal("130.00"))]
+    run(landing, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)
+
+
 def test_a_range_that_misses_a_changed_month_is_refused_and_arrears_run_rebuilds_all(tmp_path, monkeypatch, capsys,
                                                                                      built_copy):
     from pipelines import incremental

@@ -43,7 +43,7 @@ def test_run_succeeds_and_every_check_passed(sample_run):
     defined = {(k.asset_key.to_user_string(), k.name) for c in all_checks() for k in c.check_keys}
     ran = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations}
     assert ran == defined
-    assert len(ran) == 79  # with raw.fx, staging.fx_rates and the converted marts (and their closed-month checks)
+    assert len(ran) == 79 + 17  # fx and the converted marts; the segments (2 of intermediate.account_segments, 3 of each by-segment mart)
     materialized = {e.asset_key.to_user_string() for e in outcome.result.get_asset_materialization_events()}
     assert materialized == {  # every asset of the graph
         "raw/accounts", "raw/ledger", "raw/complaints", "staging/accounts", "staging/ledger", "staging/complaints",
@@ -52,7 +52,9 @@ def test_run_succeeds_and_every_check_passed(sample_run):
         "marts/cure_rates", "marts/delinquency_rates", "marts/roll_forward", "marts/roll_rates",
         "reports/dashboards", "raw/fx", "staging/fx_rates", "marts/aging_converted", "marts/roll_rates_converted",
         "marts/cure_rates_converted", "marts/delinquency_rates_converted", "marts/charge_offs_converted",
-        "marts/roll_forward_converted"}
+        "marts/roll_forward_converted",
+        "intermediate/account_segments", *(f"marts/{m}_by_segment" for m in (
+            "aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs"))}
 
 
 def test_marts_row_counts(sample_run):
