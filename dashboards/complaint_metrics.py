@@ -22,8 +22,8 @@ from dashboards.html_page import notice
 from dashboards.page import Context
 from dashboards.portfolio_menu import add_portfolio_traces
 from dashboards.reading import read_mart
-from dashboards.rolling_view import (IN_WINDOW, count_behind, per_1000, share, view_title, window_months,
-                                     with_view_switch)
+from dashboards.rolling_view import (IN_WINDOW, count_behind, monthly_or_switched, per_1000, share, view_title,
+                                     window_months)
 from dashboards.suppression import SUPPRESSED, finish, strip_traces, suppressed, suppressed_series, table_cell
 
 TABLE = "marts.complaint_metrics"
@@ -186,10 +186,7 @@ def rolling_table(rolled: pl.DataFrame, as_of: str) -> str:
 def per_1000_by_issue(df: pl.DataFrame, as_of: str, rolled: pl.DataFrame | None = None) -> go.Figure:
     """Complaints per 1,000 open accounts, one line per issue group, one portfolio at a time (dropdown);
     with `rolled` (`rolling(df)`) also the rolling 3-month view and the switch between the two."""
-    if rolled is None:
-        return _per_1000_by_issue(df, df, as_of, False, False)
-    return with_view_switch(_per_1000_by_issue(df, df, as_of, False, True),
-                            _per_1000_by_issue(rolled, df, as_of, True, True))
+    return monthly_or_switched(lambda data, rv, strip: _per_1000_by_issue(data, df, as_of, rv, strip), df, rolled)
 
 
 def _per_1000_by_issue(data: pl.DataFrame, shape: pl.DataFrame, as_of: str, rolling_view: bool,
@@ -230,10 +227,8 @@ def conduct(everything: pl.DataFrame, dq30: dict, as_of: str, rolled: pl.DataFra
     """Conduct complaints per 1,000 delinquent accounts (bars) and the 30+ DPD account rate (line, right
     axis), one portfolio at a time (dropdown); with `rolled` (the all-issues rows of `rolling`) also the
     rolling 3-month view of the bars (the 30+ DPD rate, a month-end level, stays as it is)."""
-    if rolled is None:
-        return _conduct(everything, everything, dq30, as_of, False, False)
-    return with_view_switch(_conduct(everything, everything, dq30, as_of, False, True),
-                            _conduct(rolled, everything, dq30, as_of, True, True))
+    return monthly_or_switched(lambda data, rv, strip: _conduct(data, everything, dq30, as_of, rv, strip),
+                               everything, rolled)
 
 
 def _conduct(data: pl.DataFrame, shape: pl.DataFrame, dq30: dict, as_of: str, rolling_view: bool,
@@ -289,10 +284,8 @@ def _conduct(data: pl.DataFrame, shape: pl.DataFrame, dq30: dict, as_of: str, ro
 def timeliness(everything: pl.DataFrame, as_of: str, rolled: pl.DataFrame | None = None) -> go.Figure:
     """Timely-response and 60-day closure rates against a 100 % target line, one portfolio at a time; with
     `rolled` (the all-issues rows of `rolling`) also the rolling 3-month view."""
-    if rolled is None:
-        return _timeliness(everything, everything, as_of, False, False)
-    return with_view_switch(_timeliness(everything, everything, as_of, False, True),
-                            _timeliness(rolled, everything, as_of, True, True))
+    return monthly_or_switched(lambda data, rv, strip: _timeliness(data, everything, as_of, rv, strip),
+                               everything, rolled)
 
 
 def _timeliness(data: pl.DataFrame, shape: pl.DataFrame, as_of: str, rolling_view: bool,

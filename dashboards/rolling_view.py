@@ -10,7 +10,10 @@ applied to the 3-month sums. Definitions: docs/complaints.md (Rolling 3-month vi
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import plotly.graph_objects as go
+import polars as pl
 
 from dashboards.dimensions import previous_month_end
 from dashboards.suppression import SUPPRESSED_NAME
@@ -93,6 +96,16 @@ def _view(fig: go.Figure) -> list[dict]:
               "annotations": [a.to_plotly_json() for a in fig.layout.annotations],
               "xaxis.type": "category", "yaxis.type": "linear"}
     return [data, layout]
+
+
+def monthly_or_switched(draw: Callable[[pl.DataFrame, bool, bool], go.Figure], monthly: pl.DataFrame,
+                        rolled: pl.DataFrame | None) -> go.Figure:
+    """`draw(data, rolling_view, always_strip)` from the monthly rows alone, or, given the rolling rows
+    (`rolled`), both views in one chart with the switch (`with_view_switch`); with the switch both views keep
+    their suppression strip, so that the two charts have the same traces."""
+    if rolled is None:
+        return draw(monthly, False, False)
+    return with_view_switch(draw(monthly, False, True), draw(rolled, True, True))
 
 
 def with_view_switch(monthly: go.Figure, rolling: go.Figure) -> go.Figure:
