@@ -31,6 +31,8 @@ from datetime import date, datetime
 
 import duckdb
 
+from assets.marts.converted import CONVERTED
+from assets.marts.common import SEGMENTED_MARTS
 from assets.publishing import manifest_sha256
 from assets.sql import sql_literal, table_exists
 
@@ -38,7 +40,7 @@ SCHEMA = "published"
 
 # The key of each mart: its grain (docs/spec/outputs.md). Rows are matched on it when a closed month's
 # published rows are compared with the rows a later run computes.
-KEYS: dict[str, tuple[str, ...]] = {
+_NATIVE_KEYS: dict[str, tuple[str, ...]] = {
     "marts.account_month": ("month_end", "account_id"),
     "marts.aging": ("month_end", "portfolio", "currency", "bucket"),
     "marts.roll_rates": ("month_end", "portfolio", "currency", "from_bucket", "to_bucket"),
@@ -48,34 +50,33 @@ KEYS: dict[str, tuple[str, ...]] = {
     "marts.roll_forward": ("month_end", "portfolio", "currency"),
     "marts.complaint_metrics": ("month_end", "portfolio", "issue_group"),
     "marts.complaints_by_bucket": ("month_end", "bucket"),
-    # the converted figures (assets/marts/converted.py): the native keys, currency = the reporting currency
-    "marts.aging_converted": ("month_end", "portfolio", "currency", "bucket"),
-    "marts.roll_rates_converted": ("month_end", "portfolio", "currency", "from_bucket", "to_bucket"),
-    "marts.cure_rates_converted": ("month_end", "portfolio", "currency", "from_bucket"),
-    "marts.delinquency_rates_converted": ("month_end", "portfolio", "currency"),
-    "marts.charge_offs_converted": ("month_end", "portfolio", "currency"),
-    "marts.roll_forward_converted": ("month_end", "portfolio", "currency"),
-    "marts.aging_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value", "bucket"),
-    "marts.roll_rates_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value", "from_bucket",
-                                    "to_bucket"),
-    "marts.cure_rates_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value", "from_bucket"),
-    "marts.delinquency_rates_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value"),
-    "marts.charge_offs_by_segment": ("month_end", "portfolio", "currency", "segment", "segment_value"),
+}
+# The converted figures (assets/marts/converted.py) have the native keys (currency = the reporting
+# currency); a mart per segment has its base mart's keys with the segment and its value after the currency.
+KEYS: dict[str, tuple[str, ...]] = {
+    **_NATIVE_KEYS,
+    **{name: _NATIVE_KEYS[c.native] for name, c in CONVERTED.items()},
+    **{f"{base}_by_segment": _NATIVE_KEYS[base][:3] + ("segment", "segment_value") + _NATIVE_KEYS[base][3:]
+       for base in SEGMENTED_MARTS},
 }
 
 # Figures of a month that become known only later (docs/spec/metrics.md, "Figures that mature"): they
 # look at later month ends, at the latest month end L, or at later versions of a complaint. Their change
-# after a close is the figure maturing, never a restatement.
-MATURING: dict[str, tuple[str, ...]] = {
+# after a close is the figure maturing, never a restatement. The converted and per-segment tables of a mart
+# mature as it does.
+_NATIVE_MATURING: dict[str, tuple[str, ...]] = {
     # m, m+1, m+2 / m+1 … m+6: NULL until those months are observed
     "marts.cure_rates": ("cured_within_3m_rate", "redefault_6m_rate"),
-    "marts.cure_rates_converted": ("cured_within_3m_rate", "redefault_6m_rate"),
-    "marts.cure_rates_by_segment": ("cured_within_3m_rate", "redefault_6m_rate"),
     # judged as of L, with responded_on / closed_on / company_response of the latest complaint version
     "marts.complaint_metrics": (
         "timely_response_rate", "timely_response_denominator",
         "closed_within_60d_rate", "closed_within_60d_denominator",
         "median_days_to_close", "open_backlog", "backlog_unknown", "dates_unknown"),
+}
+MATURING: dict[str, tuple[str, ...]] = {
+    **_NATIVE_MATURING,
+    **{name: _NATIVE_MATURING[c.native] for name, c in CONVERTED.items() if c.native in _NATIVE_MATURING},
+    **{f"{base}_by_segment": _NATIVE_MATURING[base] for base in SEGMENTED_MARTS if base in _NATIVE_MATURING},
 }
 
 # Columns never compared: a surrogate key means something only inside its warehouse (architecture.md).

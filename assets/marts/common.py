@@ -21,6 +21,10 @@ def by_portfolio(keys: str) -> str:
 
 PORTFOLIO = "coalesce(portfolio, 'all') AS portfolio, currency"
 
+# The marts also reported per segment (marts.<mart>_by_segment: the mart's own SQL, `segmented`).
+SEGMENTED_MARTS = ("marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates",
+                   "marts.charge_offs")
+
 # The by-segment tables (marts.<mart>_by_segment): the same SQL as the mart, its account rows joined with
 # their segment values (intermediate.account_segments) and grouped once more by each of the five segments,
 # one GROUPING SETS over a single scan. `segment` names the attribute a row is grouped by, `segment_value`
