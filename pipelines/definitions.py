@@ -15,7 +15,7 @@ from assets.partitions import month_partitions
 from assets.raw.assets import ASSETS as RAW_ASSETS
 from assets.raw.assets import landing_assets
 from assets.registry import MARTS, Table
-from assets.reports.assets import ASSETS as REPORT_ASSETS
+from dashboards.reports_asset import ASSETS as REPORT_ASSETS
 from assets.warehouse import WarehouseResource
 from assets.warehouse_assets import warehouse_assets
 from checks.registry import all_checks, has_gx_suite

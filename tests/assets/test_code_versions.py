@@ -15,7 +15,7 @@ import pytest
 from assets.versioning import PACKAGES, code_version_of
 
 # The module that builds each asset, by hand from assets/registry.py, assets/raw/assets.py (load_entity)
-# and assets/reports/assets.py (build_reports).
+# and dashboards/reports_asset.py (build_reports).
 BUILDERS = {
     "raw/accounts": "assets.raw.load", "raw/ledger": "assets.raw.load", "raw/complaints": "assets.raw.load",
     "staging/accounts": "assets.staging.accounts", "staging/ledger": "assets.staging.ledger",
@@ -42,7 +42,7 @@ import json, assets
 from assets.raw.assets import ASSETS as R
 from assets.warehouse_assets import warehouse_assets
 W = warehouse_assets()
-from assets.reports.assets import ASSETS as P
+from dashboards.reports_asset import ASSETS as P
 print(json.dumps({"root": assets.__file__,
                   "versions": {s.key.to_user_string(): s.code_version for a in R + W + P for s in a.specs}}))
 """
@@ -61,7 +61,7 @@ def versions_in_a_new_process(root) -> dict[str, str]:
 
 def versions_here() -> dict[str, str]:
     from assets.raw.assets import ASSETS as raw
-    from assets.reports.assets import ASSETS as reports
+    from dashboards.reports_asset import ASSETS as reports
     from assets.warehouse_assets import warehouse_assets
 
     warehouse = warehouse_assets()

@@ -1,4 +1,6 @@
-"""The dashboards: self-contained Plotly HTML pages written from the marts, for finance and compliance."""
+"""reports/dashboards, the Dagster asset that writes the dashboards: self-contained Plotly HTML pages from the
+marts, for finance and compliance. It stands here, above the warehouse assets it depends on, so that the
+assets never import the pages (layers import downward only)."""
 
 
 import hashlib
@@ -11,7 +13,7 @@ from assets.publishing import fault_point, reports_folder_problem, seal_draft, s
 from assets.registry import REPORTED
 from assets.versioning import code_version_of
 from assets.warehouse import WarehouseResource
-from dashboards import build_reports
+from dashboards.build import build_reports
 
 
 @dg.asset(
