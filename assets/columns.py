@@ -232,6 +232,29 @@ COLUMNS: dict[str, Columns] = {
         ("nco_rate_annualized", "DOUBLE", "net_charge_off × 12 / average_balance (NULL in the first reporting "
                                           "month or when average_balance is 0)."),
     ),
+    "marts.vintage_curves": (
+        ("month_end", "DATE", "The month end at this age: last day of the vintage month + months_on_book months. "
+                              "Month m holds every vintage's point at age m − vintage."),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
+        ("vintage", "VARCHAR", "`YYYY-MM`: the month of the accounts' opened_on. Only reporting months: accounts "
+                               "opened before the first reporting month are left out (their early months were never "
+                               "observed)."),
+        ("months_on_book", "INTEGER", "Months from the vintage month to month_end (0 in the opening month)."),
+        ("accounts", "BIGINT", "Accounts of the vintage (staging.accounts): the static pool, the same at every age."),
+        ("origination_exposure", _MONEY, "Σ original_principal of the vintage's installment accounts + Σ credit_limit "
+                                         "of its revolving ones, from each account's first version (earliest "
+                                         "first_file_month of staging.account_versions)."),
+        *((f"ever_{n}_accounts", "BIGINT", f"Accounts of the vintage at dpd ≥ {n}, or charged off, at any month end "
+                                           "up to this age.") for n in (30, 60, 90)),
+        *((f"ever_{n}_rate", "DOUBLE", f"ever_{n}_accounts / accounts.") for n in (30, 60, 90)),
+        ("cum_gross_charge_off", _MONEY, "Σ charge_off entries of the vintage's accounts posted on or before month_end."),
+        ("cum_recoveries", _MONEY, "Σ recovery entries of the vintage's accounts posted on or before month_end."),
+        ("cum_net_loss", _MONEY, "cum_gross_charge_off − cum_recoveries."),
+        ("cum_net_loss_rate", "DOUBLE", "cum_net_loss / origination_exposure (NULL when the exposure is 0)."),
+        ("open_accounts", "BIGINT", "Accounts of the vintage with status open at month_end."),
+        ("open_balance", _MONEY, "Their balance at month_end."),
+    ),
     "marts.roll_forward": (
         ("month_end", "DATE", _MONTH_END),
         ("portfolio", "VARCHAR", _PORTFOLIO),
@@ -243,6 +266,25 @@ COLUMNS: dict[str, Columns] = {
         ("closing_balance", _MONEY, "Σ balance of all rows at m."),
         ("difference", _MONEY, "opening + debits − credits − charge_offs − closing: exactly 0.00 (NULL in the "
                                "first reporting month)."),
+    ),
+    "marts.quarterly_rates": (
+        ("month_end", "DATE", "The quarter's last month end (March, June, September, December); only quarters whose "
+                              "three months are all reporting months have rows."),
+        ("portfolio", "VARCHAR", _PORTFOLIO),
+        ("currency", "VARCHAR", _CURRENCY),
+        ("quarter", "VARCHAR", "The calendar quarter, `YYYYQn` (e.g. `2026Q3`)."),
+        ("open_accounts", "BIGINT", "Open accounts at the quarter end (marts.delinquency_rates; 0 when none)."),
+        ("open_balance", _MONEY, "Their balance at the quarter end (0.00 when none)."),
+        *((f"dq{n}_{kind}_rate", "DOUBLE",
+           f"The marts.delinquency_rates {kind} rate at dpd ≥ {n} at the quarter end (NULL without open accounts).")
+          for n in (30, 90) for kind in ("account", "balance")),
+        ("gross_charge_off", _MONEY, "Σ gross_charge_off of marts.charge_offs over the quarter's three months."),
+        ("recoveries", _MONEY, "Σ recoveries of marts.charge_offs over the quarter's three months."),
+        ("net_charge_off", _MONEY, "gross_charge_off − recoveries (Σ net_charge_off of the three months)."),
+        ("average_balance", _MONEY, "Mean of the open balances at the quarter's three month ends (0.00 at a month end "
+                                    "without open accounts), rounded to the cent half away from zero."),
+        ("nco_rate_annualized", "DOUBLE", "net_charge_off × 4 / average_balance (NULL when average_balance is 0); "
+                                          "not seasonally adjusted."),
     ),
     "marts.complaint_metrics": (
         ("month_end", "DATE", "Month end of the month the complaints were received in."),
@@ -312,6 +354,79 @@ for _mart, _when in _SEGMENT_OF.items():
                                      f"for each segment the values' rows add up to the marts.{_mart} row."),
         *_base[3:])
 
+
+# ---- the roll-rate loss forecast (docs/spec/metrics.md, "Roll-rate loss forecast") ----------------------------
+# Native per currency only: no converted version is built.
+_WINDOW = ("window_months", "INTEGER", "The length w of the averaging window (3, 6 or 12): the marts.roll_rates "
+                                       "months m−w+1 … m.")
+_WEIGHTING = ("weighting", "VARCHAR", "`accounts` (rates of account counts) or `balance` (rates of the balances at "
+                                      "the from-month).")
+_BOOK = (("month_end", "DATE", "The month end m the figures are as of (the last month of the window)."),
+         ("portfolio", "VARCHAR", _PORTFOLIO), ("currency", "VARCHAR", _CURRENCY), _WINDOW, _WEIGHTING)
+_OPEN_BUCKET_NAMES = ("current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149", "dpd_150_179",
+                      "dpd_180_plus")
+COLUMNS.update({
+    "marts.roll_rate_averages": (
+        *_BOOK,
+        ("from_bucket", "VARCHAR", "Open bucket at the from-months."),
+        ("to_bucket", "VARCHAR", "Bucket one month later (any of the 10 states)."),
+        ("accounts", "BIGINT", "Σ accounts(from→to) of marts.roll_rates over the window."),
+        ("from_accounts", "BIGINT", "Σ accounts(from→any) over the window."),
+        ("balance", _MONEY, "Σ balance(from→to) over the window (balances at each from-month)."),
+        ("from_balance", _MONEY, "Σ balance(from→any) over the window."),
+        ("rate", "DOUBLE", "accounts / from_accounts (weighting `accounts`) or balance / from_balance (weighting "
+                           "`balance`; no balance rows when from_balance is 0). Each from_bucket's rates sum to 1."),
+    ),
+    "marts.lifetime_loss_rates": (
+        *_BOOK,
+        ("bucket", "VARCHAR", "The open bucket."),
+        ("balance", _MONEY, "The bucket's balance at m (marts.aging; 0.00 when it holds none)."),
+        ("charge_off_probability", "DOUBLE", "Probability that a balance in the bucket ends charged off: lifetime, "
+                                             "(I − Q)⁻¹ R, or within 60 months when horizon-limited."),
+        ("closed_probability", "DOUBLE", "The same for closed (paid off and closed)."),
+        ("open_probability", "DOUBLE", "Probability of still being open after 60 months (0 for a lifetime figure); "
+                                       "the three probabilities sum to 1."),
+        ("horizon_months", "INTEGER", "NULL: lifetime figure (absorption certain); 60: finite-horizon figure."),
+        ("horizon_limited", "BOOLEAN", "True when the bucket reaches a bucket that is never left for charged_off or "
+                                       "closed (or that had no account in the window): the 60-month figure."),
+        ("recovery_rate", "DOUBLE", "Σ recoveries / Σ gross_charge_off of the book's marts.charge_offs over m−11 … m, "
+                                    "clipped to [0, 1]; 0 when nothing was charged off."),
+        ("expected_loss", _MONEY, "balance × charge_off_probability × (1 − recovery_rate), rounded to the cent half "
+                                  "away from zero."),
+    ),
+    "marts.roll_rate_reserve": (
+        *_BOOK,
+        ("open_balance", _MONEY, "Σ balance of the open buckets at m."),
+        ("expected_charge_off", _MONEY, "Σ balance × charge_off_probability over the open buckets, rounded once."),
+        ("recovery_rate", "DOUBLE", "The book's recovery rate (marts.lifetime_loss_rates)."),
+        ("reserve", _MONEY, "Σ balance × charge_off_probability × (1 − recovery_rate), rounded once: the Σ of the "
+                            "buckets' expected_loss within rounding."),
+        ("reserve_rate", "DOUBLE", "reserve / open_balance (NULL when that is 0)."),
+        ("horizon_limited_buckets", "INTEGER", "Open buckets with a balance whose figure is the 60-month one."),
+    ),
+    "marts.loss_projection": (
+        *_BOOK,
+        ("months_ahead", "INTEGER", "k = 1 … 12: months after m."),
+        ("projected_month_end", "DATE", "The month end k months after m."),
+        *((f"{b}_balance", _MONEY, f"Balance projected in `{b}` at k (v_k = v_(k−1) · P), rounded to the cent.")
+          for b in _OPEN_BUCKET_NAMES),
+        ("open_balance", _MONEY, "Σ of the eight bucket balances of the row."),
+        ("charge_off", _MONEY, "Balance projected to roll into charged_off in month k."),
+        ("closed", _MONEY, "Balance projected to roll into closed in month k."),
+        ("cumulative_charge_off", _MONEY, "Σ charge_off of months 1 … k."),
+    ),
+    "marts.loss_backtest": (
+        ("month_end", "DATE", "The observed month end whose actual charge-offs are compared."),
+        ("portfolio", "VARCHAR", _PORTFOLIO), ("currency", "VARCHAR", _CURRENCY), _WINDOW, _WEIGHTING,
+        ("months_ahead", "INTEGER", "How many months before month_end the projection was made (1 … 12)."),
+        ("forecast_month_end", "DATE", "month_end − months_ahead months: the month of the projection."),
+        ("projected_charge_off", _MONEY, "marts.loss_projection.charge_off of (forecast_month_end, months_ahead)."),
+        ("actual_charge_off", _MONEY, "marts.charge_offs.gross_charge_off of month_end (0.00 when the book has no "
+                                      "row)."),
+        ("error", _MONEY, "projected_charge_off − actual_charge_off."),
+        ("error_rate", "DOUBLE", "error / actual_charge_off (NULL when that is 0)."),
+    ),
+})
 
 # ---- the fx files and the converted marts (assets/marts/converted.py) ---------------------------------------
 

@@ -27,6 +27,7 @@ from assets.marts.converted import CONVERTED
 
 AM, LEDGER, ACCOUNTS, COMPLAINTS, FLOWS = ("marts.account_month", "staging.ledger", "staging.accounts",
                                           "staging.complaints", "intermediate.ledger_flows")
+DQ, CO = "marts.delinquency_rates", "marts.charge_offs"
 
 
 def _cols(table: str, *columns: str) -> list[tuple[str, str]]:
@@ -131,6 +132,21 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "closing_balance": _cols(AM, "balance", "month_end"),
         "difference": _cols(AM, "balance", "status", "month_end") + _cols(FLOWS, "debits", "credits", "charge_offs"),
     },
+    # the quarter ending at month_end: the delinquency rates of its last month end, the charge-offs of its three
+    "marts.quarterly_rates": {
+        "month_end": _cols(DQ, "month_end") + _cols(CO, "month_end"),
+        "portfolio": _cols(DQ, "portfolio") + _cols(CO, "portfolio"),
+        "currency": _cols(DQ, "currency") + _cols(CO, "currency"),
+        "quarter": _cols(DQ, "month_end") + _cols(CO, "month_end"),
+        "open_accounts": _cols(DQ, "open_accounts"),
+        "open_balance": _cols(DQ, "open_balance"),
+        **{f"dq{n}_{kind}_rate": _cols(DQ, f"dq{n}_{kind}_rate") for n in (30, 90) for kind in ("account", "balance")},
+        "gross_charge_off": _cols(CO, "gross_charge_off"),
+        "recoveries": _cols(CO, "recoveries"),
+        "net_charge_off": _cols(CO, "net_charge_off"),
+        "average_balance": _cols(DQ, "open_balance", "month_end"),
+        "nco_rate_annualized": _cols(CO, "net_charge_off") + _cols(DQ, "open_balance", "month_end"),
+    },
     "marts.complaint_metrics": {
         "month_end": _cols(COMPLAINTS, "received_on"),
         "portfolio": _cols(COMPLAINTS, "account_id") + _cols(AM, "account_id", "month_end", "portfolio"),
@@ -160,6 +176,30 @@ _LINEAGE: dict[str, dict[str, list[tuple[str, str]]]] = {
         "complaints_per_1000": _cols(COMPLAINTS, "complaint_id", "account_id", "received_on")
         + _cols(AM, "account_id", "bucket", "status"),
     },
+}
+
+# The vintage curves: each account's vintage and book from staging.accounts (its exposure from the account's
+# first version, staging.account_versions, a side table of staging.accounts), its months from marts.account_month,
+# its losses from its charge-off and recovery entries.
+_VINTAGE = _cols(ACCOUNTS, "account_id", "opened_on")
+_LOSSES = _cols(LEDGER, "account_key", "amount", "entry_type", "posted_on") + _VINTAGE
+_EVER = _cols(AM, "account_key", "month_end", "status", "dpd") + _VINTAGE
+_LINEAGE["marts.vintage_curves"] = {
+    "month_end": _AM_MONTH + _cols(ACCOUNTS, "opened_on"),
+    "portfolio": _cols(ACCOUNTS, "portfolio"),
+    "currency": _cols(ACCOUNTS, "currency"),
+    "vintage": _cols(ACCOUNTS, "opened_on"),
+    "months_on_book": _AM_MONTH + _cols(ACCOUNTS, "opened_on"),
+    "accounts": _VINTAGE,
+    "origination_exposure": _VINTAGE + _cols(ACCOUNTS, "product_type", "credit_limit", "original_principal"),
+    **{f"ever_{n}_accounts": _EVER for n in (30, 60, 90)},
+    **{f"ever_{n}_rate": _EVER for n in (30, 60, 90)},
+    "cum_gross_charge_off": _LOSSES,
+    "cum_recoveries": _LOSSES,
+    "cum_net_loss": _LOSSES,
+    "cum_net_loss_rate": _LOSSES + _cols(ACCOUNTS, "product_type", "credit_limit", "original_principal"),
+    "open_accounts": _cols(AM, "account_key", "month_end", "status") + _VINTAGE,
+    "open_balance": _cols(AM, "account_key", "month_end", "status", "balance") + _VINTAGE,
 }
 
 # The segments: the account-months' segment values, and each by-segment mart fed as its base mart is, its
@@ -197,6 +237,74 @@ _LINEAGE["marts.charge_offs_by_segment"].update({
     "nco_rate_annualized": _ENTRIES + _cols(AM, "balance", "status", "month_end") + _CUT,
 })
 
+
+# The roll-rate loss forecast (docs/spec/metrics.md, "Roll-rate loss forecast"): the averaged matrices from the
+# monthly ones, the absorption probabilities from a whole averaged matrix, the money from marts.aging's balances.
+RR, AVG, LIFE, PROJ, CO, AGING = ("marts.roll_rates", "marts.roll_rate_averages", "marts.lifetime_loss_rates",
+                                  "marts.loss_projection", "marts.charge_offs", "marts.aging")
+_MATRIX = _cols(AVG, "from_bucket", "to_bucket", "rate")
+_BOOK = {"month_end": _cols(AVG, "month_end"), "portfolio": _cols(AVG, "portfolio"),
+         "currency": _cols(AVG, "currency"), "window_months": _cols(AVG, "window_months"),
+         "weighting": _cols(AVG, "weighting")}
+_RECOVERY = _cols(CO, "month_end", "gross_charge_off", "recoveries")
+_LINEAGE.update({
+    AVG: {
+        "month_end": _cols(RR, "month_end"),
+        "portfolio": _cols(RR, "portfolio"),
+        "currency": _cols(RR, "currency"),
+        "window_months": _cols(RR, "month_end"),
+        "weighting": _cols(RR, "accounts", "balance"),
+        "from_bucket": _cols(RR, "from_bucket"),
+        "to_bucket": _cols(RR, "to_bucket"),
+        "accounts": _cols(RR, "month_end", "accounts"),
+        "from_accounts": _cols(RR, "month_end", "from_bucket", "accounts"),
+        "balance": _cols(RR, "month_end", "balance"),
+        "from_balance": _cols(RR, "month_end", "from_bucket", "balance"),
+        "rate": _cols(RR, "month_end", "from_bucket", "accounts", "balance"),
+    },
+    LIFE: {
+        **_BOOK,
+        "bucket": _cols(AVG, "from_bucket"),
+        "balance": _cols(AGING, "bucket", "balance"),
+        "charge_off_probability": _MATRIX,
+        "closed_probability": _MATRIX,
+        "open_probability": _MATRIX,
+        "horizon_months": _MATRIX,
+        "horizon_limited": _MATRIX,
+        "recovery_rate": _RECOVERY,
+        "expected_loss": _cols(AGING, "bucket", "balance") + _MATRIX + _RECOVERY,
+    },
+    "marts.roll_rate_reserve": {
+        **{c: _cols(LIFE, c) for c in _BOOK},
+        "open_balance": _cols(LIFE, "balance"),
+        "expected_charge_off": _cols(LIFE, "balance", "charge_off_probability"),
+        "recovery_rate": _cols(LIFE, "recovery_rate"),
+        "reserve": _cols(LIFE, "balance", "charge_off_probability", "recovery_rate"),
+        "reserve_rate": _cols(LIFE, "balance", "charge_off_probability", "recovery_rate"),
+        "horizon_limited_buckets": _cols(LIFE, "horizon_limited", "balance"),
+    },
+    PROJ: {
+        **_BOOK,
+        "months_ahead": _cols(AVG, "month_end"),
+        "projected_month_end": _cols(AVG, "month_end"),
+        **{f"{b}_balance": _cols(AGING, "bucket", "balance") + _MATRIX
+           for b in ("current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149", "dpd_150_179",
+                     "dpd_180_plus")},
+        "open_balance": _cols(AGING, "bucket", "balance") + _MATRIX,
+        "charge_off": _cols(AGING, "bucket", "balance") + _MATRIX,
+        "closed": _cols(AGING, "bucket", "balance") + _MATRIX,
+        "cumulative_charge_off": _cols(AGING, "bucket", "balance") + _MATRIX,
+    },
+    "marts.loss_backtest": {
+        "month_end": _cols(PROJ, "projected_month_end") + _cols(CO, "month_end"),
+        **{c: _cols(PROJ, c) for c in ("portfolio", "currency", "window_months", "weighting", "months_ahead")},
+        "forecast_month_end": _cols(PROJ, "month_end"),
+        "projected_charge_off": _cols(PROJ, "charge_off"),
+        "actual_charge_off": _cols(CO, "gross_charge_off"),
+        "error": _cols(PROJ, "charge_off") + _cols(CO, "gross_charge_off"),
+        "error_rate": _cols(PROJ, "charge_off") + _cols(CO, "gross_charge_off"),
+    },
+})
 
 # The converted marts (assets/marts/converted.py): each column from the same column of the native mart; the
 # converted figures and the record of the conversion also from the rates (staging.fx_rates).

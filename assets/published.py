@@ -48,8 +48,17 @@ _NATIVE_KEYS: dict[str, tuple[str, ...]] = {
     "marts.delinquency_rates": ("month_end", "portfolio", "currency"),
     "marts.charge_offs": ("month_end", "portfolio", "currency"),
     "marts.roll_forward": ("month_end", "portfolio", "currency"),
+    "marts.quarterly_rates": ("month_end", "portfolio", "currency"),
     "marts.complaint_metrics": ("month_end", "portfolio", "issue_group"),
     "marts.complaints_by_bucket": ("month_end", "bucket"),
+    # the roll-rate loss forecast: every figure of month m reads only months <= m, so none matures
+    "marts.roll_rate_averages": ("month_end", "portfolio", "currency", "window_months", "weighting", "from_bucket",
+                                 "to_bucket"),
+    "marts.lifetime_loss_rates": ("month_end", "portfolio", "currency", "window_months", "weighting", "bucket"),
+    "marts.roll_rate_reserve": ("month_end", "portfolio", "currency", "window_months", "weighting"),
+    "marts.loss_projection": ("month_end", "portfolio", "currency", "window_months", "weighting", "months_ahead"),
+    "marts.loss_backtest": ("month_end", "portfolio", "currency", "window_months", "weighting", "months_ahead"),
+    "marts.vintage_curves": ("month_end", "portfolio", "currency", "vintage", "months_on_book"),
 }
 # The converted figures (assets/marts/converted.py) have the native keys (currency = the reporting
 # currency); a mart per segment has its base mart's keys with the segment and its value after the currency.

@@ -26,8 +26,15 @@ from assets.marts.converted import BUILDERS as CONVERTED_BUILDERS
 from assets.marts.converted import CONVERTED
 from assets.marts.cure_rates import build_cure_rates, build_cure_rates_by_segment
 from assets.marts.delinquency_rates import build_delinquency_rates, build_delinquency_rates_by_segment
+from assets.marts.lifetime_loss_rates import build_lifetime_loss_rates
+from assets.marts.loss_backtest import build_loss_backtest
+from assets.marts.loss_projection import build_loss_projection
+from assets.marts.quarterly_rates import build_quarterly_rates
 from assets.marts.roll_forward import build_roll_forward
+from assets.marts.roll_rate_averages import build_roll_rate_averages
+from assets.marts.roll_rate_reserve import build_roll_rate_reserve
 from assets.marts.roll_rates import build_roll_rates, build_roll_rates_by_segment
+from assets.marts.vintage_curves import build_vintage_curves
 from assets.staging.accounts import build_accounts
 from assets.staging.audit import build_rejected_rows, build_source_files
 from assets.staging.complaints import build_complaints
@@ -79,6 +86,9 @@ class Table:
 
 ACCOUNT_MONTH = "marts.account_month"
 SEGMENTS = "intermediate.account_segments"
+# "Every earlier month" as a month offset: a figure of month m that reads every month up to m (a vintage's
+# curve from its opening month on). 600 months (50 years) is further back than any reporting range.
+EVERY_EARLIER_MONTH = (-600, 0)
 
 TABLES: tuple[Table, ...] = (
     Table("staging.accounts", build_accounts, ("raw.accounts",), params=("reread", "log"),
@@ -110,6 +120,9 @@ TABLES: tuple[Table, ...] = (
           months=((ACCOUNT_MONTH, (-1, 0)),)),
     Table("marts.roll_forward", build_roll_forward, (ACCOUNT_MONTH, "intermediate.ledger_flows"), per_month=True,
           months=((ACCOUNT_MONTH, (-1, 0)),)),
+    # the quarter ending at m: the delinquency rates of m, the charge-offs and open balances of m−2 … m
+    Table("marts.quarterly_rates", build_quarterly_rates, ("marts.delinquency_rates", "marts.charge_offs"),
+          per_month=True, months=(("marts.delinquency_rates", (-2, 0)), ("marts.charge_offs", (-2, 0)))),
     # The segments of each account-month (as of its month end), and the five marts per segment: the same
     # SQL as the mart, grouped once more by segment (roll and cure rates by the segment at m−1).
     Table(SEGMENTS, build_account_segments, (ACCOUNT_MONTH, "staging.accounts", "staging.ledger"), per_month=True),
@@ -123,6 +136,23 @@ TABLES: tuple[Table, ...] = (
     Table("marts.charge_offs_by_segment", build_charge_offs_by_segment,
           (ACCOUNT_MONTH, SEGMENTS, "staging.accounts", "staging.ledger"), per_month=True,
           months=((ACCOUNT_MONTH, (-1, 0)), (SEGMENTS, (-1, 0)))),
+    # A vintage's point at month m reads its accounts' months from the vintage's own month up to m.
+    Table("marts.vintage_curves", build_vintage_curves,
+          (ACCOUNT_MONTH, "staging.accounts", "staging.ledger"), per_month=True,
+          months=((ACCOUNT_MONTH, EVERY_EARLIER_MONTH),)),
+    # The roll-rate loss forecast (docs/spec/metrics.md, "Roll-rate loss forecast"): the matrices averaged
+    # over the 3, 6 and 12 months up to m, each bucket's lifetime loss rates and the reserve, the 12-month
+    # projection, and the projections of the 12 months before m against m's charge-offs.
+    Table("marts.roll_rate_averages", build_roll_rate_averages, ("marts.roll_rates",), per_month=True,
+          months=(("marts.roll_rates", (-11, 0)),)),
+    Table("marts.lifetime_loss_rates", build_lifetime_loss_rates,
+          ("marts.roll_rate_averages", "marts.aging", "marts.charge_offs"), per_month=True,
+          months=(("marts.charge_offs", (-11, 0)),)),
+    Table("marts.roll_rate_reserve", build_roll_rate_reserve, ("marts.lifetime_loss_rates",), per_month=True),
+    Table("marts.loss_projection", build_loss_projection, ("marts.roll_rate_averages", "marts.aging"),
+          per_month=True),
+    Table("marts.loss_backtest", build_loss_backtest, ("marts.loss_projection", "marts.charge_offs"), per_month=True,
+          months=(("marts.loss_projection", (-12, -1)),)),
     # The complaint figures are judged as of the latest reporting month end and read the latest version
     # of every complaint (a later version may answer or close a complaint of any earlier month): they
     # are rebuilt whole by every run, reading every month of marts.account_month.

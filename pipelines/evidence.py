@@ -40,6 +40,7 @@ import duckdb
 
 from assets.manifest import CLOSE_FIELDS, control_files, input_files, with_controls
 from assets.marts.converted import EXTRA_COLUMNS as CONVERSION_RECORD
+from assets.published import KEYS
 from assets.publishing import last_published, manifest_sha256, rejection_summary
 from assets.raw.landing import sha256 as sha256_of
 from assets.registry import BY_NAME, REPORTED
@@ -89,9 +90,13 @@ def cell(value) -> str:
     return str(value)
 
 
-def key_columns(columns: list[tuple[str, str]]) -> list[str]:
-    """The grain of a figures table: its DATE and VARCHAR columns, given (name, type) pairs, but the text
-    recording a conversion (converted_from, fx_rates, not_converted of the converted marts)."""
+def key_columns(columns: list[tuple[str, str]], table: str | None = None) -> list[str]:
+    """The grain of a figures table: its key as declared (assets/published.py KEYS) when `table` is a mart, in
+    its column order (marts.vintage_curves' key holds an INTEGER, months_on_book); otherwise its DATE and
+    VARCHAR columns, given (name, type) pairs, but the text recording a conversion (converted_from, fx_rates,
+    not_converted of the converted marts)."""
+    if table in KEYS:
+        return [c for c, _ in columns if c in KEYS[table]]
     return [c for c, kind in columns if kind in ("DATE", "VARCHAR") and c not in CONVERSION_RECORD]
 
 
@@ -114,7 +119,7 @@ def mart_rows(con: duckdb.DuckDBPyConnection, table: str, month_end: date,
     source = source or table
     columns = [c for c in table_columns(con, source) if c[0] != "close_id"]
     names = [c for c, _ in columns]
-    order = ", ".join(f'"{k}"' for k in key_columns(columns)) or "1"
+    order = ", ".join(f'"{k}"' for k in key_columns(columns, table)) or "1"
     rows = con.execute(f"SELECT {', '.join(chr(34) + n + chr(34) for n in names)} FROM {source} WHERE {where} "
                        f"ORDER BY {order}", params if params is not None else [month_end]).fetchall()
     return columns, [[cell(v) for v in r] for r in rows]
@@ -441,7 +446,7 @@ def _write_contents(con, month_end: date, work: str, landing: str | None, log) -
         columns, rows = _figures(con, source, table)
         rel = f"{FIGURES}/{table.split('.', 1)[1]}.csv"
         _write(work, rel, _csv_text([c for c, _ in columns], rows))
-        figures[table] = {"file": rel, "key": key_columns(columns), "columns": [c for c, _ in columns],
+        figures[table] = {"file": rel, "key": key_columns(columns, table), "columns": [c for c, _ in columns],
                           "types": [t for _, t in columns], "rows": len(rows)}
 
     # rejected rows by file and rule

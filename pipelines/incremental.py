@@ -13,12 +13,14 @@ Month c's account-months and ledger flows can change when
   in what the segments take as of each month end (region, hardship_flag, credit_limit, original_principal):
   the months from the file's month on, where that version is in force;
 
-and a change at c changes the figures of c − 6 … c + 1 (cure rates look six months ahead, roll rates,
-charge-offs and the roll-forward one month back), so the range starts six months before the first
-such month. An accounts file that changed or was removed, a DPD tolerance other than the last
+and a change at c changes the figures of c − 6 … the latest month (cure rates look six months ahead;
+roll rates, charge-offs and the roll-forward one month back; the vintage curves every earlier month, the
+loss forecast up to twelve), so the range starts six months before the first such month and runs to the
+latest. An accounts file that changed or was removed, a DPD tolerance other than the last
 published run's, reporting months that no longer start or end where the warehouse's did, a
 warehouse without an earlier build, and one that another run is writing while the plan is made
-rebuild every month. Complaint files change only the complaint
+rebuild every month, as does a warehouse that lacks a per-month table this version of arrears builds
+(one an earlier version did not have: it has none of its months). Complaint files change only the complaint
 marts, which every run rebuilds whole. An fx file (fx/fx_YYYY-MM.csv) that is new, changed or removed
 changes only the converted figures of its own month (marts.*_converted, month m at m's rate), so the
 range starts at that month; a reporting currency other than the last published run's rebuilds every
@@ -41,7 +43,7 @@ import duckdb
 
 from assets.partitions import landing_months, month_key, next_month
 from assets.raw.landing import ContractError, LandingFile, inspect_landing, sha256
-from assets.registry import LOOK_FORWARD
+from assets.registry import LOOK_FORWARD, TABLES
 from assets.sql import table_exists
 
 from .settings import Settings
@@ -103,6 +105,10 @@ def _plan(con: duckdb.DuckDBPyConnection, settings: Settings, first: date, last:
     def full(reason: str) -> Plan:
         return Plan(month_key(first), month_key(last), True, [reason])
 
+    absent = [t.name for t in TABLES if t.per_month and not table_exists(con, t.name)]
+    if absent:  # tables a later version of arrears added: they have no month yet
+        return full(f"the warehouse has no {', '.join(absent)} yet (built by this version of arrears, not by the one "
+                    "that built the warehouse)")
     if Decimal(published[0][0]) != settings.tolerance:
         return full(f"the DPD tolerance changed ({published[0][0]} → {settings.tolerance})")
     was = _reporting_currency(con)

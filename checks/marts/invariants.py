@@ -3,7 +3,11 @@
 from assets.domain import SEGMENTS, bucket_of_dpd_sql, signed_amount_sql
 from assets.marts.converted import CONVERTED, COUNT, MONEY_RULE
 from assets.staging.duplicate_keys import duplicate_keys_sql
+from checks.marts.vintage_curves import INVARIANTS as VINTAGE_CURVES_INVARIANTS
+from checks.marts.quarterly_rates import INVARIANTS as QUARTERLY_RATES_INVARIANTS
 from checks.sql import Invariant
+
+from .loss_forecast import INVARIANTS as LOSS_FORECAST_INVARIANTS
 
 BUCKET_OF_DPD = bucket_of_dpd_sql()
 
@@ -168,7 +172,7 @@ INVARIANTS = [
                  m AS (SELECT month_end, complaints AS n FROM marts.complaint_metrics WHERE portfolio = 'all' AND issue_group = 'all')
                  SELECT coalesce(s.month_end, m.month_end) AS month_end, s.n AS in_staging, m.n AS in_mart
                  FROM s FULL JOIN m USING (month_end) WHERE s.n IS DISTINCT FROM m.n"""),
-] + SEGMENT_INVARIANTS
+] + SEGMENT_INVARIANTS + VINTAGE_CURVES_INVARIANTS + QUARTERLY_RATES_INVARIANTS + LOSS_FORECAST_INVARIANTS
 
 
 # ---- the converted marts (assets/marts/converted.py) --------------------------------------------------------

@@ -27,6 +27,7 @@ BUILDERS = {
     "marts/delinquency_rates": "assets.marts.delinquency_rates", "marts/charge_offs": "assets.marts.charge_offs",
     "marts/roll_forward": "assets.marts.roll_forward", "marts/complaint_metrics": "assets.marts.complaint_metrics",
     "marts/complaints_by_bucket": "assets.marts.complaints_by_bucket",
+    "marts/quarterly_rates": "assets.marts.quarterly_rates",
     "reports/dashboards": "dashboards.build",
     "raw/fx": "assets.raw.load", "staging/fx_rates": "assets.staging.fx_rates",
     **{f"marts/{t}_converted": "assets.marts.converted" for t in ("aging", "roll_rates", "cure_rates",
@@ -35,6 +36,10 @@ BUILDERS = {
     "intermediate/account_segments": "assets.intermediate.account_segments",
     **{f"marts/{m}_by_segment": f"assets.marts.{m}"
        for m in ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs")},
+    "marts/vintage_curves": "assets.marts.vintage_curves",
+    # the roll-rate loss forecast
+    **{f"marts/{m}": f"assets.marts.{m}" for m in ("roll_rate_averages", "lifetime_loss_rates", "roll_rate_reserve",
+                                                   "loss_projection", "loss_backtest")},
 }
 
 PRINT_VERSIONS = """
@@ -74,9 +79,9 @@ def test_each_asset_has_the_version_of_its_builder_module():
     assert set(versions) == set(BUILDERS)
     assert versions == {key: code_version_of(module) for key, module in BUILDERS.items()}
     assert all(len(v) == 16 for v in versions.values())
-    # 33 assets; the raw four and the audit two share a builder, the six converted marts one, and each
+    # 40 assets; the raw four and the audit two share a builder, the six converted marts one, and each
     # by-segment mart its base mart's
-    assert len(set(versions.values())) == 19
+    assert len(set(versions.values())) == 26
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,8 @@ def built_columns(warehouse, table: str) -> list[tuple[str, str]]:
 
 def test_every_table_asset_is_declared_and_nothing_else():
     assert sorted(COLUMNS) == sorted(TABLE_ASSETS)
-    assert len(TABLE_ASSETS) == 18 + 8 + 6  # + raw.fx, staging.fx_rates, the six converted marts; account_segments, the five by-segment marts
+    assert len(TABLE_ASSETS) == 18 + 8 + 6 + 2 + 5  # + raw.fx, staging.fx_rates, the six converted marts; account_segments,
+    # the five by-segment marts; marts.vintage_curves, marts.quarterly_rates; the five forecast marts
 
 
 @pytest.mark.parametrize("table", TABLE_ASSETS)

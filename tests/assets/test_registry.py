@@ -11,13 +11,13 @@ def test_the_project_registry_passes():
 
 
 def test_a_mart_without_page_or_checks_is_refused_by_name():
-    bare = Table("marts.vintage_curves", lambda con: 0, ("marts.account_month",))
+    bare = Table("marts.recovery_curves", lambda con: 0, ("marts.account_month",))
     with pytest.raises(ValueError) as err:
         check_registry((*MARTS, bare))
     assert str(err.value) == (
-        "assets/registry.py: marts.vintage_curves has no checks: add its GX suite "
-        "checks/marts/marts__vintage_curves.json (and its invariants in checks/marts/invariants.py); "
-        "marts.vintage_curves has no page: add one in dashboards/ that declares the table, or say in its "
+        "assets/registry.py: marts.recovery_curves has no checks: add its GX suite "
+        "checks/marts/marts__recovery_curves.json (and its invariants in checks/marts/invariants.py); "
+        "marts.recovery_curves has no page: add one in dashboards/ that declares the table, or say in its "
         "registry entry (no_page=...) why it is not drawn")
 
 

@@ -120,8 +120,9 @@ def test_the_site_has_an_index_a_validation_and_a_suite_page_per_table(docs):
     result, out = docs
     assert result.index == str(out / "index.html") and (out / "index.html").is_file()
     assert list(result.tables) == suite_tables()
-    assert len(result.tables) == 31  # every table with a suite under checks/: 4 raw, 4 staging, 2 audit, 15 marts,
-    # intermediate.account_segments and the five by-segment marts
+    assert len(result.tables) == 38  # every table with a suite under checks/: 4 raw, 4 staging, 2 audit, 15 marts,
+    # intermediate.account_segments, the five by-segment marts, marts.vintage_curves, marts.quarterly_rates and the
+    # five forecast marts
     index = (out / "index.html").read_text(encoding="utf-8")
     for table, t in result.tables.items():
         page = out / t.page
@@ -167,7 +168,7 @@ def test_exact_counts_of_one_month(docs, warehouse):
 def test_nothing_is_loaded_over_the_network_and_every_local_reference_is_a_file(docs):
     _, out = docs
     pages = [p for p in out.rglob("*") if p.suffix in (".html", ".css")]
-    assert len([p for p in pages if p.suffix == ".html"]) == 1 + 31 + 31  # index, validation and suite pages
+    assert len([p for p in pages if p.suffix == ".html"]) == 1 + 38 + 38  # index, validation and suite pages
     loaded, remote_links = set(), set()
     for page in pages:
         loads, links = references(page)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 MARTS_COMPARED = ("account_month", "aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs",
-                  "roll_forward", "complaint_metrics", "complaints_by_bucket")
+                  "roll_forward", "complaint_metrics", "complaints_by_bucket", "vintage_curves")
 
 
 def three_months(book):
@@ -147,6 +147,8 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
     key = lambda p: f'{{"month_end":"2026-10-31","portfolio":"{p}","currency":"USD"}}'
     aging_key = lambda p: f'{{"month_end":"2026-10-31","portfolio":"{p}","currency":"USD","bucket":"current"}}'
     a1 = '{"month_end":"2026-10-31","account_id":"A1"}'
+    vintage_key = lambda p: (f'{{"month_end":"2026-10-31","portfolio":"{p}","currency":"USD","vintage":"2026-08",'
+                             '"months_on_book":"2"}')
     assert moved == sorted([
         ("marts.account_month", a1, "balance", "30.00", "35.00"),
         ("marts.account_month", a1, "qualifying_credits", "70.00", "65.00"),
@@ -155,6 +157,8 @@ def test_close_then_a_changed_file_of_the_closed_month_is_a_restatement(hand_boo
         *[("marts.charge_offs", key(p), "average_balance", "220.00", "222.50") for p in ("all", "p1")],
         *[("marts.roll_forward", key(p), "closing_balance", "180.00", "185.00") for p in ("all", "p1")],
         *[("marts.roll_forward", key(p), "credits", "80.00", "75.00") for p in ("all", "p1")],
+        # the vintage curves: A1's vintage (opened 2026-08) at age 2, its open balance
+        *[("marts.vintage_curves", vintage_key(p), "open_balance", "180.00", "185.00") for p in ("all", "p1")],
     ])
     assert book.arrears("status") == 0
     status = capsys.readouterr().out

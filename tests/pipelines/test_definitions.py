@@ -109,6 +109,16 @@ def test_the_partition_mappings_are_the_months_each_figure_reads(monkeypatch, tm
     assert reads("marts/roll_rates_by_segment") == {am: (-1, 0), seg: (-1, 0)}
     assert reads("marts/cure_rates_by_segment") == {am: (-1, 6), seg: (-1, 6)}
     assert reads("marts/charge_offs_by_segment") == {am: (-1, 0), seg: (-1, 0)}
+    assert reads("marts/vintage_curves") == {am: (-600, 0)}  # every earlier month: a vintage from its opening on
+    # the quarter ending at m: the quarter-end delinquency rates, the three months' charge-offs and open balances
+    assert reads("marts/quarterly_rates") == {"marts/delinquency_rates": (-2, 0), "marts/charge_offs": (-2, 0)}
+    # the roll-rate loss forecast: every figure of m reads only months <= m
+    assert reads("marts/roll_rate_averages") == {"marts/roll_rates": (-11, 0)}
+    assert reads("marts/lifetime_loss_rates") == {"marts/roll_rate_averages": (0, 0), "marts/aging": (0, 0),
+                                                  "marts/charge_offs": (-11, 0)}
+    assert reads("marts/roll_rate_reserve") == {"marts/lifetime_loss_rates": (0, 0)}
+    assert reads("marts/loss_projection") == {"marts/roll_rate_averages": (0, 0), "marts/aging": (0, 0)}
+    assert reads("marts/loss_backtest") == {"marts/loss_projection": (-12, -1), "marts/charge_offs": (0, 0)}
     assert reads("marts/complaint_metrics") == {am: "all"}  # judged as of the latest month end
     assert reads("marts/complaints_by_bucket") == {am: "all"}
     # a converted mart reads its native mart's same month, and every rate (staging is not partitioned)
@@ -119,8 +129,12 @@ def test_the_partition_mappings_are_the_months_each_figure_reads(monkeypatch, tm
     assert partitioned == {"landing/accounts", "landing/ledger", "landing/complaints", "landing/fx", am,
                            "intermediate/ledger_flows", "marts/aging", "marts/roll_rates", "marts/cure_rates",
                            "marts/delinquency_rates", "marts/charge_offs", "marts/roll_forward", *converted, seg,
+                           "marts/quarterly_rates",
                            *(f"marts/{m}_by_segment" for m in ("aging", "roll_rates", "cure_rates",
-                                                               "delinquency_rates", "charge_offs"))}
+                                                               "delinquency_rates", "charge_offs")),
+                           "marts/vintage_curves",
+                           *(f"marts/{m}" for m in ("roll_rate_averages", "lifetime_loss_rates", "roll_rate_reserve",
+                                                    "loss_projection", "loss_backtest"))}
     for key in partitioned - {"landing/accounts", "landing/ledger", "landing/complaints", "landing/fx"}:
         policy = graph.get(dg.AssetKey(key.split("/"))).backfill_policy
         assert policy == dg.BackfillPolicy.single_run(), key

@@ -35,12 +35,15 @@ ACCOUNTS, MONTH, MONTH_END = 300, "2026-10", date(2026, 10, 31)
 LEDGER = "ledger/ledger_2026-10.csv"
 CONTROL = "control/control_2026-10.json"
 FIGURES = ("aging", "charge_offs", "complaint_metrics", "complaints_by_bucket", "cure_rates",
-           "delinquency_rates", "roll_forward", "roll_rates",
+           "delinquency_rates", "quarterly_rates", "roll_forward", "roll_rates",
            *(f"{t}_converted" for t in ("aging", "charge_offs", "cure_rates", "delinquency_rates", "roll_forward",
                                         "roll_rates")),
-           *(f"{m}_by_segment" for m in ("aging", "charge_offs", "cure_rates", "delinquency_rates", "roll_rates")))
+           *(f"{m}_by_segment" for m in ("aging", "charge_offs", "cure_rates", "delinquency_rates", "roll_rates")),
+           "vintage_curves", "roll_rate_averages", "lifetime_loss_rates", "roll_rate_reserve", "loss_projection")
+# marts.loss_backtest is in the pack too, with no row for October: the first 3-month window (Aug–Oct roll
+# rates) is October's own, so no earlier projection of October exists
 PACK_FILES = {"index.html", "manifest.json", "rejections.csv", "checks.csv", "checks.json", "checks.html",
-              "lineage.json", "lineage.html"} | {f"figures/{t}.csv" for t in FIGURES}
+              "lineage.json", "lineage.html", "figures/loss_backtest.csv"} | {f"figures/{t}.csv" for t in FIGURES}
 
 
 def sha(path: Path) -> str:
@@ -192,7 +195,8 @@ def test_the_manifest_records_the_run_its_code_parameters_and_libraries(book, wh
                                                   "code_version": code_version_of("assets.marts.aging")}
     assert m["code"]["assets"]["raw/ledger"]["module"] == "assets.raw.load"
     assert m["parameters"]["reporting_currency"] == "USD"
-    assert len(m["code"]["assets"]) == 27 + 6  # every asset of the graph (+ the segments and the five by-segment marts)
+    assert len(m["code"]["assets"]) == 27 + 6 + 2 + 5  # every asset of the graph (+ the segments and the five by-segment
+    # marts, marts.vintage_curves, marts.quarterly_rates, the five forecast marts)
     assert m["libraries"]["duckdb"] == duckdb.__version__
     assert m["libraries"]["python"] == platform.python_version()
     assert set(m["libraries"]) == {"python", "dagster", "duckdb", "polars", "great_expectations", "plotly",
@@ -205,7 +209,8 @@ def parse(text: str, kind: str):
     if kind.startswith("DECIMAL"):
         assert re.fullmatch(r"-?[0-9]+\.[0-9]{2}", text), text  # money to the cent
         return Decimal(text)
-    return {"DOUBLE": float, "BIGINT": int, "INTEGER": int, "DATE": date.fromisoformat}.get(kind, str)(text)
+    return {"DOUBLE": float, "BIGINT": int, "INTEGER": int, "DATE": date.fromisoformat,
+            "BOOLEAN": {"true": True, "false": False}.__getitem__}.get(kind, str)(text)
 
 
 def test_the_figures_read_back_exactly(book, wh):
@@ -218,7 +223,8 @@ def test_the_figures_read_back_exactly(book, wh):
                           f"{', '.join(spec['key'])}", [MONTH_END]).fetchall()
         got = [tuple(parse(v, k) for v, k in zip(r, spec["types"])) for r in rows]
         assert got == want and len(got) == spec["rows"], t  # floats compared exactly
-    assert {t for t in FIGURES if book.manifest["figures"][f"marts.{t}"]["rows"] == 0} == set()
+    # October ends no quarter: marts.quarterly_rates has no row of the month (its file holds the header only)
+    assert {t for t in FIGURES if book.manifest["figures"][f"marts.{t}"]["rows"] == 0} == {"quarterly_rates"}
     # the sample's one complaint received in October (seed 1): A000000083, personal-loans, an issue of group
     # 'other', open at the end of September -> (personal-loans | all) x (other | all) and one bucket row
     assert {t: book.manifest["figures"][f"marts.{t}"]["rows"] for t in ("complaint_metrics", "complaints_by_bucket")} \
@@ -252,8 +258,10 @@ def test_rejections_and_checks(book, wh):
         got = [(r["asset"], r["check_name"], r["severity"], r["passed"] == "true") for r in csv.DictReader(fh)]
     # 63 checks of the stages (46, raw.fx's 3, staging.fx_rates' suite, the converted marts' 6 suites, 6
     # all_is_the_sum_of_its_currencies and foots) and the 16 closed-month checks; the segments: 2 of
-    # intermediate.account_segments, 2 of each by-segment mart and its 5 closed-month checks
-    assert got == want and len(got) == 79 + 17
+    # intermediate.account_segments, 2 of each by-segment mart and its 5 closed-month checks; marts.vintage_curves:
+    # its suite, 5 invariants and its closed-month check, marts.quarterly_rates the same; the forecast marts: 5 suites, 6 invariants, 5
+    # closed-month checks
+    assert got == want and len(got) == 79 + 17 + 7 + 7 + 16
     checks = json.loads((book.pack / "checks.json").read_text("utf-8"))
     assert [c["check_name"] for c in checks] == [w[1] for w in want]
     aging = next(c for c in checks if (c["asset"], c["check_name"]) == ("marts/aging", "gx_suite"))
@@ -388,7 +396,7 @@ def closed(book, tmp_path_factory):
                                              json.dumps({"month_end": str(MONTH_END), "as_of": str(MONTH_END),
                                                          "files": files, "control_totals": {}}), manifest_hash,
                                              None if version == 1 else 1])
-    for t in FIGURES:
+    for t in (*FIGURES, "loss_backtest"):
         con.execute(f"CREATE TABLE published.{t} AS SELECT 'c1'::VARCHAR AS close_id, * FROM marts.{t} "
                     "WHERE month_end = ?", [MONTH_END])
         con.execute(f"INSERT INTO published.{t} SELECT 'c2', * FROM marts.{t} WHERE month_end = ?", [MONTH_END])

@@ -419,3 +419,23 @@ def test_a_payment_named_by_an_earlier_rejected_reversal_has_every_file_judged_a
                                          "(P9, posted 2026-02-10)"))]
     run(landing, rebuilt, "--rebuild")
     assert_same_tables(history, rebuilt)
+
+
+def test_a_warehouse_built_before_a_table_was_added_rebuilds_every_month(tmp_path):
+    """A warehouse of an earlier version of arrears lacks the per-month tables added since (here
+    marts.vintage_curves and marts.loss_backtest, issue 17): an incremental run would build only its
+    latest months of them, so the plan rebuilds every month, and the result equals a rebuild."""
+    sample, history, rebuilt = tmp_path / "landing", tmp_path / "history.duckdb", tmp_path / "rebuilt.duckdb"
+    assert cli(["sample", str(sample), "--accounts", "150", "--months", "4", "--seed", "9"]) == 0
+    run(sample, history)
+    con = duckdb.connect(str(history))
+    con.execute("DROP TABLE marts.vintage_curves")
+    con.execute("DROP TABLE marts.loss_backtest")
+    con.close()
+    p = plan(sample, history)
+    assert (p.first, p.last, p.full) == ("2026-07", "2026-10", True)
+    assert p.reasons == ["the warehouse has no marts.vintage_curves, marts.loss_backtest yet (built by this version "
+                         "of arrears, not by the one that built the warehouse)"]
+    run(sample, history)
+    run(sample, rebuilt, "--rebuild")
+    assert_same_tables(history, rebuilt)

@@ -43,7 +43,10 @@ def test_run_succeeds_and_every_check_passed(sample_run):
     defined = {(k.asset_key.to_user_string(), k.name) for c in all_checks() for k in c.check_keys}
     ran = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations}
     assert ran == defined
-    assert len(ran) == 79 + 17  # fx and the converted marts; the segments (2 of intermediate.account_segments, 3 of each by-segment mart)
+    # fx and the converted marts; the segments (2 of intermediate.account_segments, 3 of each by-segment mart);
+    # marts.vintage_curves and marts.quarterly_rates (each: its suite, 5 invariants, closed months unchanged); the forecast marts (5 suites,
+    # 6 invariants, 5 closed-months checks)
+    assert len(ran) == 79 + 17 + 7 + 7 + 16
     materialized = {e.asset_key.to_user_string() for e in outcome.result.get_asset_materialization_events()}
     assert materialized == {  # every asset of the graph
         "raw/accounts", "raw/ledger", "raw/complaints", "staging/accounts", "staging/ledger", "staging/complaints",
@@ -52,9 +55,12 @@ def test_run_succeeds_and_every_check_passed(sample_run):
         "marts/cure_rates", "marts/delinquency_rates", "marts/roll_forward", "marts/roll_rates",
         "reports/dashboards", "raw/fx", "staging/fx_rates", "marts/aging_converted", "marts/roll_rates_converted",
         "marts/cure_rates_converted", "marts/delinquency_rates_converted", "marts/charge_offs_converted",
-        "marts/roll_forward_converted",
+        "marts/roll_forward_converted", "marts/vintage_curves",
         "intermediate/account_segments", *(f"marts/{m}_by_segment" for m in (
-            "aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs"))}
+            "aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs")),
+        "marts/quarterly_rates",
+        "marts/roll_rate_averages", "marts/lifetime_loss_rates", "marts/roll_rate_reserve", "marts/loss_projection",
+        "marts/loss_backtest"}
 
 
 def test_marts_row_counts(sample_run):
@@ -78,6 +84,17 @@ def test_marts_row_counts(sample_run):
     # each portfolio holds one currency; 'all' once per currency: USD and cards-ca's CAD
     assert q("SELECT list(DISTINCT currency ORDER BY currency) FROM staging.accounts") == ["CAD", "USD"]
     assert q("SELECT count(*) FROM marts.delinquency_rates") == MONTHS * (portfolios + 2)
+    # vintage curves: each vintage opened in a reporting month, per portfolio and per currency ('all'), at
+    # every age up to the last month end, counted here from staging alone
+    assert q("SELECT count(*) FROM marts.vintage_curves") == q("""
+        WITH r AS (SELECT min(month_end) AS first, max(month_end) AS last FROM staging.reporting_months),
+             pools AS (SELECT DISTINCT portfolio, currency, last_day(opened_on) AS v FROM staging.accounts, r
+                       WHERE last_day(opened_on) BETWEEN r.first AND r.last
+                       UNION ALL SELECT DISTINCT 'all', currency, last_day(opened_on) FROM staging.accounts, r
+                       WHERE last_day(opened_on) BETWEEN r.first AND r.last)
+        SELECT sum(datediff('month', v, r.last) + 1) FROM pools, r""")
+    assert q("SELECT min(vintage) FROM marts.vintage_curves") == q(
+        "SELECT strftime(min(month_end), '%Y-%m') FROM staging.reporting_months")
     assert q("SELECT count(*) FROM marts.aging") == q(
         "SELECT count(*) FROM (SELECT DISTINCT month_end, portfolio, currency, bucket FROM marts.account_month "
         "UNION ALL SELECT DISTINCT month_end, 'all', currency, bucket FROM marts.account_month)")
@@ -96,8 +113,8 @@ def test_dashboards_exist_and_hold_no_account_id(sample_run):
     _, con, settings = sample_run
     files = sorted(os.listdir(settings.reports))
     assert files == [".arrears-run", "aging.html", "charge_offs.html", "complaints.html", "cure_rates.html",
-                     "data", "definitions.html", "delinquency.html", "index.html", "plotly.min.js",
-                     "roll_forward.html", "roll_rates.html", "workbooks"]
+                     "data", "definitions.html", "delinquency.html", "forecast.html", "index.html", "plotly.min.js",
+                     "quarterly.html", "roll_forward.html", "roll_rates.html", "vintages.html", "workbooks"]
     outcome = sample_run[0]
     assert open(os.path.join(settings.reports, ".arrears-run")).read() == outcome.run_id + "\n"  # the run that wrote them
     files.remove(".arrears-run")
