@@ -13,8 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards import (aging, charge_offs, complaints, cure_rates, definitions, delinquency_rates, roll_forward,
-                        roll_rates)
+from dashboards import (aging, charge_offs, complaints, cure_rates, definitions, delinquency_rates, loss_forecast,
+                        quarterly, roll_forward, roll_rates, vintage_curves)
 from dashboards.exports import write_exports
 from dashboards.files import write_plotly_js, write_text
 from dashboards.html_page import page_html
@@ -30,6 +30,9 @@ PAGES: tuple[Page, ...] = (
     delinquency_rates.PAGE,
     charge_offs.PAGE,
     roll_forward.PAGE,
+    vintage_curves.PAGE,
+    quarterly.PAGE,
+    loss_forecast.PAGE,  # optional: built once the five forecast marts exist
     complaints.PAGE,
     definitions.PAGE,  # no table: what every figure means, linked from every footer
 )

@@ -22,6 +22,10 @@ DQ, CO, RF = "marts.delinquency_rates", "marts.charge_offs", "marts.roll_forward
 CM, CB = "marts.complaint_metrics", "marts.complaints_by_bucket"
 AGING_SEG, ROLL_SEG, CURE_SEG = "marts.aging_by_segment", "marts.roll_rates_by_segment", "marts.cure_rates_by_segment"
 DQ_SEG, CO_SEG = "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment"
+VC = "marts.vintage_curves"
+QR = "marts.quarterly_rates"
+AVERAGES, LIFETIME, RESERVE = "marts.roll_rate_averages", "marts.lifetime_loss_rates", "marts.roll_rate_reserve"
+PROJECTION, BACKTEST = "marts.loss_projection", "marts.loss_backtest"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ EXPORTS: tuple[Export, ...] = (
     Export("co-nco-rate", (Source(CO),)),
     Export("co-amounts", (Source(CO),)),
     Export("rf-bridge", (Source(RF),)),
+    Export("vintage-curves", (Source(VC),)),  # every measure and book (the dropdowns pick one)
     Export("rf-latest", (Source(RF, _latest(RF)),)),
     Export("cmp-latest", (Source(CM, f"{_ALL_ISSUES} AND {_latest(CM)}"), Source(DQ, _latest(CM)))),
     Export("cmp-per-1000-by-issue", (Source(CM),)),
@@ -97,6 +102,15 @@ EXPORTS: tuple[Export, ...] = (
     Export("dq-by-segment", (Source(DQ_SEG),)),
     Export("co-nco-by-segment", (Source(CO_SEG),)),
     Export("co-gross-by-segment", (Source(CO_SEG),)),
+    # the quarterly view: the chart (one book at a time) and one table per book, all from the same rows
+    Export("qtr-rates", (Source(QR),)),
+    Export("qtr-table", (Source(QR),)),
+    # the forecast page: every book, window and weighting of the latest month (the dropdowns pick one); the
+    # lifetime rates with the averaged matrices they are computed from; one reserve table per book
+    Export("fc-lifetime", (Source(LIFETIME, _latest(LIFETIME)), Source(AVERAGES, _latest(AVERAGES)))),
+    Export("fc-reserve", (Source(RESERVE, _latest(RESERVE)),)),
+    Export("fc-projection", (Source(PROJECTION, _latest(PROJECTION)),)),
+    Export("fc-backtest", (Source(BACKTEST),)),
 )
 
 

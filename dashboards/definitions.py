@@ -113,6 +113,56 @@ accounts are in neither numerator nor denominator. <a href="delinquency.html">De
 <strong>Annualized net charge-off (NCO) rate</strong> = net charge-off × 12 / average of the open balances at
 the previous and this month end (blank in the first reporting month; negative when recoveries exceed
 charge-offs). Charge-off policy (FFIEC): revolving accounts at 180 DPD, installment loans at 120 DPD.</p>"""),
+        _entry("vintages", "Vintage curves", """
+<p class="note">A <strong>vintage</strong> is the pool of accounts opened in one month (the month of the
+opening date), followed as a fixed pool as it ages; <strong>months on book</strong> counts the month ends since
+the opening month (0 = the opening month). <strong>Ever 30+ / 60+ / 90+ DPD rate</strong> = the vintage's
+accounts that were at that many days past due or more, or charged off, at any month end so far / the
+vintage's accounts. <strong>Cumulative net loss rate</strong> = charge-offs less recoveries posted so far on the
+vintage's accounts / its origination exposure (original principal of its loans plus credit limits of its card
+accounts, as first delivered). <strong>Open balance</strong> = the balance of its accounts still open. Only
+vintages opened in a reporting month are drawn: accounts opened before the first reporting month are left
+out, since their first months were never observed. Once a month is closed its points never change; each
+later month adds one point to every curve.</p>"""),
+        _entry("quarterly", "Quarterly view (Federal Reserve style)", """
+<p class="note">Per calendar quarter and book, for the quarters whose three months are all reporting months (a
+partial first or last quarter is left out). <strong>30+ / 90+ DPD rates</strong>: the delinquency rates of the
+quarter's last month end (the full balances, or the accounts, at that many days past due or more over the open
+balance or open accounts). <strong>Net charge-off</strong>: gross charge-offs less recoveries posted in the
+quarter's three months. <strong>Average balance</strong>: the mean of the open balances at the quarter's three
+month ends, rounded to the cent. <strong>Annualised NCO rate</strong> = net charge-off × 4 / average balance.
+These are the figures the Federal Reserve publishes for all US commercial banks (delinquencies as a share of
+balances at the quarter end, quarterly net charge-offs annualised over average balances); unlike the Fed's
+series they are <strong>not seasonally adjusted</strong> and cover this book only, so compare a quarter with
+the same quarter a year earlier.</p>"""),
+        _entry("forecast", "Loss forecast (roll-rate method)", """
+<p class="note"><strong>Averaged matrix</strong>: the monthly transition matrices (see Roll rates above) of the
+last 3, 6 or 12 months (the <strong>window</strong>; a window exists once all its months have roll
+rates) pooled into one: the accounts (or the balances) moving from a bucket to another over the window, over
+all those in the bucket. <strong>Account-weighted</strong> counts accounts, <strong>balance-weighted</strong> weighs
+them by their balance at the earlier month end. The pages show 12 months balance-weighted first, else the
+longest window there is.</p>
+<p class="note"><strong>Lifetime charge-off probability</strong> of an open bucket: the share of it the averaged
+matrix takes, month after month, into charged off rather than closed (an absorbing Markov chain). When some
+accounts of a bucket, or of a bucket it rolls into, never leave the open buckets in the averaged matrix, there is
+no lifetime figure: the bucket is <strong>horizon-limited</strong> and its figure is the probability of charge-off
+within 60 months, the rest being still open then (hatched on the page). A bucket where no account was observed
+in the window has no movement to go by: it is taken to stay where it is (charge-off 0, horizon-limited).</p>
+<p class="note"><strong>Recovery rate</strong> = recoveries / gross charge-offs of the last 12 months (0 without a
+charge-off; at most 100%). <strong>Expected charge-off</strong> = Σ bucket balance × charge-off probability;
+<strong>reserve</strong> = the same × (1 − recovery rate), in the book's currency; <strong>reserve rate</strong>
+= reserve / open balance.</p>
+<p class="note"><strong>Projection</strong>: the open balances by bucket at the month end multiplied by the averaged
+matrix once per month, 12 months ahead, with no new business (no account opens, no new drawing): each month's
+balance rolling into charged off is the projected charge-off. <strong>Backtest</strong>: the charge-off a
+projection made some months before expected for a month, against the gross charge-off actually posted then;
+error = projected − actual. They differ even for a perfect matrix: interest and fees accrue before the
+write-off, payments and partial write-offs reduce balances, and accounts roll on other paths than the
+average.</p>
+<p class="note"><strong>Limits</strong>: a roll-rate method, as the OCC and FDIC list among allowance methods, not a
+full CECL or IFRS 9 model: no forward-looking economic adjustment, no lifetime of undrawn limits, no new
+business; averaged flow rates understate losses when new delinquency surges. Every book (portfolio and currency)
+is forecast on its own; no converted figures are built.</p>"""),
         _entry("complaints", "Complaints", f"""
 <p class="note">Complaints count in the month they were received, per portfolio (All portfolios also holds
 complaints without an account) and CFPB debt-collection issue group. <strong>Per 1,000 open accounts</strong> =

@@ -102,12 +102,15 @@ def workbook_bytes(ctx: Context, month_end: str, tables: list[str]) -> bytes:
         rows = result.fetchall()
         sheet = book.add_worksheet(table.split(".", 1)[1][:31])
         kinds = [_kind(n, t) for n, t in zip(names, types)]
+        columns = list(zip(*rows)) or [()] * len(names)
+        writers = [_writer(sheet, column, formats.get(kind)) for column, kind in zip(columns, kinds)]
         sheet.write_row(0, 0, names, bold)
-        for r, row in enumerate(rows, start=1):
+        for r, row in enumerate(rows, start=1):  # row by row: the shared strings are numbered in this order
             for c, value in enumerate(row):
-                _write(sheet, r, c, value, formats.get(kinds[c]))
+                if value is not None:
+                    writers[c](r, c, value)
         for c, name in enumerate(names):
-            width = max([len(name)] + [_width(v, kinds[c]) for v in (row[c] for row in rows)])
+            width = max(len(name), _column_width(columns[c], kinds[c]))
             sheet.set_column(c, c, min(width + 2, MAX_WIDTH))
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(len(rows), 1), len(names) - 1)
@@ -149,19 +152,31 @@ def _kind(name: str, sql_type: str) -> str | None:
     return None
 
 
-def _write(sheet, r: int, c: int, value, fmt) -> None:
-    if value is None:
-        return
+def _writer(sheet, column: tuple, fmt):
+    """How the cells of one column are written, chosen once from the Python type of its values (a warehouse
+    column holds one type): a datetime or date as an Excel date, a bool as a boolean, a number (int, float,
+    Decimal) as a number, anything else as text. NULL cells are left empty by the caller."""
+    value = next((v for v in column if v is not None), None)
     if isinstance(value, datetime):
-        sheet.write_datetime(r, c, value, fmt)
-    elif isinstance(value, date):
-        sheet.write_datetime(r, c, datetime(value.year, value.month, value.day), fmt)
-    elif isinstance(value, bool):
-        sheet.write_boolean(r, c, value)
-    elif isinstance(value, (int, float, Decimal)):
-        sheet.write_number(r, c, float(value), fmt)
-    else:
-        sheet.write_string(r, c, str(value))
+        return lambda r, c, v: sheet.write_datetime(r, c, v, fmt)
+    if isinstance(value, date):
+        return lambda r, c, v: sheet.write_datetime(r, c, datetime(v.year, v.month, v.day), fmt)
+    if isinstance(value, bool):
+        return sheet.write_boolean
+    if isinstance(value, (int, float, Decimal)):
+        return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
+    return lambda r, c, v: sheet.write_string(r, c, str(v))
+
+
+def _column_width(column: tuple, kind: str | None) -> int:
+    """The widest cell of a column as shown (`_width`). A number's shown width grows with its magnitude and
+    a minus sign, so only the column's largest and smallest values need formatting."""
+    values = [v for v in column if v is not None]
+    if not values:
+        return 0
+    if kind in (MONEY, NUMBER, COUNT):
+        return max(_width(max(values), kind), _width(min(values), kind))
+    return max(_width(v, kind) for v in values)
 
 
 def _width(value, kind: str | None) -> int:

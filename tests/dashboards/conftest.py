@@ -10,6 +10,7 @@ both sides of the suppression threshold, and account ids planted in per-account 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -47,6 +48,11 @@ CREATE TABLE marts.complaints_by_bucket (month_end DATE, bucket VARCHAR, complai
 CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR, product_type VARCHAR,
     status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2), dpd INTEGER, bucket VARCHAR);
 CREATE TABLE staging.accounts (account_id VARCHAR, portfolio VARCHAR, region VARCHAR);
+CREATE TABLE marts.vintage_curves (month_end DATE, portfolio VARCHAR, currency VARCHAR, vintage VARCHAR,
+    months_on_book INTEGER, accounts BIGINT, origination_exposure DECIMAL(18,2), ever_30_accounts BIGINT,
+    ever_60_accounts BIGINT, ever_90_accounts BIGINT, ever_30_rate DOUBLE, ever_60_rate DOUBLE, ever_90_rate DOUBLE,
+    cum_gross_charge_off DECIMAL(18,2), cum_recoveries DECIMAL(18,2), cum_net_loss DECIMAL(18,2),
+    cum_net_loss_rate DOUBLE, open_accounts BIGINT, open_balance DECIMAL(18,2));
 """
 
 
@@ -157,10 +163,38 @@ def _make_marts(con) -> None:
     _insert(con, "marts.account_month",
             [(SECRET_IDS[0], AS_OF, "cards", "revolving", "open", 999.99, 0.00, 0, "current")])
     _insert(con, "staging.accounts", [(SECRET_IDS[1], "loans", "North")])
+    _insert(con, "marts.vintage_curves", _vintage_curves())
     # the converted figures (no fx file here: empty, as the warehouse holds them without a reporting currency)
     for mart in ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs", "roll_forward"):
         con.execute(f"""CREATE TABLE marts.{mart}_converted AS SELECT *, 'USD' AS currency, NULL::VARCHAR AS converted_from,
                         NULL::VARCHAR AS fx_rates, NULL::VARCHAR AS not_converted FROM marts.{mart} LIMIT 0""")
+
+
+# marts.vintage_curves (the vintages page, tests/dashboards/test_vintage_curves.py): USD book p1 with vintages
+# 2026-08 (ages 0–2) and 2026-09 (ages 0–1), and a CAD book p2 holding only vintage 2026-09 (ages 0–1); each
+# currency's 'all' holds the same rows as its one portfolio. (month_end, portfolio, currency, vintage, age,
+# accounts, exposure, ever 30/60/90 accounts, gross charge-off, recoveries, open accounts, open balance)
+VINTAGE_CURVES = (
+    ("2026-08-31", "p1", "USD", "2026-08", 0, 4, "4000.00", 0, 0, 0, "0.00", "0.00", 4, "3000.00"),
+    ("2026-09-30", "p1", "USD", "2026-08", 1, 4, "4000.00", 1, 0, 0, "0.00", "0.00", 4, "2900.00"),
+    ("2026-10-31", "p1", "USD", "2026-08", 2, 4, "4000.00", 1, 1, 1, "400.00", "40.00", 3, "2500.00"),
+    ("2026-09-30", "p1", "USD", "2026-09", 0, 2, "1000.00", 0, 0, 0, "0.00", "0.00", 2, "800.00"),
+    ("2026-10-31", "p1", "USD", "2026-09", 1, 2, "1000.00", 1, 0, 0, "0.00", "0.00", 2, "750.00"),
+    ("2026-09-30", "p2", "CAD", "2026-09", 0, 5, "5000.00", 0, 0, 0, "0.00", "0.00", 5, "4321.09"),
+    ("2026-10-31", "p2", "CAD", "2026-09", 1, 5, "5000.00", 2, 1, 0, "0.00", "0.00", 5, "4100.00"),
+)
+
+
+def _vintage_curves() -> list[tuple]:
+    """The rows of marts.vintage_curves: each VINTAGE_CURVES row for its portfolio and for 'all', the rates
+    and the net loss worked out from its figures."""
+    rows = []
+    for me, portfolio, cur, v, age, n, exp, e30, e60, e90, gross, rec, n_open, bal in VINTAGE_CURVES:
+        net = Decimal(gross) - Decimal(rec)
+        for book in (portfolio, "all"):
+            rows.append((me, book, cur, v, age, n, exp, e30, e60, e90, e30 / n, e60 / n, e90 / n, gross, rec,
+                         str(net), float(net / Decimal(exp)), n_open, bal))
+    return rows
 
 
 @pytest.fixture(scope="session")
@@ -169,7 +203,7 @@ def hand_marts() -> SimpleNamespace:
     latest month end), SECRET_IDS (planted in per-account tables) and SUPPRESSED_VALUES (the values of
     slices with fewer than 5 complaints, which no page may show) are what the tests look for."""
     return SimpleNamespace(make_marts=_make_marts, MARTS_DDL=MARTS_DDL, AS_OF=AS_OF,
-                           SECRET_IDS=SECRET_IDS, SUPPRESSED_VALUES=SUPPRESSED_VALUES)
+                           SECRET_IDS=SECRET_IDS, SUPPRESSED_VALUES=SUPPRESSED_VALUES, VINTAGE_CURVES=VINTAGE_CURVES)
 
 
 # ---- the by-segment marts (marts.<mart>_by_segment), hand-made ------------------------------------------

@@ -15,7 +15,7 @@ from plotly.offline import get_plotlyjs
 from dashboards import PAGES, build_reports, page_for_table
 
 PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
-              "roll_forward.html", "complaints.html", "definitions.html")
+              "roll_forward.html", "vintages.html", "complaints.html", "definitions.html")
 # The exports (tests/dashboards/test_exports.py, test_workbooks.py): the CSV of every chart and table, one
 # workbook per month.
 EXPORT_FILES = tuple(f"data/{name}.csv" for name in (
@@ -27,7 +27,7 @@ EXPORT_FILES = tuple(f"data/{name}.csv" for name in (
     "cure-redefault-6m-rate.cure_rates",
     "dq-balance-rates.delinquency_rates", "dq-account-rates.delinquency_rates",
     "dq-dq30-by-portfolio.delinquency_rates", "co-nco-rate.charge_offs", "co-amounts.charge_offs",
-    "rf-bridge.roll_forward", "rf-latest.roll_forward",
+    "rf-bridge.roll_forward", "rf-latest.roll_forward", "vintage-curves.vintage_curves",
     "cmp-latest.complaint_metrics", "cmp-latest.delinquency_rates", "cmp-per-1000-by-issue.complaint_metrics",
     "cmp-conduct.complaint_metrics", "cmp-conduct.delinquency_rates", "cmp-by-bucket.complaints_by_bucket",
     "cmp-timeliness.complaint_metrics", "cmp-backlog.complaint_metrics", "cmp-rolling.complaint_metrics",
@@ -81,8 +81,8 @@ def test_every_page_exists_and_index_links_them(reports):
     for name in PAGE_FILES:
         assert (reports / name).is_file(), name
     index = (reports / "index.html").read_text("utf-8")
-    for page in PAGES:
-        assert f'href="{page.filename}"' in index
+    for page in PAGES:  # every page whose tables the hand marts hold (the quarterly and forecast marts: none)
+        assert (f'href="{page.filename}"' in index) == (page.filename in PAGE_FILES), page.filename
     for name in PAGE_FILES[1:]:
         assert f'href="{name}"' in index
 
@@ -250,12 +250,17 @@ def test_bucket_codes_are_the_warehouse_s():
 def test_pages_keyed_by_table():
     from dashboards.build import MART_TABLES
 
+    # the loss-forecast page's five marts (built by the forecast branch; optional until they exist)
+    FORECAST = ("marts.roll_rate_averages", "marts.lifetime_loss_rates", "marts.roll_rate_reserve",
+                "marts.loss_projection", "marts.loss_backtest")
+
     tables = {"marts.aging", "marts.roll_rates", "marts.cure_rates", "marts.delinquency_rates", "marts.charge_offs",
               "marts.roll_forward", "marts.complaint_metrics", "marts.complaints_by_bucket",
               "marts.aging_by_segment", "marts.roll_rates_by_segment", "marts.cure_rates_by_segment",
               "marts.delinquency_rates_by_segment", "marts.charge_offs_by_segment",
               "marts.aging_converted", "marts.roll_rates_converted", "marts.cure_rates_converted",
-              "marts.delinquency_rates_converted", "marts.charge_offs_converted", "marts.roll_forward_converted"}
+              "marts.delinquency_rates_converted", "marts.charge_offs_converted", "marts.roll_forward_converted",
+              "marts.vintage_curves", "marts.quarterly_rates", *FORECAST}
     by_table = {t: p.slug for t, p in page_for_table().items()}
     assert by_table == {"marts.aging": "aging", "marts.roll_rates": "roll_rates", "marts.cure_rates": "cure_rates",
                         "marts.delinquency_rates": "delinquency", "marts.charge_offs": "charge_offs",
@@ -267,7 +272,9 @@ def test_pages_keyed_by_table():
                         "marts.charge_offs_by_segment": "charge_offs",
                         "marts.aging_converted": "aging", "marts.roll_rates_converted": "roll_rates",
                         "marts.cure_rates_converted": "cure_rates", "marts.delinquency_rates_converted": "delinquency",
-                        "marts.charge_offs_converted": "charge_offs", "marts.roll_forward_converted": "roll_forward"}
+                        "marts.charge_offs_converted": "charge_offs", "marts.roll_forward_converted": "roll_forward",
+                        "marts.vintage_curves": "vintages",
+                        "marts.quarterly_rates": "quarterly", **{t: "forecast" for t in FORECAST}}
     assert MART_TABLES == tables  # the whitelist is what the pages declare, nothing else
 
 

@@ -224,7 +224,8 @@ def test_every_footer_links_the_definitions_page(reports):
     anchors = set(re.findall(r'id="([^"]+)"', definitions))
     pages = sorted(reports.glob("*.html"))
     assert [p.name for p in pages] == ["aging.html", "charge_offs.html", "complaints.html", "cure_rates.html",
-                                       "definitions.html", "delinquency.html", "index.html", "roll_forward.html", "roll_rates.html"]
+                                       "definitions.html", "delinquency.html", "index.html", "roll_forward.html", "roll_rates.html",
+                                       "vintages.html"]
     for path in pages:
         page = path.read_text("utf-8")
         footer = page[page.index("<footer>"):page.index("</footer>")]
@@ -243,7 +244,7 @@ def test_definitions_page_content_works_offline(reports):
     page = (reports / "definitions.html").read_text("utf-8")
     body = page[page.index("<main>"):page.index("</main>")]
     for anchor in ("buckets", "aging", "roll-rates", "flow-rates", "cure-rates", "delinquency-rates", "charge-offs",
-                   "complaints", "small-cells", "colours"):
+                   "vintages", "complaints", "small-cells", "colours"):
         assert f'<section id="{anchor}">' in body, anchor
     # every bucket with its colour, in order
     rows = re.findall(r"background:(#[0-9a-f]{6})\"></span></td><td>([^<]+)</td>", body)

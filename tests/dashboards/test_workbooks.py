@@ -14,7 +14,8 @@ from dashboards import build_reports
 
 SHEETS = ["About", "aging", "aging_converted", "charge_offs", "charge_offs_converted", "complaint_metrics",
           "complaints_by_bucket", "cure_rates", "cure_rates_converted", "delinquency_rates",
-          "delinquency_rates_converted", "roll_forward", "roll_forward_converted", "roll_rates", "roll_rates_converted"]
+          "delinquency_rates_converted", "roll_forward", "roll_forward_converted", "roll_rates", "roll_rates_converted",
+          "vintage_curves"]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,73 @@
+"""The quarterly and loss-forecast pages in a real browser (tests/dashboards/browser.py), built from the hand-made
+marts with the hand-made marts.quarterly_rates (test_quarterly.py) and the five hand-made forecast marts
+(test_loss_forecast.py): every chart drawn without a JS error, every dropdown option switches the drawing and
+keeps its promise, every local link resolves. Skipped where /usr/bin/chromium is not installed."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dashboards import build_reports
+
+
+def _module(name: str, file: str):
+    """A module of tests/dashboards by path (tests are imported by path, --import-mode=importlib)."""
+    key = f"arrears_tests_dashboards_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(file))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+h = _module("browser", "browser.py")
+quarterly = _module("test_quarterly", "test_quarterly.py")
+forecast = _module("test_loss_forecast", "test_loss_forecast.py")
+
+pytestmark = pytest.mark.skipif(not h.CHROMIUM.exists(), reason=f"{h.CHROMIUM} is not installed (make browser)")
+
+
+@pytest.fixture(scope="module")
+def reports(hand_marts, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("reports")
+    con = duckdb.connect(":memory:")
+    hand_marts.make_marts(con)
+    con.execute(quarterly.DDL)
+    con.executemany(f"INSERT INTO marts.quarterly_rates VALUES ({', '.join('?' * 15)})", quarterly.ROWS)
+    forecast.make_forecast(con)
+    build_reports(con, str(out))
+    con.close()
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    with h.Browser(tmp_path_factory.mktemp("chromium")) as b:
+        yield b
+
+
+@pytest.mark.parametrize("page, plots, options", [
+    # the rates chart: 4 books (no window dropdown)
+    ("quarterly.html", 1, 4),
+    # three charts, each 4 windows and weightings and 4 books
+    ("forecast.html", 3, 3 * (4 + 4)),
+])
+def test_drawn_and_every_dropdown_switches(browser, reports, page, plots, options):
+    report = h.read_page(browser, reports / page)
+    h.check_drawn(report)
+    assert report.plots == plots
+    assert h.check_selectors(browser) == options
+
+
+def test_links_resolve(browser, reports):
+    pages = {p: h.read_page(browser, p) for p in (reports / "quarterly.html", reports / "forecast.html",
+                                                   reports / "definitions.html")}
+    h.check_links(pages)
+    assert "forecast" in pages[reports / "definitions.html"].ids and "quarterly" in pages[
+        reports / "definitions.html"].ids
