@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from . import gx_worker
+from assets.pipe import receive, send
 
 _LOCK = threading.Lock()
 _WORKER = None
@@ -49,7 +49,7 @@ def submit(name: str, *args) -> "Pending":
     prewarm()
     _LOCK.acquire()
     try:
-        gx_worker.send(_WORKER.proc.stdin, (name, args))
+        send(_WORKER.proc.stdin, (name, args))
     except BaseException:
         _LOCK.release()
         raise
@@ -66,7 +66,7 @@ class Pending:
     def __call__(self):
         if self._outcome is None:
             try:
-                self._outcome = gx_worker.receive(self._worker.proc.stdout)
+                self._outcome = receive(self._worker.proc.stdout)
             except Exception as e:  # noqa: BLE001 - the worker died (EOFError) or its reply was unreadable
                 self._outcome = (False, f"no reply from the GX worker: {type(e).__name__}: {e}")
             finally:

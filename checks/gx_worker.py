@@ -3,14 +3,14 @@
 GX runs in a worker process of its own (checks/gx_client.py starts it at the beginning of a run)
 because `import great_expectations` is a long stretch of Python that, in the pipeline's process, would
 hold the GIL while the first assets run; in its own process it loads on another core. This module
-imports only GX and pandas, never Dagster or the warehouse.
+imports only GX, pandas and assets/pipe.py (the pipe's framing), never Dagster or the warehouse.
 """
 
 import functools
 import os
-import pickle
-import struct
 import sys
+
+from assets.pipe import receive, send
 
 
 @functools.lru_cache(maxsize=1)
@@ -24,20 +24,6 @@ def context():
     batch_def = (ctx.data_sources.add_pandas("warehouse").add_dataframe_asset("table")
                  .add_batch_definition_whole_dataframe("whole"))
     return gx, batch_def
-
-
-def send(stream, obj) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(data)) + data)
-    stream.flush()
-
-
-def receive(stream):
-    head = stream.read(8)
-    if len(head) < 8:
-        raise EOFError("the GX worker closed its pipe")
-    (size,) = struct.unpack("<Q", head)
-    return pickle.loads(stream.read(size))
 
 
 def serve(requests, replies) -> None:

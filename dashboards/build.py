@@ -21,7 +21,7 @@ from dashboards.html_page import page_html
 from dashboards.index import index_html
 from dashboards.page import Context, Page
 from dashboards.reading import latest_month, mart_exists
-from dashboards.workbooks import write_workbooks
+from dashboards.workbooks import Workbooks
 
 PAGES: tuple[Page, ...] = (
     aging.PAGE,
@@ -68,19 +68,23 @@ def build_reports(con: duckdb.DuckDBPyConnection, reports_dir: str,
     pages = tuple(p for p in PAGES if not p.optional or all(mart_exists(con, t) for t in p.required))
     ctx = Context(con=con, as_of=_as_of(con, pages), pages=pages, restating=tuple(restating))
 
-    written = [write_plotly_js(out)]
-    index = out / "index.html"
-    texts = [index_html(ctx)]
-    write_text(index, texts[0])
-    written.append(index)
-    for page in pages:
-        path = out / page.filename
-        headline = page.headline(ctx) if page.headline else ""
-        texts.append(page_html(ctx, page.slug, page.title, page.intro, page.render(ctx), headline))
-        write_text(path, texts[-1])
-        written.append(path)
-    written += write_exports(con, out, texts, ctx.readable)
-    written += write_workbooks(ctx, out)
+    workbooks = Workbooks(ctx, out)  # started first: a worker writes some of them while the pages are drawn
+    try:
+        written = [write_plotly_js(out)]
+        index = out / "index.html"
+        texts = [index_html(ctx)]
+        write_text(index, texts[0])
+        written.append(index)
+        for page in pages:
+            path = out / page.filename
+            headline = page.headline(ctx) if page.headline else ""
+            texts.append(page_html(ctx, page.slug, page.title, page.intro, page.render(ctx), headline))
+            write_text(path, texts[-1])
+            written.append(path)
+        written += write_exports(con, out, texts, ctx.readable)
+        written += workbooks.finish()
+    finally:
+        workbooks.close()
     return [str(p) for p in written]
 
 

@@ -21,22 +21,25 @@ byte-identical files.
 from __future__ import annotations
 
 import html
-import io
-from datetime import date, datetime
-from decimal import Decimal
+import os
+import subprocess
+import sys
+import threading
+from collections import deque
 from pathlib import Path
 
-import xlsxwriter
-
+from assets.pipe import receive, send
 from dashboards.exports import select_sql
 from dashboards.files import WORKBOOK_DIR, write_bytes
 from dashboards.page import RECORD_TABLES, Context
 from dashboards.reading import mart_exists
+from dashboards.workbook_writer import Sheet, render
 
 MONTH_TABLES = ("marts.delinquency_rates", "marts.aging")  # their month ends are the reporting months
-ABOUT = "About"
-MONEY, COUNT, RATE, NUMBER, DATE = "#,##0.00", "#,##0", "0.00%", "#,##0.00", "yyyy-mm-dd"
-MAX_WIDTH = 40
+# From this many cells in all a build's workbooks, a worker process writes some of them while the pages are
+# drawn (`Workbooks`); below it, starting the worker would cost more than it saves.
+WORKER_FROM_CELLS = 100_000
+_ROOT = str(Path(__file__).resolve().parents[1])
 
 
 def workbook_name(month_end: str) -> str:
@@ -72,122 +75,96 @@ def downloads_html(ctx: Context) -> str:
             f'<ul class="pages">\n{items}\n</ul>\n')
 
 
-def write_workbooks(ctx: Context, out: Path) -> list[Path]:
-    """Write the workbook of every reporting month; return their paths."""
-    tables = workbook_tables(ctx)
-    written = []
-    for month_end in reporting_months(ctx):
-        path = out / workbook_name(month_end)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(path, workbook_bytes(ctx, month_end, tables))
-        written.append(path)
-    return written
-
-
-def workbook_bytes(ctx: Context, month_end: str, tables: list[str]) -> bytes:
-    """The .xlsx of `month_end` holding `tables`' rows of that month."""
-    buf = io.BytesIO()
-    day = date.fromisoformat(month_end)
-    book = xlsxwriter.Workbook(buf, {"in_memory": True})
-    book.set_properties({"title": f"arrears portfolio figures, {month_end[:7]}", "author": "arrears",
-                         "created": datetime(day.year, day.month, day.day)})
-    bold = book.add_format({"bold": True})
-    wrap = book.add_format({"text_wrap": True, "valign": "top"})
-    formats = {kind: book.add_format({"num_format": kind}) for kind in (MONEY, COUNT, RATE, NUMBER, DATE)}
-    _about(book.add_worksheet(ABOUT), month_end, tables, bold, wrap)
+def month_sheets(ctx: Context, month_end: str, tables: list[str]) -> list[Sheet]:
+    """`tables`' rows of `month_end`, one sheet each, as the workbook shows them (`select_sql`)."""
+    sheets = []
     for table in tables:
         result = ctx.con.execute(select_sql(ctx.con, table, "month_end = ?::DATE"), [month_end])
-        names = [d[0] for d in result.description]
-        types = [str(d[1]).upper() for d in result.description]
-        rows = result.fetchall()
-        sheet = book.add_worksheet(table.split(".", 1)[1][:31])
-        kinds = [_kind(n, t) for n, t in zip(names, types)]
-        columns = list(zip(*rows)) or [()] * len(names)
-        writers = [_writer(sheet, column, formats.get(kind)) for column, kind in zip(columns, kinds)]
-        sheet.write_row(0, 0, names, bold)
-        for r, row in enumerate(rows, start=1):  # row by row: the shared strings are numbered in this order
-            for c, value in enumerate(row):
-                if value is not None:
-                    writers[c](r, c, value)
-        for c, name in enumerate(names):
-            width = max(len(name), _column_width(columns[c], kinds[c]))
-            sheet.set_column(c, c, min(width + 2, MAX_WIDTH))
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(names) - 1)
-    book.close()
-    return buf.getvalue()
+        sheets.append((table, [d[0] for d in result.description], [str(d[1]).upper() for d in result.description],
+                       result.fetchall()))
+    return sheets
 
 
-def _about(sheet, month_end: str, tables: list[str], bold, wrap) -> None:
-    lines = [
-        ("arrears portfolio figures", f"month ending {month_end}"),
-        ("As of", month_end),
-        ("What", ("Every aggregated marts table the dashboards read, with its rows of this month end, one sheet "
-                  "per table (named after it). The figures are aggregates per month end, portfolio and bucket or "
-                  "issue group: no account-level data, no account ids.")),
-        ("Rows", (f"Each sheet holds SELECT * FROM marts.<sheet> WHERE month_end = '{month_end}' ORDER BY ALL, "
-                  "the columns by their warehouse names; complaint figures built from fewer than 5 complaints "
-                  "are empty, as on the complaints page.")),
-        ("Formats", ("money #,##0.00 (exact to the cent as stored); counts #,##0; rates (columns ending in rate) "
-                     "0.00 % (the cell holds the full stored value); other numbers #,##0.00; dates as dates.")),
-        ("Sheets", ", ".join(t.split(".", 1)[1] for t in tables) or "none (no marts table)"),
-        ("Definitions", "docs/dashboards.md and docs/spec/metrics.md of the arrears repository."),
-    ]
-    sheet.set_column(0, 0, 14)
-    sheet.set_column(1, 1, 100)
-    for r, (key, text) in enumerate(lines):
-        sheet.write_string(r, 0, key, bold)
-        sheet.write_string(r, 1, text, wrap)
+class Workbooks:
+    """The workbooks of every reporting month, written while the pages are drawn.
 
+    Made before the pages: it reads every month's rows from the warehouse at once (the warehouse is read
+    only here, in the run's thread) and, when they hold at least `WORKER_FROM_CELLS` cells, starts the
+    worker (`python -m dashboards.workbook_writer`) and a thread that hands it the months one at a time,
+    earliest first. `finish()`, after the pages, writes the months the worker has not taken in this process,
+    latest first, until the two meet; then it writes every file, earliest month first, and returns their
+    paths. A worker that dies leaves its months to this process; an error in a workbook is raised here
+    either way. `close()` stops the worker; the caller calls it also when drawing the pages failed."""
 
-def _kind(name: str, sql_type: str) -> str | None:
-    if sql_type == "DATE":
-        return DATE
-    if sql_type.startswith("DECIMAL"):
-        return MONEY
-    if sql_type in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "TINYINT", "UBIGINT", "UINTEGER"):
-        return COUNT
-    if sql_type in ("DOUBLE", "FLOAT", "REAL"):
-        return RATE if name.endswith(("rate", "rate_annualized")) else NUMBER
-    return None
+    def __init__(self, ctx: Context, out: Path):
+        self.out, self.tables = out, workbook_tables(ctx)
+        self.months = reporting_months(ctx)
+        self.pending = deque((m, month_sheets(ctx, m, self.tables)) for m in self.months)
+        self.done: dict[str, bytes] = {}
+        self.failure: str | None = None
+        self.proc = self.thread = None
+        cells = sum(len(names) * len(rows) for _, sheets in self.pending for _, names, _, rows in sheets)
+        if cells >= WORKER_FROM_CELLS and len(self.pending) > 1:
+            env = dict(os.environ)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (_ROOT, env.get("PYTHONPATH")) if p)
+            self.proc = subprocess.Popen([sys.executable, "-m", "dashboards.workbook_writer"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, env=env, cwd=_ROOT)
+            self.thread = threading.Thread(target=self._feed, name="workbook-writer", daemon=True)
+            self.thread.start()
 
+    def _feed(self) -> None:
+        while True:
+            try:
+                month_end, sheets = self.pending.popleft()
+            except IndexError:
+                return
+            try:
+                send(self.proc.stdin, (month_end, self.tables, sheets))
+                ok, value = receive(self.proc.stdout)
+            except (OSError, ValueError, EOFError):  # the worker died or was stopped: this process writes the month
+                self.pending.appendleft((month_end, sheets))
+                return
+            if not ok:
+                self.failure = f"{month_end[:7]}: {value}"
+                return
+            self.done[month_end] = value
 
-def _writer(sheet, column: tuple, fmt):
-    """How the cells of one column are written, chosen once from the Python type of its values (a warehouse
-    column holds one type): a datetime or date as an Excel date, a bool as a boolean, a number (int, float,
-    Decimal) as a number, anything else as text. NULL cells are left empty by the caller."""
-    value = next((v for v in column if v is not None), None)
-    if isinstance(value, datetime):
-        return lambda r, c, v: sheet.write_datetime(r, c, v, fmt)
-    if isinstance(value, date):
-        return lambda r, c, v: sheet.write_datetime(r, c, datetime(v.year, v.month, v.day), fmt)
-    if isinstance(value, bool):
-        return sheet.write_boolean
-    if isinstance(value, (int, float, Decimal)):
-        return lambda r, c, v: sheet.write_number(r, c, float(v), fmt)
-    return lambda r, c, v: sheet.write_string(r, c, str(v))
+    def finish(self) -> list[Path]:
+        while self.failure is None:
+            try:
+                month_end, sheets = self.pending.pop()
+            except IndexError:
+                break
+            self.done[month_end] = render(month_end, self.tables, sheets)
+        if self.thread is not None:
+            self.thread.join()
+        while self.failure is None and self.pending:  # left by a worker that died
+            month_end, sheets = self.pending.pop()
+            self.done[month_end] = render(month_end, self.tables, sheets)
+        self.close()
+        if self.failure is not None:
+            raise RuntimeError(f"the workbook of {self.failure}")
+        written = []
+        for month_end in self.months:
+            path = self.out / workbook_name(month_end)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes(path, self.done[month_end])
+            written.append(path)
+        return written
 
-
-def _column_width(column: tuple, kind: str | None) -> int:
-    """The widest cell of a column as shown (`_width`). A number's shown width grows with its magnitude and
-    a minus sign, so only the column's largest and smallest values need formatting."""
-    values = [v for v in column if v is not None]
-    if not values:
-        return 0
-    if kind in (MONEY, NUMBER, COUNT):
-        return max(_width(max(values), kind), _width(min(values), kind))
-    return max(_width(v, kind) for v in values)
-
-
-def _width(value, kind: str | None) -> int:
-    if value is None:
-        return 0
-    if kind == DATE:
-        return 10
-    if kind in (MONEY, NUMBER):
-        return len(f"{float(value):,.2f}")
-    if kind == COUNT:
-        return len(f"{int(value):,}")
-    if kind == RATE:
-        return 8
-    return len(str(value))
+    def close(self) -> None:
+        """Stop the worker: after `finish` it has nothing left and exits when its input closes; on an error
+        before `finish` it is killed mid-workbook."""
+        if self.proc is None:
+            return
+        self.pending.clear()
+        if self.thread is not None and self.thread.is_alive():
+            self.proc.kill()
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        if self.thread is not None:
+            self.thread.join()
+        self.proc.wait()
+        self.proc = None

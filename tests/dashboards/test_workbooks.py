@@ -93,3 +93,75 @@ def test_months_hold_their_own_rows_and_small_cells_stay_blank(reports, hand_mar
     assert loans["open_accounts"].value == 117  # not a complaint figure
     values = {str(c.value) for row in cm.iter_rows() for c in row if c.value is not None}
     assert not values & set(hand_marts.SUPPRESSED_VALUES)
+
+
+# ---- the worker process (dashboards.workbook_writer) ------------------------------------------------------
+
+def _workbook_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((folder / "workbooks").iterdir())}
+
+
+def _build(hand_marts, out: Path) -> list[str]:
+    con = duckdb.connect(":memory:")
+    try:
+        hand_marts.make_marts(con)
+        return build_reports(con, str(out))
+    finally:
+        con.close()
+
+
+def test_the_worker_writes_the_same_bytes_as_this_process(reports, hand_marts, tmp_path, monkeypatch):
+    """The hand-made marts are far below WORKER_FROM_CELLS (no worker in `reports`); with the threshold at
+    0 the worker takes months from the earliest on while this process draws the pages: the same files."""
+    from dashboards import workbooks
+
+    started = []
+    real_popen = workbooks.subprocess.Popen
+    monkeypatch.setattr(workbooks.subprocess, "Popen", lambda *a, **k: started.append(a[0]) or real_popen(*a, **k))
+    monkeypatch.setattr(workbooks, "WORKER_FROM_CELLS", 0)
+    _build(hand_marts, tmp_path)
+    assert started and started[0][1:] == ["-m", "dashboards.workbook_writer"]
+    assert _workbook_files(tmp_path) == _workbook_files(reports)
+    assert len(_workbook_files(reports)) == 3
+
+
+def test_a_worker_that_dies_leaves_its_months_to_this_process(reports, hand_marts, tmp_path, monkeypatch):
+    """A worker that exits at once (as if killed): every month is written here, the same bytes."""
+    import sys
+
+    from dashboards import workbooks
+
+    real_popen = workbooks.subprocess.Popen
+    monkeypatch.setattr(workbooks.subprocess, "Popen",
+                        lambda args, **k: real_popen([sys.executable, "-c", "pass"], **k))
+    monkeypatch.setattr(workbooks, "WORKER_FROM_CELLS", 0)
+    _build(hand_marts, tmp_path)
+    assert _workbook_files(tmp_path) == _workbook_files(reports)
+
+
+def test_an_error_in_the_worker_fails_the_build_naming_the_month(hand_marts, tmp_path, monkeypatch):
+    """The worker answers every request with an error: the build raises it, naming the month, and the
+    worker is stopped (no process left behind)."""
+    import sys
+
+    from dashboards import workbooks
+
+    failing = ("import sys; from assets.pipe import receive, send\n"
+               "while True:\n"
+               "    try: m, t, s = receive(sys.stdin.buffer)\n"
+               "    except EOFError: break\n"
+               "    send(sys.stdout.buffer, (False, 'ValueError: no such format'))\n")
+    procs = []
+    real_popen = workbooks.subprocess.Popen
+
+    def popen(args, **k):
+        procs.append(real_popen([sys.executable, "-c", failing], **k))
+        return procs[-1]
+
+    monkeypatch.setattr(workbooks.subprocess, "Popen", popen)
+    monkeypatch.setattr(workbooks, "WORKER_FROM_CELLS", 0)
+    # this process writes the latest months; keep it from reaching the worker's first month first
+    monkeypatch.setattr(workbooks, "render", lambda *a: __import__("time").sleep(1) or b"")
+    with pytest.raises(RuntimeError, match=r"^the workbook of 2026-08: ValueError: no such format$"):
+        _build(hand_marts, tmp_path)
+    assert procs and procs[0].poll() is not None
