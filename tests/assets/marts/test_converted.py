@@ -28,7 +28,7 @@ from assets.marts.delinquency_rates import build_delinquency_rates
 from assets.marts.roll_forward import build_roll_forward
 from assets.marts.roll_rates import build_roll_rates
 
-from .test_marts_hand import make, row  # noqa: F401  (the fixture `make` of the hand-made marts)
+from .test_marts_hand import row
 
 JAN, FEB = date(2026, 1, 31), date(2026, 2, 28)
 NATIVE = (build_aging, build_roll_rates, build_cure_rates, build_delinquency_rates, build_charge_offs,
@@ -37,7 +37,7 @@ JAN_FILE, FEB_FILE = "fx/fx_2026-01.csv", "fx/fx_2026-02.csv"
 
 
 @pytest.fixture
-def three_currency_book(make):  # noqa: F811
+def three_currency_book(make):
     rows = [
         row("A", JAN, "p1", "open", "100.00", 0), row("A", FEB, "p1", "open", "199.99", 10, "25.00"),
         row("B", JAN, "p1", "open", "50.01", 20, "15.00"), row("B", FEB, "p1", "open", "60.01", 48, "35.00"),

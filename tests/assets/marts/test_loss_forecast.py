@@ -28,7 +28,6 @@ from assets.marts.markov import absorption, project
 from assets.marts.roll_rate_averages import build_roll_rate_averages
 from assets.marts.roll_rate_reserve import build_roll_rate_reserve
 from assets.marts.roll_rates import build_roll_rates
-from assets.staging.ledger import create_ledger_tables
 from assets.warehouse import connect
 from checks.marts.loss_forecast import INVARIANTS
 
@@ -269,23 +268,9 @@ def _conveyor():
 
 
 @pytest.fixture
-def conveyor(staging):
+def conveyor(make):
     rows, ledger = _conveyor()
-    con = connect(":memory:")
-    con.execute("""CREATE TABLE marts.account_month (account_id VARCHAR, month_end DATE, portfolio VARCHAR,
-        currency VARCHAR, product_type VARCHAR, status VARCHAR, balance DECIMAL(18,2), past_due_amount DECIMAL(18,2),
-        dpd INTEGER, bucket VARCHAR)""")
-    con.executemany("INSERT INTO marts.account_month VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    con.execute("CREATE TABLE staging.reporting_months (month_end DATE)")
-    con.executemany("INSERT INTO staging.reporting_months VALUES (?)", [(m,) for m in MONTHS])
-    con.execute("""CREATE TABLE staging.accounts AS SELECT DISTINCT account_id, portfolio, currency,
-                   NULL::INTEGER AS account_key FROM marts.account_month""")
-    staging.assign_account_keys(con)
-    con.execute("ALTER TABLE marts.account_month ADD COLUMN account_key INTEGER")
-    con.execute("""UPDATE marts.account_month m SET account_key = a.account_key FROM staging.accounts a
-                   WHERE a.account_id = m.account_id""")
-    create_ledger_tables(con)
-    staging.add_entries(con, [staging.entry(a, p, t, x, entry_id=f"E{i}") for i, (a, p, t, x) in enumerate(ledger)])
+    con = make(rows, MONTHS, ledger)
     build_ledger_flows(con)
     for build in (build_aging, build_roll_rates, build_charge_offs, build_roll_rate_averages,
                   build_lifetime_loss_rates, build_roll_rate_reserve, build_loss_projection, build_loss_backtest):
