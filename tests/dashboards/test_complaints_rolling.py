@@ -4,8 +4,6 @@ hand-made marts (tests/dashboards/conftest.py: three month ends, so one full win
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
 import duckdb
@@ -14,6 +12,8 @@ import pytest
 
 from dashboards import build_reports, complaints_by_bucket
 from dashboards.rolling_view import mostly_suppressed, window_months, with_view_switch
+
+from .plotly_figures import figures
 
 SUPPRESSED_CELL = '<td title="suppressed: fewer than 5 complaints" style="color:#757575">suppressed</td>'
 
@@ -26,17 +26,6 @@ def page(hand_marts, tmp_path_factory) -> str:
     build_reports(con, str(out))
     con.close()
     return (Path(out) / "complaints.html").read_text("utf-8")
-
-
-def _figures(page: str) -> dict[str, dict]:
-    decoder = json.JSONDecoder()
-    figures = {}
-    for match in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', page):
-        data, end = decoder.raw_decode(page, match.end())
-        end = re.compile(r",\s*").match(page, end).end()
-        layout, _ = decoder.raw_decode(page, end)
-        figures[match.group(1)] = {"data": data, "layout": layout}
-    return figures
 
 
 def _switch(fig: dict) -> dict:
@@ -61,7 +50,7 @@ def test_window_months():
 
 
 def test_charts_have_the_switch_and_open_monthly_when_not_mostly_suppressed(page):
-    figs = _figures(page)
+    figs = figures(page)
     for div in ("cmp-per-1000-by-issue", "cmp-conduct", "cmp-by-bucket", "cmp-timeliness"):
         menu = _switch(figs[div])
         assert [b["label"] for b in menu["buttons"]] == ["Monthly", "Rolling 3 months"], div
@@ -74,7 +63,7 @@ def test_charts_have_the_switch_and_open_monthly_when_not_mostly_suppressed(page
 
 
 def test_rolling_values_by_issue_group(page, hand_marts):
-    y = _rolling_y(_figures(page)["cmp-per-1000-by-issue"])
+    y = _rolling_y(figures(page)["cmp-per-1000-by-issue"])
     # all portfolios (all issues 12 + 13 + 14 = 39 complaints over 351 + 352 + 353 = 1,056 account-months)
     assert y[("All issues", 0)] == [None, None, 36.93]  # 39 / 1,056 x 1,000 = 36.931...
     assert y[("Communication tactics", 0)] == [None, None, 17.05]  # 18 / 1,056
@@ -88,14 +77,14 @@ def test_rolling_values_by_issue_group(page, hand_marts):
     assert y[("Communication tactics", 2)] == [None, None, None]
     strips = [v for (name, _), v in y.items() if name.startswith("Suppressed")]
     assert len(strips) == 3  # one per portfolio in both views
-    hover = _switch(_figures(page)["cmp-per-1000-by-issue"])["buttons"][1]["args"][0]["hovertext"]
+    hover = _switch(figures(page)["cmp-per-1000-by-issue"])["buttons"][1]["args"][0]["hovertext"]
     assert [h for h in hover if h and any(h)] == [[None, None, "Communication tactics: suppressed: fewer than 5 complaints"]]
     for value in hand_marts.SUPPRESSED_VALUES:
         assert value not in page, value
 
 
 def test_rolling_conduct_and_timeliness(page):
-    figs = _figures(page)
+    figs = figures(page)
     y = _rolling_y(figs["cmp-conduct"])
     bars = "Conduct complaints per 1,000 delinquent accounts"
     assert y[(bars, 0)] == [None, None, 150.0]  # 6 + 6 + 6 = 18 over 40 x 3 = 120 delinquent account-months

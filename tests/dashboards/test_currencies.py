@@ -5,7 +5,6 @@ currency."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -15,6 +14,8 @@ import pytest
 from dashboards import build_reports
 from dashboards.dimensions import book_key, is_all, portfolio_label, portfolio_sort_key, split_book
 from dashboards.formatting import fmt_money
+
+from .plotly_figures import figures
 
 MONEY_MARTS = ("aging", "roll_rates", "cure_rates", "delinquency_rates", "charge_offs", "roll_forward")
 
@@ -55,17 +56,6 @@ def reports(hand_marts, tmp_path_factory) -> Path:
     return out
 
 
-def _figures(page: str) -> dict[str, dict]:
-    decoder = json.JSONDecoder()
-    figures = {}
-    for match in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', page):
-        data, end = decoder.raw_decode(page, match.end())
-        end = re.compile(r",\s*").match(page, end).end()
-        layout, _ = decoder.raw_decode(page, end)
-        figures[match.group(1)] = {"data": data, "layout": layout}
-    return figures
-
-
 def test_book_keys_labels_and_order():
     assert book_key("cards-ca", "CAD") == "cards-ca · CAD" and split_book("cards-ca · CAD") == ("cards-ca", "CAD")
     assert split_book("cards") == ("cards", None) and book_key("cards", None) == "cards"
@@ -79,7 +69,7 @@ def test_book_keys_labels_and_order():
 
 
 def test_every_selector_lists_each_currency_apart(reports):
-    aging = _figures((reports / "aging.html").read_text("utf-8"))["aging-balance"]
+    aging = figures((reports / "aging.html").read_text("utf-8"))["aging-balance"]
     labels = [b["label"] for b in aging["layout"]["updatemenus"][0]["buttons"]]
     assert labels == ["Portfolio: All portfolios (CAD)", "Portfolio: All portfolios (USD)", "Portfolio: cards (USD)",
                       "Portfolio: cards-ca (CAD)", "Portfolio: loans (USD)"]

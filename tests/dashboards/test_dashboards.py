@@ -14,6 +14,8 @@ from plotly.offline import get_plotlyjs
 
 from dashboards import PAGES, build_reports, page_for_table
 
+from .plotly_figures import figures
+
 PAGE_FILES = ("index.html", "aging.html", "roll_rates.html", "cure_rates.html", "delinquency.html", "charge_offs.html",
               "roll_forward.html", "vintages.html", "complaints.html", "definitions.html")
 # The exports (tests/dashboards/test_exports.py, test_workbooks.py): the CSV of every chart and table, one
@@ -65,18 +67,6 @@ def reports(con, tmp_path_factory) -> Path:
     return out
 
 
-def _figures(page: str) -> dict[str, dict]:
-    """The figures of a page by div id: {'data': [...], 'layout': {...}} parsed from Plotly.newPlot calls."""
-    decoder = json.JSONDecoder()
-    figures = {}
-    for match in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', page):
-        data, end = decoder.raw_decode(page, match.end())
-        end = re.compile(r",\s*").match(page, end).end()
-        layout, _ = decoder.raw_decode(page, end)
-        figures[match.group(1)] = {"data": data, "layout": layout}
-    return figures
-
-
 def test_every_page_exists_and_index_links_them(reports):
     for name in PAGE_FILES:
         assert (reports / name).is_file(), name
@@ -117,12 +107,12 @@ def test_titles_carry_as_of_date(reports, hand_marts):
     for name in PAGE_FILES:
         page = (reports / name).read_text("utf-8")
         assert f"as of {hand_marts.AS_OF}" in page, name
-        for div_id, fig in _figures(page).items():
+        for div_id, fig in figures(page).items():
             assert f"as of {hand_marts.AS_OF}" in fig["layout"]["title"]["text"], (name, div_id)
 
 
 def test_bucket_labels_are_dpd_ranges(reports):
-    aging = _figures((reports / "aging.html").read_text("utf-8"))["aging-balance"]
+    aging = figures((reports / "aging.html").read_text("utf-8"))["aging-balance"]
     names = [t["name"] for t in aging["data"] if t.get("visible") is True]
     # every bucket, also those without rows (60–89, 120–149, 150–179, 180+ DPD)
     assert names == ["Current", "1–29 DPD", "30–59 DPD", "60–89 DPD", "90–119 DPD", "120–149 DPD", "150–179 DPD",
@@ -132,7 +122,7 @@ def test_bucket_labels_are_dpd_ranges(reports):
 
 
 def test_known_roll_rate_cell_in_figure_json(reports, hand_marts):
-    figs = _figures((reports / "roll_rates.html").read_text("utf-8"))
+    figs = figures((reports / "roll_rates.html").read_text("utf-8"))
     matrix = figs["roll-matrix"]
     latest = [t for t in matrix["data"] if t["visible"] is True]
     assert len(latest) == 1 and latest[0]["name"] == f"All portfolios {hand_marts.AS_OF}"
@@ -154,12 +144,12 @@ def test_known_roll_rate_cell_in_figure_json(reports, hand_marts):
 
 
 def test_cure_and_delinquency_values(reports):
-    cure = _figures((reports / "cure_rates.html").read_text("utf-8"))
+    cure = figures((reports / "cure_rates.html").read_text("utf-8"))
     assert set(cure) == {"cure-cure-rate", "cure-balance-cure-rate", "cure-cured-within-3m-rate",
                          "cure-redefault-6m-rate"}
     within = {t["name"]: t["y"] for t in cure["cure-cured-within-3m-rate"]["data"] if t["visible"] is True}
     assert within["from 1–29 DPD"] == [0.7, None]
-    dq = _figures((reports / "delinquency.html").read_text("utf-8"))
+    dq = figures((reports / "delinquency.html").read_text("utf-8"))
     dq30 = [t for t in dq["dq-balance-rates"]["data"] if t["visible"] is True and t["name"] == "30+ DPD"]
     assert dq30[0]["y"] == [0.0694, 0.0694, 0.0694]
     assert "30+ DPD balance / open balance" in dq["dq-dq30-by-portfolio"]["layout"]["title"]["text"]
@@ -312,7 +302,7 @@ def test_complaints_page_values_and_suppression(reports, hand_marts):
     # the rule is explained on the page, visibly
     assert 'id="small-cells"' in page and "Small numbers are suppressed" in page
     assert "suppressed: fewer than 5 complaints" in page
-    figs = _figures(page)
+    figs = figures(page)
     assert set(figs) == {"cmp-per-1000-by-issue", "cmp-conduct", "cmp-by-bucket", "cmp-timeliness", "cmp-backlog"}
 
     # per 1,000 by issue group, portfolio 'all' shown first: known values kept, < 5 complaints suppressed

@@ -11,8 +11,6 @@ Skipped where /usr/bin/chromium is not installed (`make browser`, or `apt-get in
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zipfile
 from pathlib import Path
 
@@ -21,19 +19,7 @@ import pytest
 
 from dashboards import build_reports
 
-
-def _harness():
-    """tests/dashboards/browser.py (tests are imported by path, --import-mode=importlib)."""
-    name = "arrears_tests_dashboards_browser"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("browser.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-h = _harness()
+from . import browser as h
 
 pytestmark = pytest.mark.skipif(not h.CHROMIUM.exists(), reason=f"{h.CHROMIUM} is not installed (make browser)")
 

@@ -26,7 +26,6 @@ months account-weighted 150–179 DPD (charge-off 0.5, closed 0.3, still open 0.
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,6 +37,8 @@ import pytest
 
 from dashboards import build_reports, loss_forecast
 from dashboards.chart_data import data_links, export_for
+
+from .plotly_figures import figures
 
 OPEN = ("current", "dpd_1_29", "dpd_30_59", "dpd_60_89", "dpd_90_119", "dpd_120_149", "dpd_150_179", "dpd_180_plus")
 DDL = f"""
@@ -154,15 +155,6 @@ def page(reports) -> str:
     return (reports / "forecast.html").read_text("utf-8")
 
 
-def figure(page: str, div_id: str) -> dict:
-    match = re.search(rf'Plotly\.newPlot\(\s*"{div_id}",\s*', page)
-    decoder = json.JSONDecoder()
-    data, end = decoder.raw_decode(page, match.end())
-    end = re.compile(r",\s*").match(page, end).end()
-    layout, _ = decoder.raw_decode(page, end)
-    return {"data": data, "layout": layout}
-
-
 def menus(fig: dict) -> dict[str, dict]:
     """The dropdowns by the word their labels start with ("Window", "Book")."""
     return {m["buttons"][0]["label"].split(":")[0]: m for m in fig["layout"]["updatemenus"]}
@@ -180,7 +172,7 @@ def test_the_default_choice_and_its_fallback():
 
 
 def test_lifetime_bars_are_the_latest_month_with_horizon_limited_buckets_hatched(page):
-    fig = figure(page, "fc-lifetime")
+    fig = figures(page)["fc-lifetime"]
     window, book = menus(fig)["Window"], menus(fig)["Book"]
     assert [b["label"] for b in window["buttons"]] == [
         "Window: 12 months, balance-weighted", "Window: 12 months, account-weighted",
@@ -209,7 +201,7 @@ def test_lifetime_bars_are_the_latest_month_with_horizon_limited_buckets_hatched
 
 
 def test_the_window_dropdown_shows_one_choice(page):
-    fig = figure(page, "fc-projection")
+    fig = figures(page)["fc-projection"]
     window = menus(fig)["Window"]
     # 8 bucket bars + 2 charge-off lines per choice
     assert len(fig["data"]) == 4 * 10
@@ -237,7 +229,7 @@ def test_reserve_table_per_book(page):
 
 
 def test_projection_draws_the_mart_and_says_no_new_business(page):
-    fig = figure(page, "fc-projection")
+    fig = figures(page)["fc-projection"]
     usd = menus(fig)["Book"]["buttons"][1]["args"][0]  # All portfolios (USD)
     # current balance 8,000.00 × 0.9^k, k = 1 … 12
     assert usd["y"][0] == [float(Decimal("8000.00") * Decimal("0.9") ** k).__round__(2) for k in range(1, 13)]
@@ -251,7 +243,7 @@ def test_projection_draws_the_mart_and_says_no_new_business(page):
 
 
 def test_backtest_one_horizon_shown_with_its_error(page):
-    fig = figure(page, "fc-backtest")
+    fig = figures(page)["fc-backtest"]
     default = fig["data"][:5]  # actual, then projected and error for 1 and 2 months ahead
     assert [t["name"] for t in default] == ["Actual charge-off", "Projected, 1 month ahead", "Error, 1 month ahead",
                                             "Projected, 2 months ahead", "Error, 2 months ahead"]
@@ -292,7 +284,7 @@ def test_without_a_12_month_window_the_longest_is_shown(hand_marts, tmp_path):
     for table in loss_forecast.TABLES:
         con.execute(f"DELETE FROM {table} WHERE window_months = 12")
     build_reports(con, str(tmp_path))
-    fig = figure((tmp_path / "forecast.html").read_text("utf-8"), "fc-lifetime")
+    fig = figures((tmp_path / "forecast.html").read_text("utf-8"))["fc-lifetime"]
     window = menus(fig)["Window"]
     assert [b["label"] for b in window["buttons"]] == ["Window: 3 months, balance-weighted",
                                                        "Window: 3 months, account-weighted"]
@@ -320,6 +312,6 @@ def test_one_window_no_window_dropdown(hand_marts, tmp_path):
     for table in loss_forecast.TABLES:  # the first months of a warehouse: one 3-month window, one weighting
         con.execute(f"DELETE FROM {table} WHERE window_months = 12 OR weighting = 'accounts'")
     build_reports(con, str(tmp_path))
-    fig = figure((tmp_path / "forecast.html").read_text("utf-8"), "fc-lifetime")
+    fig = figures((tmp_path / "forecast.html").read_text("utf-8"))["fc-lifetime"]
     assert list(menus(fig)) == ["Book"]  # nothing to switch with one window
     assert [t["visible"] for t in fig["data"]] == [True]

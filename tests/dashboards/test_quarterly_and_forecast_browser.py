@@ -5,8 +5,6 @@ keeps its promise, every local link resolves. Skipped where /usr/bin/chromium is
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import duckdb
@@ -14,21 +12,9 @@ import pytest
 
 from dashboards import build_reports
 
-
-def _module(name: str, file: str):
-    """A module of tests/dashboards by path (tests are imported by path, --import-mode=importlib)."""
-    key = f"arrears_tests_dashboards_{name}"
-    if key not in sys.modules:
-        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(file))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[key] = module
-        spec.loader.exec_module(module)
-    return sys.modules[key]
-
-
-h = _module("browser", "browser.py")
-quarterly = _module("test_quarterly", "test_quarterly.py")
-forecast = _module("test_loss_forecast", "test_loss_forecast.py")
+from . import browser as h
+from . import test_loss_forecast as forecast
+from . import test_quarterly as quarterly
 
 pytestmark = pytest.mark.skipif(not h.CHROMIUM.exists(), reason=f"{h.CHROMIUM} is not installed (make browser)")
 

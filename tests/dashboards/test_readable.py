@@ -4,7 +4,6 @@ links. Pages from the hand-made marts (`hand_marts`, tests/dashboards/conftest.p
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,8 @@ import duckdb
 import pytest
 
 from dashboards import build_reports
+
+from .plotly_figures import figures
 
 LABELS = ["Current", "1–29 DPD", "30–59 DPD", "60–89 DPD", "90–119 DPD", "120–149 DPD", "150–179 DPD", "180+ DPD",
           "Charged off", "Closed"]
@@ -29,20 +30,8 @@ def reports(hand_marts, tmp_path_factory) -> Path:
     return out
 
 
-def _figures(page: str) -> dict[str, dict]:
-    """The figures of a page by div id: {'data': [...], 'layout': {...}} parsed from Plotly.newPlot calls."""
-    decoder = json.JSONDecoder()
-    figures = {}
-    for match in re.finditer(r'Plotly\.newPlot\(\s*"([^"]+)",\s*', page):
-        data, end = decoder.raw_decode(page, match.end())
-        end = re.compile(r",\s*").match(page, end).end()
-        layout, _ = decoder.raw_decode(page, end)
-        figures[match.group(1)] = {"data": data, "layout": layout}
-    return figures
-
-
 def _page_figures(reports: Path, name: str) -> dict[str, dict]:
-    return _figures((reports / name).read_text("utf-8"))
+    return figures((reports / name).read_text("utf-8"))
 
 
 def _luminance(hex_color: str) -> float:

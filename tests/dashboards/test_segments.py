@@ -8,8 +8,6 @@ and `showlegend`); `_shown` applies both as plotly.js would and returns the line
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import duckdb
@@ -18,19 +16,8 @@ import pytest
 from dashboards import build_reports
 from dashboards.build import PAGES
 
-
-def _load(file: str, name: str):
-    """A module of tests/dashboards by path (tests are imported by path, --import-mode=importlib)."""
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(file))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_figures = _load("test_readable.py", "arrears_tests_dashboards_readable")._figures
-h = _load("browser.py", "arrears_tests_dashboards_browser")
+from . import browser as h
+from .plotly_figures import figures
 
 SEGMENT_OPTIONS = ["Segment: Product type", "Segment: Region", "Segment: Vintage year", "Segment: Hardship flag",
                    "Segment: Limit / principal band"]
@@ -69,7 +56,7 @@ def reports(hand_marts, hand_segment_marts, tmp_path_factory) -> Path:
 
 
 def _figure(reports: Path, page: str, div_id: str) -> dict:
-    return _figures((reports / page).read_text("utf-8"))[div_id]
+    return figures((reports / page).read_text("utf-8"))[div_id]
 
 
 def _menus(fig: dict) -> tuple[list[dict], list[dict]]:
@@ -214,8 +201,8 @@ def test_pages_without_the_segment_tables_say_so(hand_marts, tmp_path):
     for page, div_id, table in CHARTS:
         html = (out / page).read_text("utf-8")
         assert f"No segment figures: the table {table} does not exist in this warehouse" in html, page
-        assert div_id not in _figures(html), page
-        assert _figures(html), page  # the page's other charts are drawn
+        assert div_id not in figures(html), page
+        assert figures(html), page  # the page's other charts are drawn
     # the charge-offs page (optional: built only when marts.charge_offs exists) is built without its segments
     assert (out / "charge_offs.html").exists()
 

@@ -9,8 +9,6 @@ its 'all' (the same rows), and a CAD book p2 holding only vintage 2026-09 (ages 
 from __future__ import annotations
 
 import csv
-import json
-import re
 from pathlib import Path
 
 import duckdb
@@ -18,6 +16,8 @@ import pytest
 
 from dashboards import build_reports
 from dashboards.vintage_curves import LEFT_OUT, vintage_color
+
+from .plotly_figures import figures
 
 
 @pytest.fixture(scope="module")
@@ -30,15 +30,6 @@ def reports(hand_marts, tmp_path_factory) -> Path:
     return out
 
 
-def _figure(page: str, div_id: str) -> dict:
-    decoder = json.JSONDecoder()
-    match = re.search(rf'Plotly\.newPlot\(\s*"{div_id}",\s*', page)
-    data, end = decoder.raw_decode(page, match.end())
-    end = re.compile(r",\s*").match(page, end).end()
-    layout, _ = decoder.raw_decode(page, end)
-    return {"data": data, "layout": layout}
-
-
 @pytest.fixture(scope="module")
 def page(reports) -> str:
     return (reports / "vintages.html").read_text("utf-8")
@@ -46,7 +37,7 @@ def page(reports) -> str:
 
 @pytest.fixture(scope="module")
 def fig(page) -> dict:
-    return _figure(page, "vintage-curves")
+    return figures(page)["vintage-curves"]
 
 
 def test_the_page_is_built_and_linked(reports, page):
