@@ -1,4 +1,6 @@
-"""One figure for all portfolios: traces laid out portfolio after portfolio, a dropdown shows one."""
+"""One figure for all portfolios (books): traces laid out portfolio after portfolio and a dropdown that shows
+one (`portfolio_menu_figure`), or one set of traces whose data a "Book" dropdown swaps (`book_buttons`); and
+the dropdown every chart's menus are drawn as (`dropdown`)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,30 @@ from plotly.basedatatypes import BaseTraceType
 
 from dashboards.dimensions import portfolio_label
 from dashboards.figures import style_over_months
+
+
+def dropdown(buttons: list[dict], x: float, y: float = 1.16) -> dict:
+    """A dropdown above the plot, its right edge at `x` and its bottom at `y` (paper coordinates), opening on
+    its first option."""
+    return {"type": "dropdown", "direction": "down", "active": 0, "x": x, "xanchor": "right", "y": y,
+            "yanchor": "bottom", "showactive": True, "buttons": buttons}
+
+
+def book_buttons(books: list[str], slots: list[tuple], data: Callable[..., dict], titled: Callable[[str], str],
+                 xaxis_type: str) -> list[dict]:
+    """The options of a "Book" dropdown over a figure with one trace per slot (`slots`, each a tuple of the
+    arguments that follow the book in `data(book, *slot)`, which gives the trace's attributes): each option
+    restyles every trace with that book's data and sets the title (`titled(book)`). Restyling data makes
+    plotly.js forget the axis types it was given (plot_api clearAxisTypes) unless the same call sets them:
+    a month axis would turn into a date axis with the category dtick of 1 (one tick per millisecond) and
+    the browser would hang; so each option sets the x axis to `xaxis_type` and the y axis to linear."""
+    buttons = []
+    for book in books:
+        attrs = [data(book, *slot) for slot in slots]
+        buttons.append({"label": f"Book: {portfolio_label(book)}", "method": "update",
+                        "args": [{key: [a[key] for a in attrs] for key in attrs[0]},
+                                 {"title.text": titled(book), "xaxis.type": xaxis_type, "yaxis.type": "linear"}]})
+    return buttons
 
 
 def add_portfolio_traces(fig: go.Figure, portfolios: list[str],
@@ -38,24 +64,9 @@ def add_portfolio_menu(fig: go.Figure, groups: list[tuple[str, int]]) -> None:
         trace.visible = visible
     if len(groups) < 2:
         return
-    fig.update_layout(
-        updatemenus=[
-            {
-                "type": "dropdown",
-                "direction": "down",
-                "active": 0,
-                "x": 1.0,
-                "xanchor": "right",
-                "y": 1.16,
-                "yanchor": "bottom",
-                "showactive": True,
-                "buttons": [
-                    {"label": f"Portfolio: {portfolio_label(p)}", "method": "restyle", "args": [{"visible": v}]}
-                    for (p, _), v in zip(groups, visible_for)
-                ],
-            }
-        ],
-    )
+    fig.update_layout(updatemenus=[dropdown(
+        [{"label": f"Portfolio: {portfolio_label(p)}", "method": "restyle", "args": [{"visible": v}]}
+         for (p, _), v in zip(groups, visible_for)], x=1.0)])
 
 
 def portfolio_menu_figure(portfolios: list[str], traces_for: Callable[[str], Iterable[BaseTraceType]],

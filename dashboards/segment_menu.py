@@ -31,6 +31,7 @@ from dashboards.figures import (SERIES_COLORS, SERIES_DASHES, SERIES_SYMBOLS, fi
                                 title_text)
 from dashboards.html_page import notice, section
 from dashboards.page import Context
+from dashboards.portfolio_menu import book_buttons, dropdown
 from dashboards.reading import missing_notice, read_mart
 from dashboards.small_cells import point_labels, point_symbols
 
@@ -164,29 +165,12 @@ def segment_figure(df: pl.DataFrame, column: str, title: str, definition: str, a
                       yaxes=yaxes)
     menus = []
     if len(segments) > 1:
-        menus.append(_menu([
+        menus.append(dropdown([
             {"label": f"Segment: {segment_label(s)}", "method": "update",
              "args": [{"visible": [s2 == s for s2, _ in slots]}, {"legend.title.text": segment_label(s)}]}
             for s in segments], x=0.8))
     if len(books) > 1:
-        book_buttons = []
-        for book in books:
-            attrs = [data(book, s, v) for s, v in slots]
-            book_buttons.append({
-                "label": f"Book: {portfolio_label(book)}", "method": "update",
-                # restyling data makes plotly.js forget the axis types it was given (plot_api clearAxisTypes)
-                # unless the same call sets them: the month axis would turn into a date axis with the
-                # category dtick of 1 (one tick per millisecond), and the browser would hang
-                "args": [{key: [a[key] for a in attrs] for key in attrs[0]},
-                         {"title.text": titled(book), "xaxis.type": "category", "yaxis.type": "linear"}],
-            })
-        menus.append(_menu(book_buttons, x=1.0))
+        menus.append(dropdown(book_buttons(books, slots, data, titled, xaxis_type="category"), x=1.0))
     if menus:
         fig.update_layout(updatemenus=menus)
     return fig
-
-
-def _menu(buttons: list[dict], x: float) -> dict:
-    """A dropdown above the plot, its right edge at `x` (paper coordinates), opening on its first option."""
-    return {"type": "dropdown", "direction": "down", "active": 0, "x": x, "xanchor": "right", "y": 1.16,
-            "yanchor": "bottom", "showactive": True, "buttons": buttons}

@@ -18,6 +18,7 @@ from plotly.colors import sample_colorscale
 from dashboards.dimensions import currency_of, portfolio_label, portfolios
 from dashboards.figures import figure_section, style, title_text
 from dashboards.page import Context, Page
+from dashboards.portfolio_menu import book_buttons, dropdown
 from dashboards.reading import missing_notice, read_mart
 
 TABLE = "marts.vintage_curves"
@@ -119,29 +120,15 @@ def vintage_figure(df: pl.DataFrame, as_of: str) -> go.Figure:
     fig.update_yaxes(title_text=measures[0][1], tickformat=measures[0][3], type="linear", rangemode="tozero")
     # the measure menu sets which lines are visible and the y axis, the book menu the lines' data and the
     # title: the two act on different attributes, so either can be used in any order
-    menus = [_menu([
+    menus = [dropdown([
         {"label": f"Measure: {label}", "method": "update",
          "args": [{"visible": [c == column for c, _ in slots]},
                   {"yaxis.title.text": label, "yaxis.tickformat": fmt}]}
-        for column, label, _, fmt, _ in measures], x=0.62)]
+        for column, label, _, fmt, _ in measures], x=0.62, y=1.13)]
     if len(books) > 1:
-        buttons = []
-        for book in books:
-            attrs = [data(book, c, v) for c, v in slots]
-            buttons.append({
-                "label": f"Book: {portfolio_label(book)}", "method": "update",
-                # restyling data makes plotly.js forget the axis types unless the same call sets them
-                "args": [{key: [a[key] for a in attrs] for key in attrs[0]},
-                         {"title.text": titled(book), "xaxis.type": "linear",
-                          "yaxis.type": "linear"}]})
-        menus.append(_menu(buttons, x=1.0))
+        menus.append(dropdown(book_buttons(books, slots, data, titled, xaxis_type="linear"), x=1.0, y=1.13))
     fig.update_layout(updatemenus=menus)
     return fig
-
-
-def _menu(buttons: list[dict], x: float) -> dict:
-    return {"type": "dropdown", "direction": "down", "active": 0, "x": x, "xanchor": "right", "y": 1.13,
-            "yanchor": "bottom", "showactive": True, "buttons": buttons}
 
 
 PAGE = Page(
