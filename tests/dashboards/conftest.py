@@ -197,12 +197,31 @@ def _vintage_curves() -> list[tuple]:
     return rows
 
 
+def _build_reports(out, *extra) -> list[str]:
+    """build_reports into `out` from the hand-made marts in a new in-memory DuckDB, after each `extra(con)`
+    (more tables, more rows); returns the paths written."""
+    import duckdb
+
+    from dashboards import build_reports
+
+    con = duckdb.connect(":memory:")
+    try:
+        _make_marts(con)
+        for add in extra:
+            add(con)
+        return build_reports(con, str(out))
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="session")
 def hand_marts() -> SimpleNamespace:
     """make_marts(con) fills `con` with the hand-made marts; MARTS_DDL creates the tables, empty; AS_OF (the
     latest month end), SECRET_IDS (planted in per-account tables) and SUPPRESSED_VALUES (the values of
-    slices with fewer than 5 complaints, which no page may show) are what the tests look for."""
-    return SimpleNamespace(make_marts=_make_marts, MARTS_DDL=MARTS_DDL, AS_OF=AS_OF,
+    slices with fewer than 5 complaints, which no page may show) are what the tests look for;
+    build_reports(out, *extra) writes the reports folder of the hand-made marts (and of what each
+    `extra(con)` adds) into `out`."""
+    return SimpleNamespace(make_marts=_make_marts, MARTS_DDL=MARTS_DDL, AS_OF=AS_OF, build_reports=_build_reports,
                            SECRET_IDS=SECRET_IDS, SUPPRESSED_VALUES=SUPPRESSED_VALUES, VINTAGE_CURVES=VINTAGE_CURVES)
 
 

@@ -141,12 +141,8 @@ def make_forecast(con) -> None:
 
 @pytest.fixture(scope="module")
 def reports(hand_marts, tmp_path_factory) -> Path:
-    con = duckdb.connect(":memory:")
-    hand_marts.make_marts(con)
-    make_forecast(con)
     out = tmp_path_factory.mktemp("reports")
-    build_reports(con, str(out))
-    con.close()
+    hand_marts.build_reports(out, make_forecast)
     return out
 
 

@@ -38,14 +38,15 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def reports(hand_marts, tmp_path_factory) -> Path:
-    con = duckdb.connect(":memory:")
-    hand_marts.make_marts(con)
+    out = tmp_path_factory.mktemp("reports")
+    hand_marts.build_reports(out, make_quarterly_rates)
+    return out
+
+
+def make_quarterly_rates(con) -> None:
+    """marts.quarterly_rates holding ROWS."""
     con.execute(DDL)
     con.executemany(f"INSERT INTO marts.quarterly_rates VALUES ({', '.join('?' * 15)})", ROWS)
-    out = tmp_path_factory.mktemp("reports")
-    build_reports(con, str(out))
-    con.close()
-    return out
 
 
 @pytest.fixture(scope="module")

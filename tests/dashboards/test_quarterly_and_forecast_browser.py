@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from dashboards import build_reports
 
 from . import browser as h
 from . import test_loss_forecast as forecast
@@ -22,13 +20,7 @@ pytestmark = pytest.mark.skipif(not h.CHROMIUM.exists(), reason=f"{h.CHROMIUM} i
 @pytest.fixture(scope="module")
 def reports(hand_marts, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reports")
-    con = duckdb.connect(":memory:")
-    hand_marts.make_marts(con)
-    con.execute(quarterly.DDL)
-    con.executemany(f"INSERT INTO marts.quarterly_rates VALUES ({', '.join('?' * 15)})", quarterly.ROWS)
-    forecast.make_forecast(con)
-    build_reports(con, str(out))
-    con.close()
+    hand_marts.build_reports(out, quarterly.make_quarterly_rates, forecast.make_forecast)
     return out
 
 

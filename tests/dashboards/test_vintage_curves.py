@@ -11,10 +11,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from dashboards import build_reports
 from dashboards.vintage_curves import LEFT_OUT, vintage_color
 
 from .plotly_figures import figures
@@ -22,11 +20,8 @@ from .plotly_figures import figures
 
 @pytest.fixture(scope="module")
 def reports(hand_marts, tmp_path_factory) -> Path:
-    con = duckdb.connect(":memory:")
-    hand_marts.make_marts(con)  # with marts.vintage_curves (conftest.py VINTAGE_CURVES)
     out = tmp_path_factory.mktemp("reports")
-    build_reports(con, str(out))
-    con.close()
+    hand_marts.build_reports(out)  # with marts.vintage_curves (conftest.py VINTAGE_CURVES)
     return out
 
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
-from dashboards import build_reports
 
 SHEETS = ["About", "aging", "aging_converted", "charge_offs", "charge_offs_converted", "complaint_metrics",
           "complaints_by_bucket", "cure_rates", "cure_rates_converted", "delinquency_rates",
@@ -20,11 +18,8 @@ SHEETS = ["About", "aging", "aging_converted", "charge_offs", "charge_offs_conve
 
 @pytest.fixture(scope="module")
 def reports(hand_marts, tmp_path_factory) -> Path:
-    con = duckdb.connect(":memory:")
-    hand_marts.make_marts(con)
     out = tmp_path_factory.mktemp("reports")
-    build_reports(con, str(out))
-    con.close()
+    hand_marts.build_reports(out)
     return out
 
 
@@ -101,15 +96,6 @@ def _workbook_files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((folder / "workbooks").iterdir())}
 
 
-def _build(hand_marts, out: Path) -> list[str]:
-    con = duckdb.connect(":memory:")
-    try:
-        hand_marts.make_marts(con)
-        return build_reports(con, str(out))
-    finally:
-        con.close()
-
-
 def test_the_worker_writes_the_same_bytes_as_this_process(reports, hand_marts, tmp_path, monkeypatch):
     """The hand-made marts are far below WORKER_FROM_CELLS (no worker in `reports`); with the threshold at
     0 the worker takes months from the earliest on while this process draws the pages: the same files."""
@@ -119,7 +105,7 @@ def test_the_worker_writes_the_same_bytes_as_this_process(reports, hand_marts, t
     real_popen = workbooks.subprocess.Popen
     monkeypatch.setattr(workbooks.subprocess, "Popen", lambda *a, **k: started.append(a[0]) or real_popen(*a, **k))
     monkeypatch.setattr(workbooks, "WORKER_FROM_CELLS", 0)
-    _build(hand_marts, tmp_path)
+    hand_marts.build_reports(tmp_path)
     assert started and started[0][1:] == ["-m", "dashboards.workbook_writer"]
     assert _workbook_files(tmp_path) == _workbook_files(reports)
     assert len(_workbook_files(reports)) == 3
@@ -135,7 +121,7 @@ def test_a_worker_that_dies_leaves_its_months_to_this_process(reports, hand_mart
     monkeypatch.setattr(workbooks.subprocess, "Popen",
                         lambda args, **k: real_popen([sys.executable, "-c", "pass"], **k))
     monkeypatch.setattr(workbooks, "WORKER_FROM_CELLS", 0)
-    _build(hand_marts, tmp_path)
+    hand_marts.build_reports(tmp_path)
     assert _workbook_files(tmp_path) == _workbook_files(reports)
 
 
@@ -163,5 +149,5 @@ def test_an_error_in_the_worker_fails_the_build_naming_the_month(hand_marts, tmp
     # this process writes the latest months; keep it from reaching the worker's first month first
     monkeypatch.setattr(workbooks, "render", lambda *a: __import__("time").sleep(1) or b"")
     with pytest.raises(RuntimeError, match=r"^the workbook of 2026-08: ValueError: no such format$"):
-        _build(hand_marts, tmp_path)
+        hand_marts.build_reports(tmp_path)
     assert procs and procs[0].poll() is not None
